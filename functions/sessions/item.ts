@@ -1,0 +1,118 @@
+/** Session records to and from DynamoDB items, with the index keys derived from the record. */
+import { COUNTER_KEY_PREFIX } from './table.js';
+import { orderKey, shardOf } from './keys.js';
+import {
+  CONN_STATES,
+  STATISTICS_FIELDS,
+  type ConnState,
+  type LiveSession,
+  type ProtoName,
+  type SessionRecord,
+  type TerminationReason,
+} from './model.js';
+
+export type Item = Record<string, unknown>;
+
+/**
+ * DynamoDB's TTL deletes a tombstone a day after the session ended, and an
+ * offline session a day after it expired: by then the expiry sweep has ended
+ * it (and uncounted it) in a transaction, so TTL only collects what is left.
+ */
+export const PURGE_GRACE_SECONDS = 24 * 60 * 60;
+
+export const statePartition = (state: ConnState, shard: number) => `${state}#${shard}`;
+export const createdPartition = (shard: number) => `all#${shard}`;
+export const expiryPartition = (shard: number) => `exp#${shard}`;
+export const counterKey = (shard: number) => `${COUNTER_KEY_PREFIX}${shard}`;
+
+/** The item for a record, with `rev` as its revision for optimistic locking. */
+export function toItem(record: SessionRecord, shards: number, rev: number): Item {
+  if (record.conn_state === null) {
+    return {
+      clientid: record.clientid,
+      conn_key: record.conn_key,
+      ended_at: record.ended_at,
+      ended_reason: record.ended_reason,
+      purge_at: Math.ceil(record.ended_at / 1000) + PURGE_GRACE_SECONDS,
+      rev,
+    };
+  }
+  const shard = shardOf(record.clientid, shards);
+  const item: Item = { rev };
+  for (const [name, value] of Object.entries(record)) {
+    if (value !== null && value !== undefined) item[name] = value;
+  }
+  item.state_pk = statePartition(record.conn_state, shard);
+  item.created_pk = createdPartition(shard);
+  item.order_key = orderKey(record.created_at, record.clientid);
+  if (record.expires_at !== null) {
+    item.expiry_pk = expiryPartition(shard);
+    item.purge_at = Math.ceil(record.expires_at / 1000) + PURGE_GRACE_SECONDS;
+  }
+  return item;
+}
+
+const num = (value: unknown, fallback = 0) => (typeof value === 'number' ? value : fallback);
+const str = (value: unknown) => (typeof value === 'string' ? value : null);
+
+/** The record an item holds; `undefined` for anything that is not a session (counter shards). */
+export function fromItem(item: Item | undefined): SessionRecord | undefined {
+  if (!item || typeof item.clientid !== 'string' || item.clientid.startsWith(COUNTER_KEY_PREFIX)) return undefined;
+  if (typeof item.conn_key !== 'string') return undefined;
+  const state = item.conn_state;
+  if (typeof state !== 'string' || !(CONN_STATES as readonly string[]).includes(state)) {
+    return {
+      clientid: item.clientid,
+      conn_key: item.conn_key,
+      conn_state: null,
+      ended_at: num(item.ended_at),
+      ended_reason: (str(item.ended_reason) ?? 'disconnected') as TerminationReason,
+    };
+  }
+  const session: LiveSession = {
+    clientid: item.clientid,
+    node: str(item.node) ?? '',
+    conn_id: str(item.conn_id) ?? '',
+    connected_at: num(item.connected_at),
+    created_at: num(item.created_at),
+    username: str(item.username),
+    zone: str(item.zone) ?? '',
+    ip_address: str(item.ip_address) ?? '',
+    port: num(item.port),
+    proto_name: (str(item.proto_name) ?? 'MQTT') as ProtoName,
+    proto_ver: num(item.proto_ver),
+    keepalive: num(item.keepalive),
+    clean_start: item.clean_start === true,
+    expiry_interval: num(item.expiry_interval),
+    is_bridge: item.is_bridge === true,
+    mountpoint: str(item.mountpoint),
+    max_subscriptions: num(item.max_subscriptions),
+    max_inflight: num(item.max_inflight),
+    max_mqueue: num(item.max_mqueue),
+    max_awaiting_rel: num(item.max_awaiting_rel),
+    conn_key: item.conn_key,
+    conn_state: state as ConnState,
+    disconnected_at: typeof item.disconnected_at === 'number' ? item.disconnected_at : null,
+    expires_at: typeof item.expires_at === 'number' ? item.expires_at : null,
+    subscriptions_cnt: num(item.subscriptions_cnt),
+    subs_seq: num(item.subs_seq),
+    stats_seq: num(item.stats_seq),
+    recv_oct: 0,
+    recv_cnt: 0,
+    recv_pkt: 0,
+    recv_msg: 0,
+    send_oct: 0,
+    send_cnt: 0,
+    send_pkt: 0,
+    send_msg: 0,
+    inflight: 0,
+    mqueue_len: 0,
+    mqueue_dropped: 0,
+    awaiting_rel: 0,
+    mailbox_len: 0,
+    heap_size: 0,
+    reductions: 0,
+  };
+  for (const field of STATISTICS_FIELDS) session[field] = num(item[field]);
+  return session;
+}

@@ -1,0 +1,111 @@
+/**
+ * The session record: what the table holds for one clientid, and the broker
+ * events that change it.
+ */
+
+export const CONN_STATES = ['connected', 'idle', 'disconnected'] as const;
+export type ConnState = (typeof CONN_STATES)[number];
+
+export const PROTO_NAMES = ['MQTT', 'CoAP', 'LwM2M', 'MQTT-SN'] as const;
+export type ProtoName = (typeof PROTO_NAMES)[number];
+
+/** What a broker knows of one connection when it starts; fixed for its lifetime. */
+export type ConnectionInfo = {
+  clientid: string;
+  node: string;
+  /** Unique per connection on its node; with `connected_at` it orders connections. */
+  conn_id: string;
+  /** Epoch ms. */
+  connected_at: number;
+  /** Epoch ms at which the session (which may outlive connections) was created. */
+  created_at: number;
+  username: string | null;
+  zone: string;
+  ip_address: string;
+  port: number;
+  proto_name: ProtoName;
+  proto_ver: number;
+  keepalive: number;
+  clean_start: boolean;
+  /** Seconds an offline session is kept; 0 ends it at disconnect. */
+  expiry_interval: number;
+  is_bridge: boolean;
+  mountpoint: string | null;
+  max_subscriptions: number;
+  max_inflight: number;
+  max_mqueue: number;
+  max_awaiting_rel: number;
+};
+
+export const STATISTICS_FIELDS = [
+  'recv_oct',
+  'recv_cnt',
+  'recv_pkt',
+  'recv_msg',
+  'send_oct',
+  'send_cnt',
+  'send_pkt',
+  'send_msg',
+  'inflight',
+  'mqueue_len',
+  'mqueue_dropped',
+  'awaiting_rel',
+  'mailbox_len',
+  'heap_size',
+  'reductions',
+] as const;
+export type StatisticsField = (typeof STATISTICS_FIELDS)[number];
+export type Statistics = Record<StatisticsField, number>;
+
+export const ZERO_STATISTICS: Statistics = Object.fromEntries(STATISTICS_FIELDS.map((f) => [f, 0])) as Statistics;
+
+export type TerminationReason = 'kicked' | 'expired' | 'discarded' | 'disconnected';
+
+/**
+ * Broker events. Every event names its connection in full, so that whichever
+ * event of a connection arrives first can stand for it; `seq` orders the
+ * snapshots of one connection.
+ */
+export type SessionEvent =
+  | { type: 'connected'; conn: ConnectionInfo }
+  | { type: 'disconnected'; conn: ConnectionInfo; at: number }
+  | { type: 'statistics'; conn: ConnectionInfo; seq: number; statistics: Statistics }
+  | { type: 'subscriptions'; conn: ConnectionInfo; seq: number; subscriptions_cnt: number }
+  | { type: 'terminated'; conn: ConnectionInfo; at: number; reason: Exclude<TerminationReason, 'disconnected'> };
+
+/** A session that exists (connected, or offline and persistent). */
+export type LiveSession = ConnectionInfo & {
+  conn_key: string;
+  conn_state: ConnState;
+  disconnected_at: number | null;
+  /** Epoch ms after which an offline session is gone; null while connected. */
+  expires_at: number | null;
+  subscriptions_cnt: number;
+  subs_seq: number;
+  stats_seq: number;
+} & Statistics;
+
+/** What is left of an ended session: enough to ignore its late events. */
+export type EndedSession = {
+  clientid: string;
+  conn_key: string;
+  conn_state: null;
+  ended_at: number;
+  ended_reason: TerminationReason;
+};
+
+export type SessionRecord = LiveSession | EndedSession;
+
+export function isLive(record: SessionRecord | undefined): record is LiveSession {
+  return record !== undefined && record.conn_state !== null;
+}
+
+/** Live and not past its expiry: what the API shows. */
+export function isVisible(record: SessionRecord | undefined, now: number): record is LiveSession {
+  return isLive(record) && (record.expires_at === null || record.expires_at > now);
+}
+
+/** An offline session survives disconnect only if it is persistent. */
+export function isPersistent(conn: Pick<ConnectionInfo, 'clean_start' | 'expiry_interval'>): boolean {
+  return !conn.clean_start && conn.expiry_interval > 0;
+}

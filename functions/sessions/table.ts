@@ -1,0 +1,121 @@
+/**
+ * The sessions table and its indexes: the one definition that the CDK stack,
+ * the local stack and the tests all build from.
+ *
+ * Item kinds in the table (all keyed by `clientid`):
+ * - a live session: every client field, plus the index keys below;
+ * - a tombstone of an ended session: `clientid`, `conn_key`, `ended_at`,
+ *   `ended_reason`, `purge_at`; no index keys, so no index holds it. It keeps
+ *   late events of an ended connection from bringing the session back;
+ * - a counter shard: `clientid` = COUNTER_KEY_PREFIX + shard, with one number
+ *   per connection state, changed in the same transaction as the session.
+ */
+import type {
+  AttributeDefinition,
+  CreateTableCommandInput,
+  GlobalSecondaryIndex,
+  KeySchemaElement,
+} from '@aws-sdk/client-dynamodb';
+
+export type KeyAttribute = { name: string; type: 'S' | 'N' };
+
+export type IndexDefinition = {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey: KeyAttribute;
+  projection: { type: 'KEYS_ONLY' } | { type: 'INCLUDE'; nonKeyAttributes: readonly string[] };
+};
+
+/**
+ * The attributes the list filters read, projected into the ordered indexes.
+ * They change only when a connection starts or ends, never on a statistics
+ * update, so the frequent statistics writes leave index entries untouched.
+ */
+export const NARROW_ATTRIBUTES = [
+  'conn_key',
+  'node',
+  'username',
+  'zone',
+  'ip_address',
+  'conn_state',
+  'clean_start',
+  'proto_name',
+  'proto_ver',
+  'connected_at',
+  'created_at',
+  'expires_at',
+] as const;
+
+export const SESSIONS_TABLE = {
+  partitionKey: { name: 'clientid', type: 'S' } as KeyAttribute,
+  /** Epoch seconds after which DynamoDB may delete the item (tombstones, long-expired sessions). */
+  ttlAttribute: 'purge_at',
+  indexes: {
+    /** Sessions of one connection state, newest first; partition `<conn_state>#<shard>`. */
+    byConnState: {
+      indexName: 'by-conn-state',
+      partitionKey: { name: 'state_pk', type: 'S' },
+      sortKey: { name: 'order_key', type: 'S' },
+      projection: { type: 'INCLUDE', nonKeyAttributes: NARROW_ATTRIBUTES },
+    },
+    /** All live sessions, newest first; partition `all#<shard>`. */
+    byCreated: {
+      indexName: 'by-created',
+      partitionKey: { name: 'created_pk', type: 'S' },
+      sortKey: { name: 'order_key', type: 'S' },
+      projection: { type: 'INCLUDE', nonKeyAttributes: NARROW_ATTRIBUTES },
+    },
+    /**
+     * Offline persistent sessions by expiry time (sparse); partition
+     * `exp#<shard>`. Serves the expiry sweep and the exact count of sessions
+     * that have expired but are still counted.
+     */
+    byExpiry: {
+      indexName: 'by-expiry',
+      partitionKey: { name: 'expiry_pk', type: 'S' },
+      sortKey: { name: 'expires_at', type: 'N' },
+      projection: { type: 'KEYS_ONLY' },
+    },
+  } satisfies Record<string, IndexDefinition>,
+} as const;
+
+export const SESSION_INDEXES: readonly IndexDefinition[] = Object.values(SESSIONS_TABLE.indexes);
+
+/**
+ * Counter shards live in the table under keys no MQTT client can have: MQTT
+ * forbids U+0000 in a client identifier.
+ */
+export const COUNTER_KEY_PREFIX = '\u0000counter#';
+
+function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute): KeySchemaElement[] {
+  const schema: KeySchemaElement[] = [{ AttributeName: partitionKey.name, KeyType: 'HASH' }];
+  if (sortKey) schema.push({ AttributeName: sortKey.name, KeyType: 'RANGE' });
+  return schema;
+}
+
+/** The CreateTable request for the sessions table (on-demand billing). */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const attributes = new Map<string, KeyAttribute>();
+  for (const key of [SESSIONS_TABLE.partitionKey, ...SESSION_INDEXES.flatMap((i) => [i.partitionKey, i.sortKey])]) {
+    attributes.set(key.name, key);
+  }
+  const AttributeDefinitions: AttributeDefinition[] = [...attributes.values()].map((a) => ({
+    AttributeName: a.name,
+    AttributeType: a.type,
+  }));
+  const GlobalSecondaryIndexes: GlobalSecondaryIndex[] = SESSION_INDEXES.map((index) => ({
+    IndexName: index.indexName,
+    KeySchema: keySchema(index.partitionKey, index.sortKey),
+    Projection:
+      index.projection.type === 'INCLUDE'
+        ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.nonKeyAttributes] }
+        : { ProjectionType: 'KEYS_ONLY' },
+  }));
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: keySchema(SESSIONS_TABLE.partitionKey),
+    AttributeDefinitions,
+    GlobalSecondaryIndexes,
+  };
+}

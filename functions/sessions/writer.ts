@@ -1,0 +1,291 @@
+/**
+ * Writes broker events into the sessions table. Every write is conditional on
+ * the revision it was computed from, so concurrent writers never lose an
+ * update, and the reducer makes duplicated and reordered events harmless.
+ * Changes of connection state move the state counters in the same transaction.
+ */
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { SESSIONS_TABLE } from './table.js';
+import { counterKey, expiryPartition, fromItem, statePartition, toItem, type Item } from './item.js';
+import { shardOf } from './keys.js';
+import { applyEvent, ended } from './reducer.js';
+import {
+  STATISTICS_FIELDS,
+  isLive,
+  type ConnState,
+  type SessionEvent,
+  type SessionRecord,
+} from './model.js';
+import { connKey } from './keys.js';
+
+export type TableRef = { tableName: string; shards: number };
+
+/** How a record changes; `undefined` leaves it as it is. */
+export type Mutation = (current: SessionRecord | undefined) => SessionRecord | undefined;
+
+export type WriteOutcome = 'applied' | 'ignored';
+
+const MAX_ATTEMPTS = 12;
+
+function isConditionFailure(error: unknown): boolean {
+  if (error instanceof ConditionalCheckFailedException) return true;
+  if (error instanceof TransactionCanceledException) {
+    return (error.CancellationReasons ?? []).some(
+      (r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict',
+    );
+  }
+  return false;
+}
+
+function countedState(record: SessionRecord | undefined): ConnState | null {
+  return isLive(record) ? record.conn_state : null;
+}
+
+export class SessionWriter {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: TableRef,
+  ) {}
+
+  /** Applies one broker event. */
+  async apply(event: SessionEvent): Promise<WriteOutcome> {
+    if (event.type === 'statistics' || event.type === 'subscriptions') {
+      const fast = await this.updateSnapshot(event);
+      if (fast.done) return fast.outcome;
+      return this.mutate(event.conn.clientid, (current) => applyEvent(current, event), fast.current);
+    }
+    return this.mutate(event.conn.clientid, (current) => applyEvent(current, event));
+  }
+
+  /** Applies events with bounded parallelism; events of one clientid keep their order. */
+  async applyAll(events: readonly SessionEvent[], concurrency = 16): Promise<void> {
+    const byClient = new Map<string, SessionEvent[]>();
+    for (const event of events) {
+      const list = byClient.get(event.conn.clientid) ?? [];
+      list.push(event);
+      byClient.set(event.conn.clientid, list);
+    }
+    const queues = [...byClient.values()];
+    const workers = Array.from({ length: Math.min(concurrency, queues.length) }, async () => {
+      for (let queue = queues.pop(); queue; queue = queues.pop()) {
+        for (const event of queue) await this.apply(event);
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  /**
+   * The common case of a snapshot, in one conditional update that touches no
+   * index entry: same connection, newer snapshot. Anything else falls back to
+   * the general path, starting from the item the failed condition returned.
+   */
+  private async updateSnapshot(
+    event: Extract<SessionEvent, { type: 'statistics' | 'subscriptions' }>,
+  ): Promise<{ done: true; outcome: WriteOutcome } | { done: false; current: Item | undefined }> {
+    const values: Record<string, unknown> = { ':key': connKey(event.conn), ':seq': event.seq, ':one': 1 };
+    const sets: string[] = ['#rev = #rev + :one'];
+    let seqField: string;
+    if (event.type === 'statistics') {
+      seqField = 'stats_seq';
+      for (const field of STATISTICS_FIELDS) {
+        sets.push(`${field} = :${field}`);
+        values[`:${field}`] = event.statistics[field];
+      }
+    } else {
+      seqField = 'subs_seq';
+      sets.push('subscriptions_cnt = :subs');
+      values[':subs'] = event.subscriptions_cnt;
+    }
+    sets.push(`${seqField} = :seq`);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: { clientid: event.conn.clientid },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: `conn_key = :key AND attribute_exists(conn_state) AND ${seqField} < :seq`,
+          ExpressionAttributeNames: { '#rev': 'rev' },
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { done: true, outcome: 'applied' };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const old = error.Item as Record<string, AttributeValue> | undefined;
+      return { done: false, current: old ? unmarshall(old) : undefined };
+    }
+  }
+
+  /**
+   * Reads the record, applies the mutation and writes the result on the
+   * condition that nobody wrote in between; retries from a fresh read if
+   * somebody did.
+   */
+  async mutate(clientid: string, mutation: Mutation, known?: Item): Promise<WriteOutcome> {
+    let item = known;
+    let fresh = known !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      if (!fresh) {
+        const read = await this.db.send(
+          new GetCommand({ TableName: this.table.tableName, Key: { clientid }, ConsistentRead: true }),
+        );
+        item = read.Item;
+      }
+      fresh = false;
+      const current = fromItem(item);
+      const next = mutation(current);
+      if (next === undefined) return 'ignored';
+      try {
+        await this.write(clientid, current, next, item);
+        return 'applied';
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async write(
+    clientid: string,
+    current: SessionRecord | undefined,
+    next: SessionRecord,
+    currentItem: Item | undefined,
+  ): Promise<void> {
+    const rev = typeof currentItem?.rev === 'number' ? currentItem.rev : 0;
+    const put = {
+      TableName: this.table.tableName,
+      Item: toItem(next, this.table.shards, rev + 1),
+      ...(currentItem
+        ? {
+            ConditionExpression: 'attribute_not_exists(#rev) OR #rev = :rev',
+            ExpressionAttributeNames: { '#rev': 'rev' },
+            ExpressionAttributeValues: { ':rev': rev },
+          }
+        : { ConditionExpression: 'attribute_not_exists(clientid)' }),
+    };
+    const before = countedState(current);
+    const after = countedState(next);
+    if (before === after) {
+      await this.db.send(new PutCommand(put));
+      return;
+    }
+    const names: Record<string, string> = {};
+    const values: Record<string, number> = {};
+    const adds: string[] = [];
+    for (const [state, delta] of [
+      [before, -1],
+      [after, 1],
+    ] as const) {
+      if (state === null) continue;
+      names[`#${state}`] = state;
+      values[`:${state}`] = delta;
+      adds.push(`#${state} :${state}`);
+    }
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: put },
+          {
+            Update: {
+              TableName: this.table.tableName,
+              Key: { clientid: counterKey(shardOf(clientid, this.table.shards)) },
+              UpdateExpression: `ADD ${adds.join(', ')}`,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            },
+          },
+        ],
+      }),
+    );
+  }
+
+  /**
+   * Ends the offline sessions whose expiry has passed, each in a transaction
+   * with its counter. Returns how many it ended.
+   */
+  async expireSessions(now: number = Date.now()): Promise<number> {
+    const index = SESSIONS_TABLE.indexes.byExpiry;
+    let count = 0;
+    await Promise.all(
+      Array.from({ length: this.table.shards }, async (_, shard) => {
+        for await (const clientid of this.queryKeys({
+          IndexName: index.indexName,
+          KeyConditionExpression: '#pk = :pk AND #exp <= :now',
+          ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#exp': index.sortKey.name },
+          ExpressionAttributeValues: { ':pk': expiryPartition(shard), ':now': now },
+        })) {
+          const outcome = await this.mutate(clientid, (current) =>
+            isLive(current) && current.expires_at !== null && current.expires_at <= now
+              ? ended(current, now, 'expired')
+              : undefined,
+          );
+          if (outcome === 'applied') count++;
+        }
+      }),
+    );
+    return count;
+  }
+
+  /**
+   * After a broker node restarts, nothing of what it held before is live:
+   * its connections are gone, and so are its sessions when it keeps them in
+   * memory (`keepPersistent` false) or they are offline now (true).
+   */
+  async endNodeSessions(node: string, bootAt: number, options: { keepPersistent: boolean }): Promise<number> {
+    const index = SESSIONS_TABLE.indexes.byConnState;
+    const states: ConnState[] = options.keepPersistent ? ['connected', 'idle'] : ['connected', 'idle', 'disconnected'];
+    let count = 0;
+    const partitions = states.flatMap((state) =>
+      Array.from({ length: this.table.shards }, (_, shard) => statePartition(state, shard)),
+    );
+    await Promise.all(
+      partitions.map(async (partition) => {
+        for await (const clientid of this.queryKeys({
+          IndexName: index.indexName,
+          KeyConditionExpression: '#pk = :pk',
+          FilterExpression: '#node = :node AND connected_at < :boot',
+          ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#node': 'node' },
+          ExpressionAttributeValues: { ':pk': partition, ':node': node, ':boot': bootAt },
+        })) {
+          const outcome = await this.mutate(clientid, (current) => {
+            if (!isLive(current) || current.node !== node || current.connected_at >= bootAt) return undefined;
+            if (options.keepPersistent && current.conn_state !== 'disconnected') {
+              return applyEvent(current, { type: 'disconnected', conn: current, at: bootAt });
+            }
+            return ended(current, bootAt, 'discarded');
+          });
+          if (outcome === 'applied') count++;
+        }
+      }),
+    );
+    return count;
+  }
+
+  private async *queryKeys(
+    input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>,
+  ): AsyncGenerator<string> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({ ...input, TableName: this.table.tableName, ExclusiveStartKey: startKey }),
+      );
+      for (const item of page.Items ?? []) {
+        if (typeof item.clientid === 'string') yield item.clientid;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+}
