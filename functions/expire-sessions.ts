@@ -1,2 +1,15 @@
-// placeholder: replaced by the real handler
-export const handler = async (): Promise<unknown> => ({ statusCode: 501 });
+/** Scheduled Lambda: ends offline sessions whose expiry has passed, keeping the counters exact. */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { loadTableConfig } from './config.js';
+import { createDocumentClient } from './sessions/dynamodb.js';
+import { SessionWriter } from './sessions/writer.js';
+
+const config = loadTableConfig();
+const logger = new Logger();
+const writer = new SessionWriter(createDocumentClient(config), config);
+
+export const handler = async (): Promise<{ expired: number }> => {
+  const expired = await writer.expireSessions(Date.now());
+  logger.info('expiry sweep', { expired });
+  return { expired };
+};

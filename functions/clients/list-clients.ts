@@ -1,0 +1,166 @@
+/**
+ * GET /clients: plans the cheapest access path for the filter, walks it just
+ * far enough for the page and `hasnext`, and fills the page with full items.
+ */
+import { SESSIONS_TABLE } from '../sessions/table.js';
+import { createdPartition, statePartition, type Item } from '../sessions/item.js';
+import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
+import { fromItem } from '../sessions/item.js';
+import { isVisible, type LiveSession } from '../sessions/model.js';
+import type { IndexEntry, IndexWalk, SessionStore } from '../sessions/store.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { conditionsOf, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
+import { filterKind, type ClientQuery } from './query-params.js';
+import { toClient, type ClientObject } from './render.js';
+
+export type ListMeta = { page: number; limit: number; hasnext: boolean; count: number; cursor?: string };
+export type ListResult = { code: 0; data: ClientObject[]; meta: ListMeta };
+
+export type ListContext = { store: SessionStore; cursorSecret: string; now: number };
+
+/** Where the rows come from. */
+export type AccessPath =
+  | { kind: 'keys'; clientids: string[]; conditions: Condition[] }
+  | { kind: 'index'; walk: Omit<IndexWalk, 'expected'>; residual: Condition[]; conditions: Condition[] };
+
+/** A session as the ordering and the filters see it. */
+type Row = { key: string; entry: Item };
+
+export function planAccess(query: ClientQuery, shards: number, now: number, after: string | undefined): AccessPath {
+  const { filter } = query;
+  if (filter.clientids) {
+    return { kind: 'keys', clientids: filter.clientids, conditions: conditionsOf(filter, { includeCreatedAt: true }) };
+  }
+  const range = orderKeyRange(filter.created_at?.gte, filter.created_at?.lte);
+  const low = after !== undefined && compareBytes(keyAfter(after), range.low) > 0 ? keyAfter(after) : range.low;
+  const conditions = conditionsOf(filter, { includeCreatedAt: false });
+  const narrow = conditions.filter((c) => !FULL_ITEM_ATTRIBUTES.has(c.attr));
+  const residual = conditions.filter((c) => FULL_ITEM_ATTRIBUTES.has(c.attr));
+  const byState = filter.conn_state !== undefined;
+  const index = byState ? SESSIONS_TABLE.indexes.byConnState : SESSIONS_TABLE.indexes.byCreated;
+  const shardList = Array.from({ length: shards }, (_, shard) => shard);
+  return {
+    kind: 'index',
+    conditions,
+    residual,
+    walk: {
+      index,
+      partitions: shardList.map((shard) =>
+        filter.conn_state !== undefined ? statePartition(filter.conn_state, shard) : createdPartition(shard),
+      ),
+      low,
+      high: range.high,
+      // The partition already fixes conn_state.
+      filter: toFilterExpression(
+        narrow.filter((c) => !(byState && c.attr === 'conn_state')),
+        now,
+      ),
+    },
+  };
+}
+
+/** Rows of the keys path: the named sessions that match, in order. */
+async function keyRows(store: SessionStore, path: Extract<AccessPath, { kind: 'keys' }>, now: number, after: string | undefined) {
+  const records = await store.batchGet(path.clientids);
+  const rows: Array<Row & { session: LiveSession }> = [];
+  for (const record of records.values()) {
+    if (!isVisible(record, now) || !matches(record, path.conditions)) continue;
+    const key = orderKey(record.created_at, record.clientid);
+    if (after !== undefined && compareBytes(key, after) <= 0) continue;
+    rows.push({ key, entry: record, session: record });
+  }
+  return rows.sort((a, b) => compareBytes(a.key, b.key));
+}
+
+/**
+ * Takes matching rows from an index walk: `skip` of them, then `take`.
+ * Conditions on attributes only the full item has are checked on full items,
+ * fetched in batches as the walk goes.
+ */
+async function indexRows(
+  store: SessionStore,
+  path: Extract<AccessPath, { kind: 'index' }>,
+  skip: number,
+  take: number,
+): Promise<{ rows: Row[]; fullItems: Map<string, Item> }> {
+  const wanted = skip + take;
+  const walk = store.walkIndex({ ...path.walk, expected: wanted });
+  const rows: Row[] = [];
+  const fullItems = new Map<string, Item>();
+  let seen = 0;
+  if (path.residual.length === 0) {
+    for await (const entry of walk) {
+      if (seen++ >= skip) rows.push({ key: entry.order_key, entry });
+      if (seen >= wanted) break;
+    }
+    return { rows, fullItems };
+  }
+  let batch: IndexEntry[] = [];
+  const flush = async () => {
+    const items = await store.batchGetItems(batch.map((e) => e.clientid));
+    for (const entry of batch) {
+      const item = items.get(entry.clientid);
+      if (!item || !matches(item, path.residual) || seen >= wanted) continue;
+      if (seen++ >= skip) {
+        rows.push({ key: entry.order_key, entry });
+        fullItems.set(entry.clientid, item);
+      }
+    }
+    batch = [];
+  };
+  for await (const entry of walk) {
+    batch.push(entry);
+    if (batch.length >= Math.min(100, Math.max(wanted - seen, 10))) await flush();
+    if (seen >= wanted) break;
+  }
+  if (batch.length > 0 && seen < wanted) await flush();
+  return { rows, fullItems };
+}
+
+/** The exact count where it is cheap to know (no filter, or only conn_state), else -1 as EMQX 4. */
+async function exactCount(store: SessionStore, query: ClientQuery, now: number): Promise<number> {
+  const kind = filterKind(query.filter);
+  if (kind === 'other') return -1;
+  const needsExpiry = kind === 'none' || query.filter.conn_state === 'disconnected';
+  const [byState, expired] = await Promise.all([
+    store.countByState(),
+    needsExpiry ? store.countExpiredUnswept(now) : Promise.resolve(0),
+  ]);
+  const counted = kind === 'none' ? byState.connected + byState.idle + byState.disconnected : byState[query.filter.conn_state!];
+  return Math.max(counted - expired, 0);
+}
+
+export async function listClients(context: ListContext, query: ClientQuery): Promise<ListResult> {
+  const { store, now } = context;
+  const position = query.cursor !== undefined ? decodeCursor(context.cursorSecret, query.filter, query.cursor) : undefined;
+  const page = position?.page ?? query.page;
+  const skip = position ? 0 : (query.page - 1) * query.limit;
+  const path = planAccess(query, store.table.shards, now, position?.after);
+
+  const [{ rows, fullItems }, count] = await Promise.all([
+    path.kind === 'keys'
+      ? keyRows(store, path, now, position?.after).then((all) => ({
+          rows: all.slice(skip, skip + query.limit + 1),
+          fullItems: new Map<string, Item>(all.map((r) => [r.session.clientid, r.entry])),
+        }))
+      : indexRows(store, path, skip, query.limit + 1),
+    exactCount(store, query, now),
+  ]);
+
+  const hasnext = rows.length > query.limit;
+  const pageRows = rows.slice(0, query.limit);
+  const missing = pageRows.map((r) => r.entry.clientid as string).filter((id) => !fullItems.has(id));
+  if (missing.length > 0) {
+    for (const [id, item] of await store.batchGetItems(missing)) fullItems.set(id, item);
+  }
+  const data: ClientObject[] = [];
+  for (const row of pageRows) {
+    const record = fromItem(fullItems.get(row.entry.clientid as string));
+    // The index is eventually consistent: drop a session that changed so that it no longer matches.
+    if (isVisible(record, now) && matches(record, path.conditions)) data.push(toClient(record));
+  }
+  const meta: ListMeta = { page, limit: query.limit, hasnext, count };
+  const last = pageRows.at(-1);
+  if (hasnext && last) meta.cursor = encodeCursor(context.cursorSecret, query.filter, { after: last.key, page: page + 1 });
+  return { code: 0, data, meta };
+}

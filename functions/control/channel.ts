@@ -1,0 +1,40 @@
+/**
+ * The control channel: how the API asks the broker node that holds a session
+ * to act on it. Commands are versioned JSON, one per message.
+ */
+
+export const COMMAND_VERSION = 1;
+
+/** Ask a node to close a client's connection and discard its session. */
+export type KickCommand = {
+  version: typeof COMMAND_VERSION;
+  type: 'kick';
+  /** Unique per command; a node executes a command id at most once. */
+  id: string;
+  clientid: string;
+  node: string;
+  /** The connection the caller saw; a node may skip a kick of a connection it no longer holds. */
+  conn_key: string;
+  /** RFC 3339. */
+  issued_at: string;
+};
+
+export type ControlCommand = KickCommand;
+
+export interface ControlChannel {
+  /** Resolves once the broker has accepted the command (PUBACK); rejects when it cannot be delivered. */
+  send(command: ControlCommand): Promise<void>;
+}
+
+/** Thrown by a channel that cannot deliver: the broker is unreachable or did not acknowledge in time. */
+export class ControlChannelError extends Error {
+  override readonly name = 'ControlChannelError';
+}
+
+/**
+ * `<prefix>/<node>/<command type>`. The node name is URL-encoded so that `/`,
+ * `+` and `#` in it cannot change the topic's shape.
+ */
+export function commandTopic(prefix: string, node: string, type: ControlCommand['type']): string {
+  return `${prefix}/${encodeURIComponent(node)}/${type}`;
+}

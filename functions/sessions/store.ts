@@ -1,0 +1,200 @@
+/** The read side of the sessions table: single items, batches, ordered index walks and counts. */
+import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SESSIONS_TABLE, type IndexDefinition } from './table.js';
+import { counterKey, expiryPartition, fromItem, type Item } from './item.js';
+import { CONN_STATES, type ConnState, type SessionRecord } from './model.js';
+import type { TableRef } from './writer.js';
+
+/** BatchGetItem takes at most 100 keys a request. */
+const BATCH_GET_KEYS = 100;
+const MAX_QUERY_LIMIT = 1000;
+const UNPROCESSED_RETRIES = 8;
+
+/** A DynamoDB filter expression with its placeholders. */
+export type Expression = {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, string | number | boolean>;
+};
+
+/** An index entry: the narrow attributes and the order key. */
+export type IndexEntry = Item & { clientid: string; order_key: string };
+
+export type IndexWalk = {
+  index: IndexDefinition;
+  partitions: readonly string[];
+  /** Inclusive order-key bounds. */
+  low: string;
+  high: string;
+  filter: Expression | undefined;
+  /** How many entries the caller expects to take in all; sizes the first requests. */
+  expected: number;
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+class ShardReader {
+  private buffer: IndexEntry[] = [];
+  private position = 0;
+  private startKey: Record<string, unknown> | undefined;
+  private exhausted = false;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly walk: IndexWalk,
+    private readonly partition: string,
+    private limit: number,
+  ) {}
+
+  get done(): boolean {
+    return this.exhausted && this.position >= this.buffer.length;
+  }
+
+  get needsFetch(): boolean {
+    return !this.exhausted && this.position >= this.buffer.length;
+  }
+
+  head(): IndexEntry | undefined {
+    return this.buffer[this.position];
+  }
+
+  take(): IndexEntry | undefined {
+    return this.buffer[this.position++];
+  }
+
+  async fetch(): Promise<void> {
+    const { index, low, high, filter } = this.walk;
+    const page = await this.store.query({
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
+      ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#sk': index.sortKey.name, ...filter?.names },
+      ExpressionAttributeValues: { ':pk': this.partition, ':low': low, ':high': high, ...filter?.values },
+      ...(filter ? { FilterExpression: filter.expression } : {}),
+      Limit: this.limit,
+      ExclusiveStartKey: this.startKey,
+    });
+    this.buffer = (page.Items ?? []) as IndexEntry[];
+    this.position = 0;
+    this.startKey = page.LastEvaluatedKey;
+    this.exhausted = this.startKey === undefined;
+    // A shard that needed another request is richer than guessed: ask for more next time.
+    this.limit = Math.min(this.limit * 4, MAX_QUERY_LIMIT);
+  }
+}
+
+export class SessionStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly table: TableRef,
+  ) {}
+
+  async get(clientid: string, options: { consistent: boolean }): Promise<SessionRecord | undefined> {
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.table.tableName, Key: { clientid }, ConsistentRead: options.consistent }),
+    );
+    return fromItem(result.Item);
+  }
+
+  /** The items of these keys, by key (absent keys are absent), in parallel requests of 100. */
+  async batchGetItems(keys: readonly string[]): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    const chunks: string[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) chunks.push(keys.slice(i, i + BATCH_GET_KEYS));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        let pending: Record<string, unknown>[] = chunk.map((clientid) => ({ clientid }));
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt > UNPROCESSED_RETRIES) throw Object.assign(new Error('BatchGetItem left keys unprocessed'), { name: 'ThrottlingException' });
+          if (attempt > 0) await sleep(Math.min(25 * 2 ** attempt, 1000) * Math.random());
+          const result = await this.db.send(
+            new BatchGetCommand({ RequestItems: { [this.table.tableName]: { Keys: pending } } }),
+          );
+          for (const item of result.Responses?.[this.table.tableName] ?? []) {
+            if (typeof item.clientid === 'string') found.set(item.clientid, item);
+          }
+          pending = result.UnprocessedKeys?.[this.table.tableName]?.Keys ?? [];
+        }
+      }),
+    );
+    return found;
+  }
+
+  async batchGet(keys: readonly string[]): Promise<Map<string, SessionRecord>> {
+    const records = new Map<string, SessionRecord>();
+    for (const [clientid, item] of await this.batchGetItems(keys)) {
+      const record = fromItem(item);
+      if (record) records.set(clientid, record);
+    }
+    return records;
+  }
+
+  query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
+    return this.db.send(new QueryCommand({ ...input, TableName: this.table.tableName }));
+  }
+
+  /**
+   * Walks the partitions of an ordered index in order-key order: each shard
+   * is read in pages, all shards at once, and merged. Reads only as far as
+   * the caller takes.
+   */
+  async *walkIndex(walk: IndexWalk): AsyncGenerator<IndexEntry> {
+    const firstLimit = Math.min(Math.max(Math.ceil(walk.expected / walk.partitions.length) + 1, 2), MAX_QUERY_LIMIT);
+    const readers = walk.partitions.map((partition) => new ShardReader(this, walk, partition, firstLimit));
+    for (;;) {
+      // Every shard must show its next entry before the smallest can be chosen.
+      const hungry = readers.filter((r) => r.needsFetch);
+      if (hungry.length > 0) {
+        await Promise.all(hungry.map((r) => r.fetch()));
+        continue;
+      }
+      let best: ShardReader | undefined;
+      let bestKey: Buffer | undefined;
+      for (const reader of readers) {
+        const head = reader.head();
+        if (!head) continue;
+        const key = Buffer.from(head.order_key, 'utf8');
+        if (!bestKey || Buffer.compare(key, bestKey) < 0) {
+          best = reader;
+          bestKey = key;
+        }
+      }
+      if (!best) return;
+      yield best.take() as IndexEntry;
+    }
+  }
+
+  /** Sessions per connection state, from the counter shards. */
+  async countByState(): Promise<Record<ConnState, number>> {
+    const keys = Array.from({ length: this.table.shards }, (_, shard) => counterKey(shard));
+    const totals = Object.fromEntries(CONN_STATES.map((s) => [s, 0])) as Record<ConnState, number>;
+    for (const item of (await this.batchGetItems(keys)).values()) {
+      for (const state of CONN_STATES) totals[state] += typeof item[state] === 'number' ? item[state] : 0;
+    }
+    return totals;
+  }
+
+  /** Offline sessions past their expiry that the sweep has not ended yet (still counted as disconnected). */
+  async countExpiredUnswept(now: number): Promise<number> {
+    const index = SESSIONS_TABLE.indexes.byExpiry;
+    const counts = await Promise.all(
+      Array.from({ length: this.table.shards }, async (_, shard) => {
+        let total = 0;
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const page = await this.query({
+            IndexName: index.indexName,
+            KeyConditionExpression: '#pk = :pk AND #exp <= :now',
+            ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#exp': index.sortKey.name },
+            ExpressionAttributeValues: { ':pk': expiryPartition(shard), ':now': now },
+            Select: 'COUNT',
+            ExclusiveStartKey: startKey,
+          });
+          total += page.Count ?? 0;
+          startKey = page.LastEvaluatedKey;
+        } while (startKey);
+        return total;
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+}

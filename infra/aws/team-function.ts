@@ -1,0 +1,172 @@
+/**
+ * The team's Lambda function: a NodejsFunction with the defaults every
+ * function of this project shares, so a handler only states what differs.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The directory holding package.json, package-lock.json and functions/. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The lock file that pins what esbuild bundles. */
+export const DEPS_LOCK_FILE = path.join(PROJECT_ROOT, 'package-lock.json');
+
+/** The runtime every function of the team runs on. */
+export const TEAM_RUNTIME = lambda.Runtime.NODEJS_22_X;
+
+/**
+ * esbuild writes an ES module; bundled CommonJS dependencies still call
+ * `require` for Node built-ins, which an ES module does not have. The banner
+ * gives them one (the alias keeps the import from clashing with bundled names).
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __teamCreateRequire } from 'node:module'; const require = __teamCreateRequire(import.meta.url);";
+
+export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+
+/** Settings read by Powertools for AWS Lambda (Logger, Metrics). */
+export interface PowertoolsSettings {
+  /** POWERTOOLS_SERVICE_NAME: the `service` of every log line and metric. */
+  readonly serviceName: string;
+  /** POWERTOOLS_METRICS_NAMESPACE: the CloudWatch namespace of the EMF metrics. */
+  readonly metricsNamespace: string;
+  /**
+   * POWERTOOLS_LOG_LEVEL.
+   * @default 'INFO'
+   */
+  readonly logLevel?: PowertoolsLogLevel;
+}
+
+/**
+ * Properties of a {@link TeamFunction}. Runtime, architecture, bundling,
+ * role and log group are the team's and cannot be overridden here.
+ */
+export interface TeamFunctionProps
+  extends Omit<
+    nodejs.NodejsFunctionProps,
+    | 'entry'
+    | 'runtime'
+    | 'architecture'
+    | 'memorySize'
+    | 'timeout'
+    | 'bundling'
+    | 'depsLockFilePath'
+    | 'projectRoot'
+    | 'role'
+    | 'logGroup'
+    | 'logRetention'
+    | 'code'
+  > {
+  /** The handler module, relative to the project root (e.g. `functions/get-client.ts`); it exports `handler`. */
+  readonly entry: string;
+  /** Memory in MiB; stated explicitly for every function (it also sets the CPU share). */
+  readonly memorySize: number;
+  /** Maximum run time of one invocation; stated explicitly for every function. */
+  readonly timeout: Duration;
+  /** Powertools environment of the function. */
+  readonly powertools: PowertoolsSettings;
+  /**
+   * How long the function's own log group keeps its logs.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A Node.js 22 arm64 function bundled locally by esbuild (no Docker): minified
+ * ES module with source maps, the AWS SDK bundled in (the version the lock file
+ * pins, not the one the runtime happens to carry), its own log group with a
+ * retention, and its own role that may write to that log group and to nothing
+ * else until the caller grants more. No AWS managed policy is attached (none
+ * of AWSLambdaBasicExecutionRole's `*` log permissions), except
+ * AWSLambdaVPCAccessExecutionRole when the function runs in a VPC.
+ */
+export class TeamFunction extends nodejs.NodejsFunction {
+  /** The function's own log group (it writes there, not to /aws/lambda/<name>); also `this.logGroup`. */
+  public readonly functionLogGroup: logs.LogGroup;
+  /** The function's execution role; add statements with `addToRolePolicy`. */
+  public readonly executionRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: TeamFunctionProps) {
+    const { entry, powertools, logRetention, environment, ...rest } = props;
+
+    // Both are created before super() because NodejsFunction takes them as
+    // props; they are siblings of the function, named after it.
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      retention: logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${id}`,
+    });
+
+    super(scope, id, {
+      ...rest,
+      entry: path.resolve(PROJECT_ROOT, entry),
+      handler: 'handler',
+      runtime: TEAM_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      role,
+      logGroup,
+      depsLockFilePath: DEPS_LOCK_FILE,
+      projectRoot: PROJECT_ROOT,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: powertools.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: powertools.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: powertools.logLevel ?? 'INFO',
+        ...environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        bundleAwsSDK: true,
+        externalModules: [],
+        logLevel: nodejs.LogLevel.WARNING,
+      },
+    });
+
+    this.functionLogGroup = logGroup;
+    this.executionRole = role;
+
+    // Exactly the two actions Lambda uses to ship logs, on this log group only
+    // (its ARN covers its streams).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'The runtime is pinned to nodejs22.x on purpose: it is the version the team builds and tests the handlers on; moving to a newer runtime is a deliberate change.',
+    });
+
+    if (props.vpc) {
+      // Lambda needs ec2:CreateNetworkInterface and friends to attach the
+      // function to the VPC; these actions take no resource-level constraint,
+      // so AWS's managed policy is used rather than a hand-written `*`.
+      role.addManagedPolicy(
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'A function in a VPC needs the ENI permissions of AWSLambdaVPCAccessExecutionRole; EC2 offers no resource-level scoping for them, so the AWS-maintained policy is used.',
+      });
+    }
+  }
+}

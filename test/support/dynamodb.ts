@@ -1,0 +1,54 @@
+/** A fresh sessions table in the shared DynamoDB Local, per test file or test. */
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { LOCAL_CLIENT_CONFIG } from '../../infra/local/dynamodb-local.js';
+import { createTableInput } from '../../functions/sessions/table.js';
+import { SessionStore } from '../../functions/sessions/store.js';
+import { SessionWriter, type TableRef } from '../../functions/sessions/writer.js';
+
+export type TestTable = {
+  endpoint: string;
+  table: TableRef;
+  db: DynamoDBDocumentClient;
+  store: SessionStore;
+  writer: SessionWriter;
+  /** Environment for the handler modules pointed at this table. */
+  env: Record<string, string>;
+  drop(): Promise<void>;
+};
+
+export function localDocumentClient(endpoint = inject('dynamodbEndpoint')): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+export async function createTestTable(options: { shards?: number } = {}): Promise<TestTable> {
+  const endpoint = inject('dynamodbEndpoint');
+  const table: TableRef = { tableName: `sessions-${randomUUID()}`, shards: options.shards ?? 4 };
+  const db = localDocumentClient(endpoint);
+  await db.send(new CreateTableCommand(createTableInput(table.tableName)));
+  return {
+    endpoint,
+    table,
+    db,
+    store: new SessionStore(db, table),
+    writer: new SessionWriter(db, table),
+    env: {
+      TABLE_NAME: table.tableName,
+      SESSION_SHARDS: String(table.shards),
+      DYNAMODB_ENDPOINT: endpoint,
+      AWS_REGION: LOCAL_CLIENT_CONFIG.region,
+      AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
+      CURSOR_SECRET: 'test-cursor-secret-0123456789',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+    },
+    drop: async () => {
+      await db.send(new DeleteTableCommand({ TableName: table.tableName }));
+      db.destroy();
+    },
+  };
+}
