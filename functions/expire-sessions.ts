@@ -1,11 +1,10 @@
 /** Scheduled Lambda: ends offline sessions whose expiry has passed, keeping the counters exact. */
-import { Logger } from '@aws-lambda-powertools/logger';
+import { logger } from './http/observability.js';
 import { loadTableConfig } from './config.js';
 import { createDocumentClient } from './sessions/dynamodb.js';
 import { SessionWriter } from './sessions/writer.js';
 
 const config = loadTableConfig();
-const logger = new Logger();
 const writer = new SessionWriter(createDocumentClient(config), config);
 
 export const handler = async (): Promise<{ expired: number }> => {

@@ -1,17 +1,16 @@
 /** Lambda handler: DELETE /clients/{clientid}. */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { parseClientId } from './clients/client-id.js';
 import { kickClient } from './clients/kick-client.js';
 import { loadControlConfig } from './config.js';
 import { credentialsSource } from './control/credentials.js';
 import { MqttControlChannel } from './control/mqtt-channel.js';
 import { httpHandler } from './http/handler.js';
+import { logger, metrics } from './http/observability.js';
 import { jsonResponse } from './http/response.js';
 import { createDocumentClient } from './sessions/dynamodb.js';
 import { SessionStore } from './sessions/store.js';
 
 const config = loadControlConfig();
-const logger = new Logger();
 const store = new SessionStore(createDocumentClient(config), config);
 // Kept across warm invocations: one broker connection per function instance.
 const channel = new MqttControlChannel({
@@ -28,4 +27,4 @@ export const handler = httpHandler(logger, async (event) => {
     clientid,
   );
   return jsonResponse(outcome.status, outcome.body);
-});
+}, metrics);

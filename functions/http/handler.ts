@@ -4,6 +4,7 @@
  * a `{code, message}` response (unexpected ones logged, never shown).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
 import type { z } from 'zod';
 import { InternalError, toApiError } from './errors.js';
@@ -14,8 +15,19 @@ export type HttpEvent = z.infer<typeof APIGatewayProxyEventV2Schema>;
 export function httpHandler(
   logger: Logger,
   operation: (event: HttpEvent) => Promise<HttpResponse>,
+  metrics?: Metrics,
 ): (event: unknown) => Promise<HttpResponse> {
   return async (raw) => {
+    const response = await handle(raw);
+    if (metrics) {
+      const kind = response.statusCode >= 500 ? 'ServerError' : response.statusCode >= 400 ? 'ClientError' : 'Success';
+      metrics.addMetric(kind, MetricUnit.Count, 1);
+      metrics.publishStoredMetrics();
+    }
+    return response;
+  };
+
+  async function handle(raw: unknown): Promise<HttpResponse> {
     const parsed = APIGatewayProxyEventV2Schema.safeParse(raw);
     if (!parsed.success) {
       logger.error('event is not an API Gateway v2 request', { issues: parsed.error.issues.slice(0, 5) });
@@ -31,5 +43,5 @@ export function httpHandler(
       else logger.info('request rejected', { route: parsed.data.routeKey, status: apiError.status, code: apiError.code });
       return errorResponse(apiError);
     }
-  };
+  }
 }

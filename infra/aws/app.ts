@@ -19,7 +19,9 @@ const stackName: unknown = app.node.tryGetContext('stackName');
 
 new ClientsApiStack(app, typeof stackName === 'string' && stackName !== '' ? stackName : 'MqttClientsApi', {
   description: 'Management API for MQTT broker fleets (EMQX 4 clients API)',
-  ...(account || region ? { env: { account, region } } : {}),
+  // Bound to an environment only when both are known (a VPC lookup needs
+  // both); otherwise environment-agnostic, resolved at deploy time.
+  ...(account && region ? { env: { account, region } } : {}),
 });
 
 // cdk-nag 3 is a policy validation plugin (it replaced the v2 Aspect).

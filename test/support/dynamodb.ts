@@ -45,6 +45,7 @@ export async function createTestTable(options: { shards?: number } = {}): Promis
       AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
       CURSOR_SECRET: 'test-cursor-secret-0123456789',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: 'true',
     },
     drop: async () => {
       await db.send(new DeleteTableCommand({ TableName: table.tableName }));

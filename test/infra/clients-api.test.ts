@@ -1,0 +1,490 @@
+/**
+ * The AWS deployment: the synthesized ClientsApiStack (offline defaults, no
+ * credentials, no Docker) checked against the shared table definition, the
+ * least-privilege rules and cdk-nag's AwsSolutions pack.
+ *
+ * The app is synthesized once per file (bundling the four functions is the
+ * slow part); every test reads that one template.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type * as cxapi from 'aws-cdk-lib/cx-api';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { createTableInput, SESSION_INDEXES, SESSIONS_TABLE } from '../../functions/sessions/table.js';
+import { ClientsApi, CLIENTS_API_DEFAULTS, KICK_TIMEOUT_MARGIN_SECONDS } from '../../infra/aws/clients-api.js';
+import { ClientsApiStack, PLACEHOLDER_BROKER_URL } from '../../infra/aws/stack.js';
+import type { TeamFunction } from '../../infra/aws/team-function.js';
+
+// Bundling must be local: if esbuild could not run, CDK would fall back to
+// Docker; pointing CDK at a Docker that does not exist makes that fail loudly.
+process.env.CDK_DOCKER = '/nonexistent/docker-is-not-used';
+
+const SYNTH_TIMEOUT_MS = 120_000;
+
+type Json = Record<string, unknown>;
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Sid?: string };
+
+let stack: ClientsApiStack;
+let api: ClientsApi;
+let template: Template;
+let assembly: cxapi.CloudAssembly;
+
+beforeAll(() => {
+  const app = new App();
+  stack = new ClientsApiStack(app, 'ClientsApiTest');
+  api = stack.clientsApi;
+  // As in infra/aws/app.ts: a violation fails the synth itself.
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  assembly = app.synth();
+  template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template as Json);
+}, SYNTH_TIMEOUT_MS);
+
+function resourcesOf(type: string): Record<string, Json> {
+  return template.findResources(type) as Record<string, Json>;
+}
+
+function props(resource: Json): Json {
+  return resource.Properties as Json;
+}
+
+function asArray<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Every statement of every identity policy in the template: inline (Policy, Role) and customer managed. */
+function allStatements(t: Template = template): Statement[] {
+  const statements: Statement[] = [];
+  const documents: Json[] = [];
+  for (const r of Object.values(t.findResources('AWS::IAM::Policy') as Record<string, Json>)) {
+    documents.push(props(r).PolicyDocument as Json);
+  }
+  for (const r of Object.values(t.findResources('AWS::IAM::ManagedPolicy') as Record<string, Json>)) {
+    documents.push(props(r).PolicyDocument as Json);
+  }
+  for (const r of Object.values(t.findResources('AWS::IAM::Role') as Record<string, Json>)) {
+    for (const p of (props(r).Policies as Json[] | undefined) ?? []) documents.push(p.PolicyDocument as Json);
+  }
+  for (const d of documents) statements.push(...asArray(d.Statement as Statement | Statement[]));
+  return statements;
+}
+
+/** The statements attached to the execution role of one function. */
+function statementsOf(fn: TeamFunction): Statement[] {
+  const roleId = logicalIdOf(fn.executionRole);
+  const statements: Statement[] = [];
+  for (const r of Object.values(resourcesOf('AWS::IAM::Policy'))) {
+    const roles = props(r).Roles as unknown[];
+    if (roles.some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleId }))) {
+      const doc = props(r).PolicyDocument as Json;
+      statements.push(...asArray(doc.Statement as Statement | Statement[]));
+    }
+  }
+  const role = resourcesOf('AWS::IAM::Role')[roleId];
+  expect(role, `role ${roleId} of ${fn.node.path}`).toBeDefined();
+  for (const p of (props(role!).Policies as Json[] | undefined) ?? []) {
+    statements.push(...asArray((p.PolicyDocument as Json).Statement as Statement | Statement[]));
+  }
+  return statements;
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return statements.filter((s) => s.Effect === 'Allow').flatMap((s) => asArray(s.Action));
+}
+
+/** Literal strings inside a Resource value (plain strings and the literal parts of Fn::Join). */
+function literalStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(literalStrings);
+  if (value && typeof value === 'object') {
+    const obj = value as Json;
+    if ('Fn::GetAtt' in obj || 'Ref' in obj) return [];
+    return Object.values(obj).flatMap(literalStrings);
+  }
+  return [];
+}
+
+function logicalIdOf(construct: IConstruct, inStack: Stack = stack): string {
+  const child = construct.node.defaultChild;
+  if (!child) throw new Error(`${construct.node.path} has no default child`);
+  return inStack.getLogicalId(child as CfnElement);
+}
+
+function envOf(fn: TeamFunction): Record<string, unknown> {
+  const f = resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn)];
+  return ((props(f!).Environment as Json).Variables ?? {}) as Record<string, unknown>;
+}
+
+const WRITE_ACTION = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|TransactWrite.*|PartiQL(Insert|Update|Delete))$/;
+
+describe('HTTP API', () => {
+  it('has exactly the three EMQX 4 client routes', () => {
+    const routeKeys = Object.values(resourcesOf('AWS::ApiGatewayV2::Route')).map((r) => props(r).RouteKey);
+    expect(routeKeys.sort()).toEqual(['DELETE /clients/{clientid}', 'GET /clients', 'GET /clients/{clientid}']);
+  });
+
+  it('requires SigV4 (AWS_IAM) on every route', () => {
+    const routes = Object.values(resourcesOf('AWS::ApiGatewayV2::Route'));
+    expect(routes.length).toBe(3);
+    for (const r of routes) expect(props(r).AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('sends each route to its own function with payload format 2.0', () => {
+    const integrations = resourcesOf('AWS::ApiGatewayV2::Integration');
+    const targetOf = (routeKey: string): unknown => {
+      const route = Object.values(resourcesOf('AWS::ApiGatewayV2::Route')).find((r) => props(r).RouteKey === routeKey);
+      const join = (props(route!).Target as Json)['Fn::Join'] as [string, [string, { Ref: string }]];
+      const integration = integrations[join[1][1].Ref];
+      expect(props(integration!).PayloadFormatVersion).toBe('2.0');
+      expect(props(integration!).IntegrationType).toBe('AWS_PROXY');
+      return props(integration!).IntegrationUri;
+    };
+    const arnOf = (fn: TeamFunction) => ({ 'Fn::GetAtt': [logicalIdOf(fn), 'Arn'] });
+    expect(targetOf('GET /clients')).toEqual(arnOf(api.listClientsFunction));
+    expect(targetOf('GET /clients/{clientid}')).toEqual(arnOf(api.getClientFunction));
+    expect(targetOf('DELETE /clients/{clientid}')).toEqual(arnOf(api.kickClientFunction));
+  });
+
+  it('has a throttled $default stage with JSON access logs kept for a limited time', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: CLIENTS_API_DEFAULTS.throttle.rateLimit,
+        ThrottlingBurstLimit: CLIENTS_API_DEFAULTS.throttle.burstLimit,
+      },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logicalIdOf(api.accessLogGroup), 'Arn'] } },
+    });
+    const stage = Object.values(resourcesOf('AWS::ApiGatewayV2::Stage'))[0]!;
+    const format = JSON.parse((props(stage).AccessLogSettings as Json).Format as string) as Record<string, string>;
+    expect(format.requestId).toBe('$context.requestId');
+    expect(format.status).toBe('$context.status');
+    const logGroup = resourcesOf('AWS::Logs::LogGroup')[logicalIdOf(api.accessLogGroup)];
+    expect(props(logGroup!).RetentionInDays).toBeGreaterThan(0);
+  });
+
+  it('outputs the API URL and the table name', () => {
+    const outputs = template.findOutputs('*');
+    expect(Object.keys(outputs)).toEqual(expect.arrayContaining(['ApiUrl', 'TableName']));
+    expect(outputs.TableName!.Value).toEqual({ Ref: logicalIdOf(api.table) });
+  });
+});
+
+describe('functions', () => {
+  const all = () => [api.listClientsFunction, api.getClientFunction, api.kickClientFunction, api.expireSessionsFunction];
+
+  it('run nodejs22.x on arm64 with explicit memory and timeout, four in all', () => {
+    const fns = Object.values(resourcesOf('AWS::Lambda::Function'));
+    expect(fns.length).toBe(4);
+    for (const f of fns) {
+      expect(props(f).Runtime).toBe('nodejs22.x');
+      expect(props(f).Architectures).toEqual(['arm64']);
+      expect(props(f).MemorySize).toBe(CLIENTS_API_DEFAULTS.memorySize);
+      expect(props(f).Timeout).toEqual(expect.any(Number));
+    }
+  });
+
+  it('log to their own log group with a retention', () => {
+    for (const fn of all()) {
+      const f = resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn)];
+      const logGroupId = logicalIdOf(fn.functionLogGroup);
+      expect(props(f!).LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
+      expect(props(resourcesOf('AWS::Logs::LogGroup')[logGroupId]!).RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('carry source maps and the Powertools settings', () => {
+    for (const fn of all()) {
+      expect(envOf(fn)).toMatchObject({
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: CLIENTS_API_DEFAULTS.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: CLIENTS_API_DEFAULTS.metricsNamespace,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        TABLE_NAME: { Ref: logicalIdOf(api.table) },
+        SESSION_SHARDS: String(CLIENTS_API_DEFAULTS.sessionShards),
+      });
+    }
+  });
+
+  it('are bundled locally into a minified ES module with a source map', () => {
+    for (const fn of all()) {
+      const f = resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn)];
+      expect(props(f!).Handler).toBe('index.handler');
+      const assetPath = fn.node.tryFindChild('Code')?.node.tryFindChild('Stage') as { assetPath?: string } | undefined;
+      expect(assetPath?.assetPath, `asset of ${fn.node.path}`).toBeDefined();
+      const dir = path.join(assembly.directory, assetPath!.assetPath!);
+      const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire as __teamCreateRequire } from 'node:module';")).toBe(true);
+      expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+      expect(fs.existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
+    }
+  });
+
+  it('give the list function its cursor key from a generated secret, and only it', () => {
+    const cursor = envOf(api.listClientsFunction).CURSOR_SECRET;
+    expect(JSON.stringify(cursor)).toContain('{{resolve:secretsmanager:');
+    expect(JSON.stringify(cursor)).toContain(logicalIdOf(api.cursorSecret));
+    for (const fn of [api.getClientFunction, api.kickClientFunction, api.expireSessionsFunction]) {
+      expect(envOf(fn).CURSOR_SECRET).toBeUndefined();
+    }
+  });
+
+  it('configure the kick function for the control channel, with a timeout beyond the confirm wait', () => {
+    const env = envOf(api.kickClientFunction);
+    expect(env).toMatchObject({
+      CONTROL_BROKER_URL: PLACEHOLDER_BROKER_URL,
+      CONTROL_TOPIC_PREFIX: CLIENTS_API_DEFAULTS.controlTopicPrefix,
+      KICK_CONFIRM_TIMEOUT_MS: String(CLIENTS_API_DEFAULTS.kickConfirmTimeoutMs),
+    });
+    // No ARN in context: the stack creates the secret.
+    expect(env.CONTROL_CREDENTIALS_SECRET_ARN).toEqual({ Ref: logicalIdOf(api.controlCredentialsSecret as secretsmanager.Secret) });
+    const f = resourcesOf('AWS::Lambda::Function')[logicalIdOf(api.kickClientFunction)];
+    const timeoutSeconds = props(f!).Timeout as number;
+    expect(timeoutSeconds * 1000).toBeGreaterThanOrEqual(CLIENTS_API_DEFAULTS.kickConfirmTimeoutMs + KICK_TIMEOUT_MARGIN_SECONDS * 1000);
+    expect(timeoutSeconds).toBeLessThan(30);
+  });
+
+  it('run the sweeper every minute, without retries that would overlap the next run', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(api.expireSessionsFunction), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalIdOf(api.expireSessionsFunction) },
+      MaximumRetryAttempts: 0,
+    });
+  });
+});
+
+describe('sessions table', () => {
+  const table = () => Object.values(resourcesOf('AWS::DynamoDB::Table'));
+
+  it('has the global secondary indexes of the shared definition', () => {
+    expect(table().length).toBe(1);
+    const expected = SESSION_INDEXES.map((index) => ({
+      IndexName: index.indexName,
+      KeySchema: [
+        { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+      ],
+      Projection:
+        index.projection.type === 'INCLUDE'
+          ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection.nonKeyAttributes] }
+          : { ProjectionType: 'KEYS_ONLY' },
+    }));
+    expect(props(table()[0]!).GlobalSecondaryIndexes).toEqual(expected);
+  });
+
+  it('matches the table the local stack creates (keys, attributes, indexes, billing)', () => {
+    const local = createTableInput('ignored');
+    const t = props(table()[0]!);
+    expect(t.KeySchema).toEqual(local.KeySchema);
+    expect(t.BillingMode).toBe(local.BillingMode);
+    expect(t.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) =>
+      (a.AttributeName ?? '').localeCompare(b.AttributeName ?? '');
+    expect([...(t.AttributeDefinitions as { AttributeName: string }[])].sort(byName)).toEqual(
+      [...(local.AttributeDefinitions ?? [])].sort(byName),
+    );
+  });
+
+  it('expires items by the TTL attribute, keeps point-in-time recovery and AWS-managed encryption', () => {
+    const t = props(table()[0]!);
+    expect(t.TimeToLiveSpecification).toEqual({ AttributeName: SESSIONS_TABLE.ttlAttribute, Enabled: true });
+    expect(t.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    // SSEEnabled with no SSEType and no key: KMS with the AWS-managed key aws/dynamodb.
+    expect(t.SSESpecification).toEqual({ SSEEnabled: true });
+  });
+
+  it('is retained when the stack is deleted or the table replaced', () => {
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('least privilege', () => {
+  it('lets list and get only read the table and its indexes', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalIdOf(api.table), 'Arn'] };
+    for (const fn of [api.listClientsFunction, api.getClientFunction]) {
+      const dynamo = actionsOf(statementsOf(fn)).filter((a) => a.startsWith('dynamodb:'));
+      expect(new Set(dynamo)).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']));
+      expect(dynamo.filter((a) => WRITE_ACTION.test(a))).toEqual([]);
+      const read = statementsOf(fn).find((s) => asArray(s.Action).includes('dynamodb:Query'))!;
+      expect(read.Resource).toEqual([
+        tableArn,
+        ...SESSION_INDEXES.map((i) => ({ 'Fn::Join': ['', [tableArn, `/index/${i.indexName}`]] })),
+      ]);
+    }
+  });
+
+  it('lets the kick function get one item and read the control secret, nothing more', () => {
+    const statements = statementsOf(api.kickClientFunction);
+    const actions = actionsOf(statements);
+    expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:GetItem']);
+    expect(actions).not.toContain('dynamodb:Query');
+    expect(actions.filter((a) => a.startsWith('secretsmanager:'))).toEqual(['secretsmanager:GetSecretValue']);
+    const secretStatement = statements.find((s) => asArray(s.Action).includes('secretsmanager:GetSecretValue'))!;
+    expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(api.controlCredentialsSecret as secretsmanager.Secret) });
+    const getItem = statements.find((s) => asArray(s.Action).includes('dynamodb:GetItem'))!;
+    expect(getItem.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(api.table), 'Arn'] });
+  });
+
+  it('lets the sweeper query only the expiry index and write single items', () => {
+    const statements = statementsOf(api.expireSessionsFunction);
+    const query = statements.filter((s) => asArray(s.Action).includes('dynamodb:Query'));
+    expect(query.length).toBe(1);
+    expect(query[0]!.Resource).toEqual({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(api.table), 'Arn'] }, `/index/${SESSIONS_TABLE.indexes.byExpiry.indexName}`]],
+    });
+    expect(new Set(actionsOf(statements).filter((a) => a.startsWith('dynamodb:')))).toEqual(
+      new Set(['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']),
+    );
+  });
+
+  it('gives each function logs permissions on its own log group only', () => {
+    for (const fn of [api.listClientsFunction, api.getClientFunction, api.kickClientFunction, api.expireSessionsFunction]) {
+      const logs = statementsOf(fn).filter((s) => asArray(s.Action).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logicalIdOf(fn.functionLogGroup), 'Arn'] },
+        },
+      ]);
+    }
+  });
+
+  it('allows no Scan and no wildcard action anywhere', () => {
+    const actions = actionsOf(allStatements());
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((a) => a === 'dynamodb:Scan')).toEqual([]);
+    expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+  });
+
+  it('has no "*" resource in any policy', () => {
+    const statements = allStatements();
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      expect(s.Resource, JSON.stringify(s)).toBeDefined();
+      expect(literalStrings(s.Resource).filter((r) => r.includes('*')), JSON.stringify(s)).toEqual([]);
+    }
+  });
+
+  it('attaches no AWS managed policy to any role', () => {
+    for (const r of Object.values(resourcesOf('AWS::IAM::Role'))) {
+      expect(props(r).ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no error and no warning for the stack', () => {
+    // cdk-nag 3 is a policy validation plugin, not an Aspect: it reports
+    // violations (with a severity) instead of annotations.
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    const summary = report.violations.map((v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(summary.filter((s) => s.startsWith('error'))).toEqual([]);
+    expect(summary.filter((s) => s.startsWith('warning'))).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
+  it('does find violations (the check above is not vacuous)', () => {
+    const app = new App();
+    const bad = new Stack(app, 'Bad');
+    new secretsmanager.Secret(bad, 'Unrotated');
+    const rules = new AwsSolutionsChecks().validateScope(bad).violations.map((v) => v.ruleName);
+    expect(rules).toContain('AwsSolutions-SMG4');
+  });
+
+  it('acknowledges rules only with a stated reason', () => {
+    const acknowledged: [string, string][] = [];
+    for (const c of stack.node.findAll()) {
+      for (const entry of c.node.metadata) {
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) {
+          for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) acknowledged.push([id, reason]);
+        }
+      }
+    }
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) {
+      expect(id).toMatch(/AwsSolutions-/);
+      expect(reason.length, `reason of ${id}`).toBeGreaterThan(40);
+    }
+  });
+});
+
+describe('ClientsApi in a VPC, with an imported secret', () => {
+  let vpcStack: Stack;
+  let vpcApi: ClientsApi;
+  let vpcTemplate: Template;
+
+  beforeAll(() => {
+    const app = new App();
+    vpcStack = new Stack(app, 'VpcVariant', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const vpc = ec2.Vpc.fromVpcAttributes(vpcStack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    });
+    vpcApi = new ClientsApi(vpcStack, 'Api', {
+      controlBrokerUrl: 'mqtts://broker.internal:8883',
+      controlCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:broker-control-AbCdEf',
+      vpc,
+      sessionShards: 16,
+      kickConfirmTimeoutMs: 5000,
+    });
+    vpcTemplate = Template.fromStack(vpcStack);
+  }, SYNTH_TIMEOUT_MS);
+
+  it('puts only the kick function in the VPC', () => {
+    const fns = vpcTemplate.findResources('AWS::Lambda::Function') as Record<string, Json>;
+    const kickId = logicalIdOf(vpcApi.kickClientFunction, vpcStack);
+    for (const [id, f] of Object.entries(fns)) {
+      if (id === kickId) {
+        expect((props(f).VpcConfig as Json).SubnetIds).toEqual(['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0bbbbbbbbbbbbbbb2']);
+        expect(props(f).Timeout).toBe(5 + KICK_TIMEOUT_MARGIN_SECONDS);
+        expect((props(f).Environment as Json).Variables).toMatchObject({ SESSION_SHARDS: '16', KICK_CONFIRM_TIMEOUT_MS: '5000' });
+      } else {
+        expect(props(f).VpcConfig).toBeUndefined();
+      }
+    }
+  });
+
+  it('grants GetSecretValue on the imported secret ARN exactly', () => {
+    vpcTemplate.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:broker-control-AbCdEf',
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('still writes no "*" resource and passes cdk-nag', () => {
+    for (const s of allStatements(vpcTemplate)) {
+      expect(literalStrings(s.Resource).filter((r) => r.includes('*')), JSON.stringify(s)).toEqual([]);
+    }
+    const report = new AwsSolutionsChecks().validateScope(vpcStack);
+    expect(report.violations.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);
+  });
+
+  it('rejects a confirm timeout the API Gateway timeout cannot hold', () => {
+    const s = new Stack(new App(), 'TooLong');
+    expect(
+      () =>
+        new ClientsApi(s, 'Api', {
+          controlBrokerUrl: 'mqtts://broker.internal:8883',
+          controlCredentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf',
+          kickConfirmTimeoutMs: 25_000,
+        }),
+    ).toThrow(/kickConfirmTimeoutMs/);
+  });
+});
