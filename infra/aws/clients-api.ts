@@ -219,8 +219,10 @@ export class ClientsApi extends Construct {
     const memorySize = integerIn(props.memorySize ?? CLIENTS_API_DEFAULTS.memorySize, 'memorySize', 128, 10240);
     const throttle = props.throttle ?? CLIENTS_API_DEFAULTS.throttle;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    if (!Token.isUnresolved(props.controlBrokerUrl) && !/^(mqtts?|wss?):\/\/[^/\s]+/.test(props.controlBrokerUrl)) {
-      throw new Error(`controlBrokerUrl must be an mqtt://, mqtts://, ws:// or wss:// URL, got "${props.controlBrokerUrl}"`);
+    if (!Token.isUnresolved(props.controlBrokerUrl) && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/\s]+/.test(props.controlBrokerUrl)) {
+      throw new Error(
+        `controlBrokerUrl must be an mqtt://, mqtts://, ws://, wss://, tcp:// or ssl:// URL, got "${props.controlBrokerUrl}"`,
+      );
     }
 
     // --- Sessions table -------------------------------------------------
