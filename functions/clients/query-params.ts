@@ -27,8 +27,11 @@ const text = z
   .string()
   .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_TEXT_BYTES, `a string of at most ${MAX_TEXT_BYTES} bytes`);
 
+/** Dotted-quad IPv4 or IPv6: ipaddr.isValid also takes shorthand and octal IPv4 (`10`, `010.0.0.1`), which name other addresses. */
+const isIpAddress = (value: string) => ipaddr.IPv4.isValidFourPartDecimal(value) || ipaddr.IPv6.isValid(value);
+
 const ipAddress = z.string().transform((value, ctx) => {
-  if (!ipaddr.isValid(value)) {
+  if (!isIpAddress(value)) {
     ctx.addIssue({ code: 'custom', message: 'an IPv4 or IPv6 address' });
     return z.NEVER;
   }

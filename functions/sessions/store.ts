@@ -3,6 +3,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient 
 import { SESSIONS_TABLE, type IndexDefinition } from './table.js';
 import { counterKey, expiryPartition, fromItem, type Item } from './item.js';
 import { CONN_STATES, type ConnState, type SessionRecord } from './model.js';
+import { compareBytes } from './keys.js';
 import type { TableRef } from './writer.js';
 
 /** BatchGetItem takes at most 100 keys a request. */
@@ -138,6 +139,8 @@ export class SessionStore {
    * the caller takes.
    */
   async *walkIndex(walk: IndexWalk): AsyncGenerator<IndexEntry> {
+    // An inverted range (e.g. _gte_created_at after _lte_created_at) is empty; DynamoDB would reject its BETWEEN.
+    if (compareBytes(walk.low, walk.high) > 0) return;
     const firstLimit = Math.min(Math.max(Math.ceil(walk.expected / walk.partitions.length) + 1, 2), MAX_QUERY_LIMIT);
     const readers = walk.partitions.map((partition) => new ShardReader(this, walk, partition, firstLimit));
     for (;;) {

@@ -1,0 +1,126 @@
+/**
+ * The clients API on a local HTTP server: each request checked for Basic
+ * credentials, routed, turned into an API Gateway event and handed to the
+ * same handler function that runs in Lambda.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { ApiError } from '../../../functions/http/errors.js';
+import { errorResponse, type HttpResponse } from '../../../functions/http/response.js';
+import { socketAddress } from '../broker/connection-info.js';
+import type { LocalLog } from '../log.js';
+import { BASIC_CHALLENGE, isAuthorized, type AppCredentials } from './basic-auth.js';
+import { gatewayEvent } from './gateway-event.js';
+import { matchRoute, type Operation } from './routes.js';
+
+export type LambdaHttpHandler = (event: unknown) => Promise<HttpResponse>;
+export type ApiHandlers = Record<Operation, LambdaHttpHandler>;
+
+export type ApiServerOptions = {
+  handlers: ApiHandlers;
+  credentials: AppCredentials;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  log: LocalLog;
+};
+
+export type ApiServer = { url: string; port: number; stop(): Promise<void> };
+
+/** A request body larger than this is refused; the API takes none. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const failure = (status: number, code: number, message: string, headers: Record<string, string> = {}) =>
+  errorResponse(new ApiError(status, code, message, headers));
+
+function readBody(request: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}
+
+async function respond(request: IncomingMessage, options: ApiServerOptions): Promise<HttpResponse> {
+  const target = request.url ?? '/';
+  const queryAt = target.indexOf('?');
+  const rawPath = queryAt < 0 ? target : target.slice(0, queryAt);
+  const rawQueryString = queryAt < 0 ? '' : target.slice(queryAt + 1);
+  const method = request.method ?? 'GET';
+  const body = await readBody(request);
+
+  if (!isAuthorized(request.headers.authorization, options.credentials)) {
+    return failure(401, 401, 'missing or wrong credentials: use HTTP Basic with the app id and secret', {
+      'www-authenticate': BASIC_CHALLENGE,
+    });
+  }
+  if (body === undefined) return failure(413, 413, `request body over ${MAX_BODY_BYTES} bytes`);
+  const route = matchRoute(method, rawPath);
+  switch (route.kind) {
+    case 'not-found':
+      return failure(404, 404, `no route for ${method} ${rawPath}`);
+    case 'method-not-allowed':
+      return failure(405, 405, `${method} is not allowed on ${rawPath}`, { allow: route.allow.join(', ') });
+    case 'undecodable':
+      return failure(400, 108, 'invalid parameter clientid: a URL-encoded client identifier');
+    case 'route': {
+      const event = gatewayEvent({
+        method,
+        rawPath,
+        rawQueryString,
+        headers: request.headers,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: socketAddress(request.socket.remoteAddress),
+        routeKey: route.routeKey,
+        ...(route.pathParameters ? { pathParameters: route.pathParameters } : {}),
+        body,
+      });
+      return options.handlers[route.operation](event);
+    }
+  }
+}
+
+function send(response: ServerResponse, result: HttpResponse): void {
+  const body = Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+  const headers: Record<string, string> = { 'content-length': String(body.length) };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  response.writeHead(result.statusCode, headers);
+  response.end(body);
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { log } = options;
+  const server = createServer((request, response) => {
+    const started = performance.now();
+    respond(request, options)
+      .catch((error: unknown) => {
+        log.error(`${request.method} ${request.url} failed`, error);
+        return failure(500, 102, 'internal error');
+      })
+      .then((result) => {
+        send(response, result);
+        log.info(`${request.method} ${request.url} ${result.statusCode} ${Math.round(performance.now() - started)} ms`);
+      });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,22 @@
+/** Plain one-line logs of the local stack, with a time stamp and the part that speaks. */
+
+export type LocalLog = {
+  info(message: string): void;
+  error(message: string, error?: unknown): void;
+};
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+export function consoleLog(part: string): LocalLog {
+  const stamp = () => new Date().toISOString().slice(11, 23);
+  return {
+    info: (message) => console.log(`${stamp()} ${part.padEnd(6)} ${message}`),
+    error: (message, error) =>
+      console.error(`${stamp()} ${part.padEnd(6)} ${message}${error === undefined ? '' : `: ${describe(error)}`}`),
+  };
+}
+
+export const silentLog: LocalLog = { info: () => undefined, error: () => undefined };

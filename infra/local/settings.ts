@@ -1,0 +1,62 @@
+/** `npm start`'s settings, from the environment; each has a default that works on a fresh checkout. */
+import { z } from 'zod';
+import { LOCAL_DEFAULTS, type LocalStackOptions } from './stack.js';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const millis = (min: number) => z.coerce.number().int().min(min);
+
+const settingsSchema = z.object({
+  PORT: port.default(LOCAL_DEFAULTS.apiPort),
+  MQTT_PORT: port.default(LOCAL_DEFAULTS.mqttPort),
+  APP_ID: z.string().min(1).default(LOCAL_DEFAULTS.app.appId),
+  APP_SECRET: z.string().min(1).default(LOCAL_DEFAULTS.app.appSecret),
+  NODE_NAME: z.string().min(1).default(LOCAL_DEFAULTS.node),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  TABLE_NAME: z.string().min(3).max(255).default(LOCAL_DEFAULTS.tableName),
+  SESSION_SHARDS: z.coerce.number().int().min(1).max(256).default(LOCAL_DEFAULTS.shards),
+  ZONE: z.string().min(1).default('external'),
+  SESSION_EXPIRY_INTERVAL: z.coerce.number().int().min(0).default(7200),
+  STATS_INTERVAL_MS: millis(100).default(LOCAL_DEFAULTS.statsIntervalMs),
+  SWEEP_INTERVAL_MS: millis(1000).default(LOCAL_DEFAULTS.sweepIntervalMs),
+  CONTROL_USERNAME: z.string().min(1).default(LOCAL_DEFAULTS.controlUsername),
+  CONTROL_PASSWORD: z.string().min(1).optional(),
+  CONTROL_TOPIC_PREFIX: z.string().min(1).default(LOCAL_DEFAULTS.controlTopicPrefix),
+  CONTROL_PUBACK_TIMEOUT_MS: millis(100).default(LOCAL_DEFAULTS.pubackTimeoutMs),
+  KICK_CONFIRM_TIMEOUT_MS: millis(0).default(LOCAL_DEFAULTS.kickConfirmTimeoutMs),
+  CURSOR_SECRET: z.string().min(16).optional(),
+  POWERTOOLS_LOG_LEVEL: z.string().default('WARN'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export function stackOptions(settings: Settings): LocalStackOptions {
+  return {
+    apiPort: settings.PORT,
+    mqttPort: settings.MQTT_PORT,
+    ...(settings.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: settings.DYNAMODB_ENDPOINT } : {}),
+    tableName: settings.TABLE_NAME,
+    shards: settings.SESSION_SHARDS,
+    node: settings.NODE_NAME,
+    app: { appId: settings.APP_ID, appSecret: settings.APP_SECRET },
+    control: {
+      username: settings.CONTROL_USERNAME,
+      ...(settings.CONTROL_PASSWORD ? { password: settings.CONTROL_PASSWORD } : {}),
+      topicPrefix: settings.CONTROL_TOPIC_PREFIX,
+    },
+    kickConfirmTimeoutMs: settings.KICK_CONFIRM_TIMEOUT_MS,
+    pubackTimeoutMs: settings.CONTROL_PUBACK_TIMEOUT_MS,
+    statsIntervalMs: settings.STATS_INTERVAL_MS,
+    sweepIntervalMs: settings.SWEEP_INTERVAL_MS,
+    zone: { name: settings.ZONE, sessionExpiryInterval: settings.SESSION_EXPIRY_INTERVAL },
+    ...(settings.CURSOR_SECRET ? { cursorSecret: settings.CURSOR_SECRET } : {}),
+    functionLogLevel: settings.POWERTOOLS_LOG_LEVEL,
+  };
+}

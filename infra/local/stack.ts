@@ -1,0 +1,174 @@
+/**
+ * The whole service on one machine: DynamoDB Local with the sessions table,
+ * a broker node reporting to it, and the API's handler functions behind a
+ * local HTTP server, on loopback ports. `npm start` runs it; tests start it
+ * on free ports against their own table.
+ */
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
+import { createTableInput } from '../../functions/sessions/table.js';
+import { SessionWriter } from '../../functions/sessions/writer.js';
+import { loadHandlers } from './api/handlers.js';
+import { startApiServer, type ApiServer } from './api/server.js';
+import type { AppCredentials } from './api/basic-auth.js';
+import { startBroker, type LocalBroker } from './broker/broker.js';
+import type { ZoneSettings } from './broker/connection-info.js';
+import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { silentLog, type LocalLog } from './log.js';
+
+export type LocalStackOptions = {
+  /** 0 picks a free port. */
+  apiPort?: number;
+  mqttPort?: number;
+  /** An already running DynamoDB (Local); without it, an in-memory DynamoDB Local is started and stopped with the stack. */
+  dynamodbEndpoint?: string;
+  tableName?: string;
+  shards?: number;
+  node?: string;
+  app?: AppCredentials;
+  control?: { username?: string; password?: string; topicPrefix?: string };
+  kickConfirmTimeoutMs?: number;
+  pubackTimeoutMs?: number;
+  statsIntervalMs?: number;
+  sweepIntervalMs?: number;
+  zone?: Partial<ZoneSettings>;
+  cursorSecret?: string;
+  /** POWERTOOLS_LOG_LEVEL of the handler functions. */
+  functionLogLevel?: string;
+  log?: (part: 'db' | 'mqtt' | 'api') => LocalLog;
+  /** Aborting it while the stack starts stops what has started and rejects. */
+  signal?: AbortSignal;
+};
+
+export type LocalStack = {
+  apiUrl: string;
+  mqttUrl: string;
+  dynamodbEndpoint: string;
+  /** Whether the stack started DynamoDB Local itself. */
+  dynamodbStarted: boolean;
+  tableName: string;
+  node: string;
+  app: AppCredentials;
+  broker: LocalBroker;
+  stop(): Promise<void>;
+};
+
+export const LOCAL_DEFAULTS = {
+  host: '127.0.0.1',
+  apiPort: 8080,
+  mqttPort: 1883,
+  tableName: 'sessions',
+  shards: 8,
+  node: 'local@127.0.0.1',
+  app: { appId: 'admin', appSecret: 'public' },
+  controlUsername: 'clients-api-control',
+  controlTopicPrefix: 'clients-api/control',
+  kickConfirmTimeoutMs: 3000,
+  pubackTimeoutMs: 2000,
+  statsIntervalMs: 5000,
+  sweepIntervalMs: 60_000,
+} as const;
+
+const randomSecret = () => randomBytes(24).toString('base64url');
+
+async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
+  try {
+    await db.send(new CreateTableCommand(createTableInput(tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  } finally {
+    db.destroy();
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? (() => silentLog);
+  const host = LOCAL_DEFAULTS.host;
+  const tableName = options.tableName ?? LOCAL_DEFAULTS.tableName;
+  const shards = options.shards ?? LOCAL_DEFAULTS.shards;
+  const node = options.node ?? LOCAL_DEFAULTS.node;
+  const app = options.app ?? LOCAL_DEFAULTS.app;
+  const control = {
+    username: options.control?.username ?? LOCAL_DEFAULTS.controlUsername,
+    password: options.control?.password ?? randomSecret(),
+    topicPrefix: options.control?.topicPrefix ?? LOCAL_DEFAULTS.controlTopicPrefix,
+  };
+
+  const stops: Array<() => Promise<void>> = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const step of stops.splice(0).reverse()) await step();
+    })());
+  try {
+    let dynamodb: DynamoDbLocal | undefined;
+    if (!options.dynamodbEndpoint) {
+      dynamodb = await startDynamoDbLocal();
+      stops.push(() => dynamodb!.stop());
+    }
+    options.signal?.throwIfAborted();
+    const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
+    await ensureTable(endpoint, tableName);
+
+    const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
+    stops.push(async () => db.destroy());
+    const broker = await startBroker({
+      node,
+      writer: new SessionWriter(db, { tableName, shards }),
+      control,
+      host,
+      port: options.mqttPort ?? LOCAL_DEFAULTS.mqttPort,
+      ...(options.zone ? { zone: options.zone } : {}),
+      statsIntervalMs: options.statsIntervalMs ?? LOCAL_DEFAULTS.statsIntervalMs,
+      sweepIntervalMs: options.sweepIntervalMs ?? LOCAL_DEFAULTS.sweepIntervalMs,
+      log: log('mqtt'),
+    });
+    stops.push(() => broker.stop());
+    options.signal?.throwIfAborted();
+
+    const handlers = await loadHandlers({
+      TABLE_NAME: tableName,
+      SESSION_SHARDS: String(shards),
+      DYNAMODB_ENDPOINT: endpoint,
+      AWS_REGION: LOCAL_CLIENT_CONFIG.region,
+      AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
+      CURSOR_SECRET: options.cursorSecret ?? randomSecret(),
+      CONTROL_BROKER_URL: broker.url,
+      CONTROL_USERNAME: control.username,
+      CONTROL_PASSWORD: control.password,
+      CONTROL_TOPIC_PREFIX: control.topicPrefix,
+      CONTROL_PUBACK_TIMEOUT_MS: String(options.pubackTimeoutMs ?? LOCAL_DEFAULTS.pubackTimeoutMs),
+      KICK_CONFIRM_TIMEOUT_MS: String(options.kickConfirmTimeoutMs ?? LOCAL_DEFAULTS.kickConfirmTimeoutMs),
+      POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
+      // CloudWatch metrics mean nothing here; their log lines would drown the request log.
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    });
+    const api: ApiServer = await startApiServer({
+      handlers,
+      credentials: app,
+      host,
+      port: options.apiPort ?? LOCAL_DEFAULTS.apiPort,
+      log: log('api'),
+    });
+    stops.push(() => api.stop());
+    options.signal?.throwIfAborted();
+
+    return {
+      apiUrl: api.url,
+      mqttUrl: broker.url,
+      dynamodbEndpoint: endpoint,
+      dynamodbStarted: dynamodb !== undefined,
+      tableName,
+      node,
+      app,
+      broker,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * `npm start`: the local stack in the foreground until Ctrl-C or SIGTERM,
+ * which stop everything it started, DynamoDB Local's JVM included, also
+ * when they arrive while it is still starting.
+ */
+import { consoleLog } from './log.js';
+import { loadSettings, stackOptions } from './settings.js';
+import { startLocalStack, type LocalStack } from './stack.js';
+
+const aborted = new AbortController();
+let stack: LocalStack | undefined;
+
+function shutdown(signal: NodeJS.Signals): void {
+  if (aborted.signal.aborted) {
+    // process.exit still runs the exit hook that kills DynamoDB Local.
+    console.log(`${signal} again: exiting now`);
+    process.exit(1);
+  }
+  console.log(`${signal}: stopping…`);
+  aborted.abort();
+  // While starting, the start itself stops what it started and main() exits.
+  stack?.stop().then(
+    () => {
+      console.log('stopped');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error(`stopping failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    },
+  );
+}
+
+function banner(started: LocalStack): string {
+  const { appId, appSecret } = started.app;
+  const db = `${started.dynamodbEndpoint}${started.dynamodbStarted ? ' (DynamoDB Local, in memory)' : ''}`;
+  return [
+    '',
+    `  DynamoDB      ${db}, table "${started.tableName}"`,
+    `  MQTT broker   ${started.mqttUrl}  node "${started.node}", MQTT 3.1 and 3.1.1`,
+    `  Clients API   ${started.apiUrl}/clients  (also under /api/v4/clients)`,
+    '',
+    `  curl -u ${appId}:${appSecret} ${started.apiUrl}/clients`,
+    `  curl -u ${appId}:${appSecret} -X DELETE ${started.apiUrl}/clients/<clientid>`,
+    '',
+    '  Ctrl-C stops everything.',
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  const settings = loadSettings();
+  if (!settings.DYNAMODB_ENDPOINT) console.log('Starting DynamoDB Local (in memory)…');
+  try {
+    stack = await startLocalStack({ ...stackOptions(settings), log: consoleLog, signal: aborted.signal });
+  } catch (error) {
+    if (aborted.signal.aborted) {
+      console.log('stopped');
+      process.exit(0);
+    }
+    throw error;
+  }
+  if (aborted.signal.aborted) {
+    await stack.stop();
+    console.log('stopped');
+    process.exit(0);
+  }
+  console.log(banner(stack));
+}
+
+main().catch((error: unknown) => {
+  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

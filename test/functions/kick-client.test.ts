@@ -1,0 +1,199 @@
+/**
+ * DELETE /clients/{clientid}: the handler with an unreachable broker, and
+ * kickClient with stand-in control channels (the MQTT channel has its own tests).
+ */
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kickClient, type KickContext } from '../../functions/clients/kick-client.js';
+import { COMMAND_VERSION, ControlChannelError, type ControlChannel, type ControlCommand } from '../../functions/control/channel.js';
+import { ApiError } from '../../functions/http/errors.js';
+import { connKey } from '../../functions/sessions/keys.js';
+import { isLive, isVisible, type ConnectionInfo } from '../../functions/sessions/model.js';
+import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { expectApiError, invoke, loadHandler, type HttpFunction } from '../support/api-calls.js';
+import { kickEvent } from '../support/http.js';
+import { connected, connection, disconnected } from '../support/sessions.js';
+
+let t: TestTable;
+let kick: HttpFunction;
+
+beforeAll(async () => {
+  t = await createTestTable({ shards: 2 });
+  kick = await loadHandler(
+    {
+      ...t.env,
+      // Nothing listens on port 1 of the loopback: every connection attempt is refused.
+      CONTROL_BROKER_URL: 'mqtt://127.0.0.1:1',
+      CONTROL_PUBACK_TIMEOUT_MS: '1000',
+      KICK_CONFIRM_TIMEOUT_MS: '200',
+    },
+    () => import('../../functions/kick-client.js'),
+  );
+});
+afterAll(() => t.drop());
+
+let sequence = 0;
+async function session(overrides: Partial<ConnectionInfo> = {}): Promise<ConnectionInfo> {
+  const conn = connection({ clientid: `kick-${++sequence}`, node: 'emqx@node-1', connected_at: Date.now() - 60_000, ...overrides });
+  await t.writer.apply(connected(conn));
+  return conn;
+}
+
+const rawItem = async (clientid: string) =>
+  (await t.db.send(new GetCommand({ TableName: t.table.tableName, Key: { clientid }, ConsistentRead: true }))).Item;
+
+/** A channel that records what it is asked to send, then does what the test says. */
+class StandInChannel implements ControlChannel {
+  readonly sent: ControlCommand[] = [];
+  constructor(private readonly act: (command: ControlCommand) => Promise<void> = async () => undefined) {}
+  async send(command: ControlCommand): Promise<void> {
+    this.sent.push(command);
+    await this.act(command);
+  }
+}
+
+/** The broker node's side of a kick: it ends the session and reports `terminated` through the writer. */
+async function brokerEnds(command: ControlCommand): Promise<void> {
+  const record = await t.store.get(command.clientid, { consistent: true });
+  if (!isLive(record) || record.conn_key !== command.conn_key) return;
+  await t.writer.apply({ type: 'terminated', conn: record, at: Date.now(), reason: 'kicked' });
+}
+
+const context = (channel: ControlChannel, confirmTimeoutMs = 2000): KickContext => ({
+  store: t.store,
+  channel,
+  confirmTimeoutMs,
+  now: Date.now,
+});
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('DELETE /clients/{clientid} handler', () => {
+  it('answers 503 {code: 101} with Retry-After when the broker cannot be reached, and changes nothing', async () => {
+    const conn = await session();
+    const before = await rawItem(conn.clientid);
+    const counters = await t.store.countByState();
+    const started = Date.now();
+    const response = await invoke(kick, kickEvent(conn.clientid));
+    expect(Date.now() - started).toBeLessThan(5000);
+    expectApiError(response, 503, 101);
+    expect(response.headers['retry-after']).toBe('1');
+    expect(await rawItem(conn.clientid)).toEqual(before);
+    expect(await t.store.countByState()).toEqual(counters);
+  });
+
+  it('answers 404 {code: 112, message: "Client not found"} for an unknown, ended or expired client', async () => {
+    const ended = await session();
+    await t.writer.apply(disconnected(ended));
+    const expired = await session({ clean_start: false, expiry_interval: 1, connected_at: Date.now() - 60_000 });
+    await t.writer.apply(disconnected(expired, Date.now() - 30_000));
+    for (const clientid of ['nobody', ended.clientid, expired.clientid]) {
+      const body = expectApiError(await invoke(kick, kickEvent(clientid)), 404, 112);
+      expect(body).toEqual({ code: 112, message: 'Client not found' });
+    }
+  });
+
+  it('answers 400 {code: 108} for a clientid no session can have', async () => {
+    expectApiError(await invoke(kick, kickEvent('x'.repeat(2049))), 400, 108, 'clientid');
+    expectApiError(await invoke(kick, kickEvent('')), 400, 108, 'clientid');
+  });
+
+  it('answers a malformed event with 500 {code: 102, message: "internal error"}', async () => {
+    const body = expectApiError(await invoke(kick, { requestContext: 'nope' }), 500, 102);
+    expect(body).toEqual({ code: 102, message: 'internal error' });
+  });
+});
+
+describe('kickClient', () => {
+  it('sends one kick command for the live connection to its node, and answers 200 {code: 0} once the node ended it', async () => {
+    const conn = await session({ node: 'emqx@node-7' });
+    const channel = new StandInChannel(brokerEnds);
+    const before = await t.store.countByState();
+    const issuedAt = Date.now();
+    expect(await kickClient(context(channel), conn.clientid)).toEqual({ status: 200, body: { code: 0 } });
+    expect(channel.sent).toHaveLength(1);
+    const [command] = channel.sent;
+    expect(command).toEqual({
+      version: COMMAND_VERSION,
+      type: 'kick',
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+      clientid: conn.clientid,
+      node: 'emqx@node-7',
+      conn_key: connKey(conn),
+      issued_at: expect.any(String),
+    });
+    expect(Math.abs(Date.parse(command!.issued_at) - issuedAt)).toBeLessThan(5000);
+    const after = await t.store.get(conn.clientid, { consistent: true });
+    expect(after).toMatchObject({ conn_state: null, ended_reason: 'kicked' });
+    expect((await t.store.countByState()).connected).toBe(before.connected - 1);
+  });
+
+  it('gives each command its own id', async () => {
+    const channel = new StandInChannel(brokerEnds);
+    for (let i = 0; i < 3; i++) await kickClient(context(channel), (await session()).clientid);
+    expect(new Set(channel.sent.map((c) => c.id)).size).toBe(3);
+  });
+
+  it('waits for a node that ends the session a little later', async () => {
+    const conn = await session();
+    const channel = new StandInChannel(async (command) => {
+      setTimeout(() => void brokerEnds(command), 150);
+    });
+    const started = Date.now();
+    expect(await kickClient(context(channel, 3000), conn.clientid)).toEqual({ status: 200, body: { code: 0 } });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(140);
+    expect(elapsed).toBeLessThan(2500);
+  });
+
+  it('kicks an offline persistent session too', async () => {
+    const conn = await session({ clean_start: false, expiry_interval: 3600 });
+    await t.writer.apply(disconnected(conn, Date.now() - 1000));
+    const channel = new StandInChannel(brokerEnds);
+    expect(await kickClient(context(channel), conn.clientid)).toEqual({ status: 200, body: { code: 0 } });
+    expect(isVisible(await t.store.get(conn.clientid, { consistent: true }), Date.now())).toBe(false);
+  });
+
+  it('answers 202 {code: 0, message: "kick pending"} after the confirm timeout when the node accepts but has not acted', async () => {
+    const conn = await session();
+    const channel = new StandInChannel();
+    const started = Date.now();
+    expect(await kickClient(context(channel, 150), conn.clientid)).toEqual({ status: 202, body: { code: 0, message: 'kick pending' } });
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(150);
+    expect(elapsed).toBeLessThan(1500);
+    expect(channel.sent).toHaveLength(1);
+    expect(await t.store.get(conn.clientid, { consistent: true })).toMatchObject({ conn_state: 'connected' });
+  });
+
+  it('answers 503 {code: 101} when the channel cannot deliver, and changes nothing', async () => {
+    const conn = await session();
+    const before = await rawItem(conn.clientid);
+    const error = await rejection(
+      kickClient(context(new StandInChannel(async () => Promise.reject(new ControlChannelError('no PUBACK')))), conn.clientid),
+    );
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 503, code: 101, headers: { 'Retry-After': '1' } });
+    expect(await rawItem(conn.clientid)).toEqual(before);
+  });
+
+  it('lets any other channel failure through as it is (the handler makes it a 500)', async () => {
+    const conn = await session();
+    const failure = new TypeError('bug in a channel');
+    expect(await rejection(kickClient(context(new StandInChannel(async () => Promise.reject(failure))), conn.clientid))).toBe(failure);
+  });
+
+  it('answers 404 {code: 112} for an unknown client without sending anything', async () => {
+    const channel = new StandInChannel(brokerEnds);
+    const error = await rejection(kickClient(context(channel), 'nobody-here'));
+    expect(error).toMatchObject({ status: 404, code: 112, message: 'Client not found' });
+    expect(channel.sent).toEqual([]);
+  });
+});

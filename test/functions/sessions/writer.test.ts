@@ -1,0 +1,244 @@
+/** The session writer against DynamoDB Local: ordering guards, concurrency, counters, expiry, node restarts. */
+import fc from 'fast-check';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connKey } from '../../../functions/sessions/keys.js';
+import { CONN_STATES, isLive, type ConnState, type ConnectionInfo, type SessionEvent, type SessionRecord } from '../../../functions/sessions/model.js';
+import { createTestTable, type TestTable } from '../../support/dynamodb.js';
+import { deliveryArbitrary, fold, observable } from '../../support/scenarios.js';
+import { connected, connection, disconnected, statistics, subscriptions, terminated } from '../../support/sessions.js';
+
+let t: TestTable;
+
+beforeAll(async () => {
+  t = await createTestTable({ shards: 4 });
+});
+afterAll(() => t.drop());
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+let sequence = 0;
+/** A clientid no other test of this file uses. */
+const fresh = (label: string) => `${label}-${++sequence}`;
+
+const rawItem = async (clientid: string) =>
+  (await t.db.send(new GetCommand({ TableName: t.table.tableName, Key: { clientid }, ConsistentRead: true }))).Item;
+
+const record = (clientid: string) => t.store.get(clientid, { consistent: true });
+
+async function applyInOrder(events: readonly SessionEvent[]) {
+  const outcomes = [];
+  for (const event of events) outcomes.push(await t.writer.apply(event));
+  return outcomes;
+}
+
+/** Runs `tasks` with at most `concurrency` at a time, in the given order. */
+async function runConcurrently(tasks: Array<() => Promise<unknown>>, concurrency: number) {
+  const queue = [...tasks];
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let task = queue.shift(); task; task = queue.shift()) await task();
+    }),
+  );
+}
+
+const persistent = (clientid: string, overrides: Partial<ConnectionInfo> = {}) =>
+  connection({ clientid, clean_start: false, expiry_interval: 3600, ...overrides });
+
+describe('SessionWriter ordering guards', () => {
+  it('writes a connect, and ignores its duplicate', async () => {
+    const conn = connection({ clientid: fresh('dup'), connected_at: T0 });
+    expect(await applyInOrder([connected(conn), connected(conn)])).toEqual(['applied', 'ignored']);
+    expect(await record(conn.clientid)).toMatchObject({ ...conn, conn_state: 'connected', conn_key: connKey(conn) });
+    expect((await rawItem(conn.clientid))?.rev).toBe(1);
+  });
+
+  it('keeps the newer statistics when an older snapshot arrives late', async () => {
+    const conn = connection({ clientid: fresh('stats') });
+    const outcomes = await applyInOrder([
+      connected(conn),
+      statistics(conn, 5, { mqueue_len: 50, recv_oct: 500 }),
+      statistics(conn, 3, { mqueue_len: 30, recv_oct: 300 }),
+      statistics(conn, 5, { mqueue_len: 55 }),
+      subscriptions(conn, 2, 8),
+      subscriptions(conn, 1, 1),
+    ]);
+    expect(outcomes).toEqual(['applied', 'applied', 'ignored', 'ignored', 'applied', 'ignored']);
+    expect(await record(conn.clientid)).toMatchObject({ mqueue_len: 50, recv_oct: 500, stats_seq: 5, subscriptions_cnt: 8, subs_seq: 2 });
+  });
+
+  it('applies statistics that arrive before the connect, and keeps them when the connect follows', async () => {
+    const conn = connection({ clientid: fresh('early-stats') });
+    await applyInOrder([statistics(conn, 2, { inflight: 4 }), connected(conn)]);
+    expect(await record(conn.clientid)).toMatchObject({ conn_state: 'connected', inflight: 4, stats_seq: 2 });
+  });
+
+  it('keeps the newer connection after a takeover across nodes, whatever the arrival order', async () => {
+    for (const order of ['takeover-first', 'old-first'] as const) {
+      const clientid = fresh(`takeover-${order}`);
+      const old = persistent(clientid, { node: 'node-a', connected_at: T0 });
+      const newer = persistent(clientid, { node: 'node-b', connected_at: T0 + 2000, created_at: T0 });
+      const events =
+        order === 'old-first'
+          ? [connected(old), connected(newer), statistics(old, 9, { mqueue_len: 99 }), disconnected(old, T0 + 3000)]
+          : [connected(newer), connected(old), disconnected(old, T0 + 3000), statistics(old, 9, { mqueue_len: 99 })];
+      await applyInOrder(events);
+      expect(await record(clientid), order).toMatchObject({
+        node: 'node-b',
+        conn_key: connKey(newer),
+        conn_state: 'connected',
+        mqueue_len: 0,
+        disconnected_at: null,
+      });
+    }
+  });
+
+  it('ends a clean session at disconnect as a tombstone that no index holds, and keeps it ended', async () => {
+    const conn = connection({ clientid: fresh('clean'), connected_at: T0 });
+    await applyInOrder([connected(conn), disconnected(conn, T0 + 1000)]);
+    const item = await rawItem(conn.clientid);
+    expect(item).toMatchObject({ clientid: conn.clientid, conn_key: connKey(conn), ended_at: T0 + 1000, ended_reason: 'disconnected' });
+    for (const indexKey of ['state_pk', 'created_pk', 'order_key', 'expiry_pk', 'conn_state']) expect(item).not.toHaveProperty(indexKey);
+    expect(item?.purge_at).toBeGreaterThan((T0 + 1000) / 1000);
+    expect(await applyInOrder([connected(conn), statistics(conn, 1, { recv_oct: 1 }), subscriptions(conn, 1, 1)])).toEqual([
+      'ignored',
+      'ignored',
+      'ignored',
+    ]);
+    expect((await record(conn.clientid))?.conn_state).toBeNull();
+  });
+
+  it('keeps a persistent session disconnected with its expiry, in the expiry index', async () => {
+    const conn = persistent(fresh('persistent'), { connected_at: T0, expiry_interval: 120 });
+    await applyInOrder([disconnected(conn, T0 + 1000), connected(conn)]);
+    expect(await record(conn.clientid)).toMatchObject({ conn_state: 'disconnected', disconnected_at: T0 + 1000, expires_at: T0 + 121_000 });
+    const item = await rawItem(conn.clientid);
+    expect(item?.state_pk).toMatch(/^disconnected#\d$/);
+    expect(item?.expiry_pk).toMatch(/^exp#\d$/);
+  });
+
+  it('does not let a kicked connection come back through its late events', async () => {
+    const conn = persistent(fresh('kicked'));
+    await applyInOrder([connected(conn), terminated(conn, 'kicked'), disconnected(conn), statistics(conn, 4, {})]);
+    expect(await record(conn.clientid)).toMatchObject({ conn_state: null, ended_reason: 'kicked' });
+  });
+});
+
+describe('SessionWriter under concurrency', () => {
+  it('keeps the newest of concurrent statistics snapshots', async () => {
+    const conn = connection({ clientid: fresh('concurrent-stats') });
+    await t.writer.apply(connected(conn));
+    const seqs = [7, 2, 10, 1, 9, 4, 3, 8, 6, 5];
+    await Promise.all(seqs.map((seq) => t.writer.apply(statistics(conn, seq, { mqueue_len: seq, send_msg: seq * 2 }))));
+    expect(await record(conn.clientid)).toMatchObject({ stats_seq: 10, mqueue_len: 10, send_msg: 20 });
+  });
+
+  it('keeps the newest of concurrent connects from several nodes, counted once', async () => {
+    const clientid = fresh('concurrent-connect');
+    const before = await t.store.countByState();
+    const conns = Array.from({ length: 8 }, (_, i) => connection({ clientid, node: `node-${i}`, connected_at: T0 + (i % 3) * 1000 }));
+    await Promise.all(conns.map((conn) => t.writer.apply(connected(conn))));
+    const newest = [...conns].sort((a, b) => Buffer.compare(Buffer.from(connKey(b)), Buffer.from(connKey(a))))[0]!;
+    expect(await record(clientid)).toMatchObject({ node: newest.node, conn_key: connKey(newest) });
+    const after = await t.store.countByState();
+    expect(after.connected - before.connected).toBe(1);
+  });
+});
+
+/** Sessions per state, as the records say. */
+async function statesOf(clientids: readonly string[]): Promise<Record<ConnState, number>> {
+  const totals = Object.fromEntries(CONN_STATES.map((s) => [s, 0])) as Record<ConnState, number>;
+  for (const r of (await t.store.batchGet(clientids)).values()) if (isLive(r)) totals[r.conn_state]++;
+  return totals;
+}
+
+describe('SessionWriter with shuffled, duplicated, concurrent delivery (property)', () => {
+  it('ends every session where the broker order does, with exact counters', async () => {
+    const before = await t.store.countByState();
+    const clientids = Array.from({ length: 40 }, (_, i) => fresh(`prop-${i}`));
+    const deliveries = clientids.map((clientid, i) => fc.sample(deliveryArbitrary(clientid), { numRuns: 1, seed: 1000 + i })[0]!);
+    // All clients' events interleaved, eight writers at once: conflicts on items and on counter shards.
+    const all = deliveries.flatMap((d) => d.delivered.map((event) => () => t.writer.apply(event)));
+    const interleaved = fc.sample(fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }), { numRuns: 1, seed: 7 })[0]!;
+    await runConcurrently(interleaved, 8);
+
+    const stored = await t.store.batchGet(clientids);
+    const expected = new Map<string, SessionRecord | undefined>(deliveries.map((d, i) => [clientids[i]!, fold(d.inOrder)]));
+    for (const clientid of clientids) {
+      expect(observable(stored.get(clientid)), clientid).toEqual(observable(expected.get(clientid)));
+    }
+    const after = await t.store.countByState();
+    const states = await statesOf(clientids);
+    for (const state of CONN_STATES) expect(after[state] - before[state], state).toBe(states[state]);
+    // The scenario covers both outcomes.
+    expect([...expected.values()].some(isLive)).toBe(true);
+    expect([...expected.values()].some((r) => r !== undefined && !isLive(r))).toBe(true);
+  });
+});
+
+describe('SessionWriter.expireSessions', () => {
+  // Its own table: the sessions of the other tests have all expired by the wall clock.
+  let own: TestTable;
+  beforeAll(async () => {
+    own = await createTestTable({ shards: 2 });
+  });
+  afterAll(() => own.drop());
+
+  it('ends exactly the offline sessions past their expiry, uncounting them', async () => {
+    const { writer, store } = own;
+    const record = (clientid: string) => store.get(clientid, { consistent: true });
+    const applyInOrder = async (events: SessionEvent[]) => {
+      for (const event of events) await writer.apply(event);
+    };
+    const now = Date.now();
+    const due = persistent(fresh('due'), { connected_at: now - 7_200_000, expiry_interval: 60 });
+    const dueNow = persistent(fresh('due-now'), { connected_at: now - 120_000, expiry_interval: 60 });
+    const notDue = persistent(fresh('not-due'), { connected_at: now - 7_200_000, expiry_interval: 86_400 });
+    const online = persistent(fresh('online'), { connected_at: now - 7_200_000, expiry_interval: 60 });
+    await applyInOrder([
+      connected(due),
+      disconnected(due, now - 3_600_000),
+      connected(dueNow),
+      disconnected(dueNow, now - 60_000),
+      connected(notDue),
+      disconnected(notDue, now - 3_600_000),
+      connected(online),
+    ]);
+    const before = await store.countByState();
+    expect(await writer.expireSessions(now)).toBe(2);
+    expect(await record(due.clientid)).toMatchObject({ conn_state: null, ended_reason: 'expired' });
+    expect(await record(dueNow.clientid)).toMatchObject({ conn_state: null, ended_reason: 'expired' });
+    expect(await record(notDue.clientid)).toMatchObject({ conn_state: 'disconnected' });
+    expect(await record(online.clientid)).toMatchObject({ conn_state: 'connected' });
+    const after = await store.countByState();
+    expect(before.disconnected - after.disconnected).toBe(2);
+    expect(after.connected).toBe(before.connected);
+    expect(await writer.expireSessions(now)).toBe(0);
+    expect(await store.countExpiredUnswept(now)).toBe(0);
+  });
+});
+
+describe('SessionWriter.endNodeSessions', () => {
+  it('ends what a restarted node held before it booted, and nothing else', async () => {
+    const node = fresh('node-r');
+    const boot = T0 + 10_000;
+    const clean = connection({ clientid: fresh('r-clean'), node, connected_at: T0 });
+    const kept = persistent(fresh('r-kept'), { node, connected_at: T0 });
+    const offline = persistent(fresh('r-offline'), { node, connected_at: T0 });
+    const afterBoot = connection({ clientid: fresh('r-after'), node, connected_at: boot + 1 });
+    const otherNode = connection({ clientid: fresh('r-other'), node: `${node}-b`, connected_at: T0 });
+    await applyInOrder([connected(clean), connected(kept), connected(offline), disconnected(offline, T0 + 500), connected(afterBoot), connected(otherNode)]);
+
+    expect(await t.writer.endNodeSessions(node, boot, { keepPersistent: true })).toBe(2);
+    expect(await record(clean.clientid)).toMatchObject({ conn_state: null });
+    expect(await record(kept.clientid)).toMatchObject({ conn_state: 'disconnected', disconnected_at: boot });
+    expect(await record(offline.clientid)).toMatchObject({ conn_state: 'disconnected', disconnected_at: T0 + 500 });
+    expect(await record(afterBoot.clientid)).toMatchObject({ conn_state: 'connected' });
+    expect(await record(otherNode.clientid)).toMatchObject({ conn_state: 'connected' });
+
+    expect(await t.writer.endNodeSessions(node, boot, { keepPersistent: false })).toBe(2);
+    expect(await record(kept.clientid)).toMatchObject({ conn_state: null, ended_reason: 'discarded' });
+    expect(await record(offline.clientid)).toMatchObject({ conn_state: null, ended_reason: 'discarded' });
+    expect(await record(afterBoot.clientid)).toMatchObject({ conn_state: 'connected' });
+    expect(await record(otherNode.clientid)).toMatchObject({ conn_state: 'connected' });
+  });
+});

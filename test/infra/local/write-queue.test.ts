@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ClientWriteQueue } from '../../../infra/local/broker/write-queue.js';
+import { RecentIds } from '../../../infra/local/broker/recent-ids.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function recordingLog() {
+  const errors: string[] = [];
+  return { errors, log: { info: () => undefined, error: (message: string) => errors.push(message) } };
+}
+
+describe('ClientWriteQueue', () => {
+  it('keeps the order of one clientid and runs different clientids side by side', async () => {
+    const { log } = recordingLog();
+    const queue = new ClientWriteQueue({ log });
+    const done: string[] = [];
+    let running = 0;
+    let most = 0;
+    const write = (name: string, ms: number) => async () => {
+      most = Math.max(most, ++running);
+      await sleep(ms);
+      running--;
+      done.push(name);
+    };
+
+    queue.push('a', 'a1', write('a1', 30));
+    queue.push('a', 'a2', write('a2', 1));
+    queue.push('b', 'b1', write('b1', 10));
+    queue.push('a', 'a3', write('a3', 1));
+    expect(queue.pending).toBe(2);
+    await queue.idle();
+
+    expect(done.filter((n) => n.startsWith('a'))).toEqual(['a1', 'a2', 'a3']);
+    expect(done.indexOf('b1')).toBeLessThan(done.indexOf('a1'));
+    expect(most).toBe(2);
+    expect(queue.pending).toBe(0);
+  });
+
+  it('retries a failing write, and after the last attempt logs it and goes on with the next', async () => {
+    const { log, errors } = recordingLog();
+    const queue = new ClientWriteQueue({ log, attempts: 3, retryDelayMs: 1 });
+    let attempts = 0;
+    let flaky = 0;
+    const after: string[] = [];
+
+    queue.push('a', 'broken write', async () => {
+      attempts++;
+      throw new Error('table unavailable');
+    });
+    queue.push('a', 'next write', async () => after.push('next'));
+    queue.push('b', 'flaky write', async () => {
+      if (++flaky < 2) throw new Error('once');
+    });
+    await queue.idle();
+
+    expect(attempts).toBe(3);
+    expect(after).toEqual(['next']);
+    expect(flaky).toBe(2);
+    expect(errors).toEqual(['session write failed, dropped (broken write)']);
+  });
+});
+
+describe('RecentIds', () => {
+  it('tells a repeated id, and forgets the oldest beyond its capacity', () => {
+    const ids = new RecentIds(2);
+
+    expect(ids.add('a')).toBe(true);
+    expect(ids.add('a')).toBe(false);
+    expect(ids.add('b')).toBe(true);
+    expect(ids.add('c')).toBe(true);
+    expect(ids.add('b')).toBe(false);
+    expect(ids.add('a')).toBe(true);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The broker behind the control channel goes away and comes back: kicks
+ * answer 503 + Retry-After and change nothing while it is down or silent,
+ * and work again once it is back, through a real MqttControlChannel and an
+ * in-process aedes broker on a loopback port.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MqttControlChannel } from '../../functions/control/mqtt-channel.js';
+import type { HttpResponse } from '../../functions/http/response.js';
+import { composeHandlers, type ComposedHandlers } from '../support/composed-handlers.js';
+import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { FakeNode, TEST_TOPIC_PREFIX } from '../support/fake-node.js';
+import { kickEvent } from '../support/http.js';
+import { testBroker, type TestBroker } from '../support/mqtt-broker.js';
+import { connected, connection } from '../support/sessions.js';
+import { snapshotTable, tableProblems } from '../support/table-invariants.js';
+
+const CHANNEL_TIMEOUT_MS = 400;
+
+let t: TestTable;
+let broker: TestBroker;
+let node: FakeNode;
+let channel: MqttControlChannel;
+let handlers: ComposedHandlers;
+
+function expectUnavailable(response: HttpResponse) {
+  expect(response.statusCode).toBe(503);
+  expect(response.headers?.['Retry-After']).toBe('1');
+  const body = JSON.parse(response.body) as { code: number; message: string };
+  expect(Object.keys(body).sort()).toEqual(['code', 'message']);
+  expect(body.code).toBe(101);
+  expect(body.message).toMatch(/^broker control channel unavailable/);
+}
+
+beforeAll(async () => {
+  t = await createTestTable({ shards: 2 });
+  const now = Date.now();
+  await t.writer.applyAll(
+    ['k1', 'k2', 'k3', 'k4', 'k5'].map((clientid, i) => connected(connection({ clientid, node: i % 2 ? 'node-a' : 'node/b+#', connected_at: now - 1000 * (i + 1) }))),
+  );
+  broker = await testBroker();
+  node = new FakeNode(t.store, t.writer);
+  await node.attach(broker.aedes);
+  channel = new MqttControlChannel({ url: broker.url, topicPrefix: TEST_TOPIC_PREFIX, timeoutMs: CHANNEL_TIMEOUT_MS, credentials: async () => ({}) });
+  handlers = composeHandlers({ db: t.db, table: t.table, channel, confirmTimeoutMs: 2_000 });
+});
+afterAll(async () => {
+  await channel?.close();
+  await broker?.stop();
+  await t?.drop();
+});
+
+describe('kick while the control channel is up, down, and up again', () => {
+  it('kicks through the broker while it is up (node names with /, + and # included)', async () => {
+    for (const clientid of ['k1', 'k2']) {
+      const response = await handlers.kick(kickEvent(clientid));
+      expect(response.statusCode, clientid).toBe(200);
+      expect(JSON.parse(response.body)).toEqual({ code: 0 });
+      expect(await t.store.get(clientid, { consistent: true })).toMatchObject({ conn_state: null, ended_reason: 'kicked' });
+    }
+    expect(node.executions.map((e) => [e.command.clientid, e.outcome])).toEqual([['k1', 'terminated'], ['k2', 'terminated']]);
+  });
+
+  it('answers 503 and changes nothing while the broker is down, each time within the channel timeout', async () => {
+    await broker.stop();
+    const before = await snapshotTable(t.db, t.table);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = Date.now();
+      expectUnavailable(await handlers.kick(kickEvent('k3')));
+      expect(Date.now() - started).toBeLessThan(CHANNEL_TIMEOUT_MS + 1_000);
+    }
+    const after = await snapshotTable(t.db, t.table);
+    expect(after.sessions).toEqual(before.sessions);
+    expect(after.counters).toEqual(before.counters);
+    expect(node.executions).toHaveLength(2);
+  });
+
+  it('kicks again once the broker is back, with no kick from the outage delivered late', async () => {
+    const aedes = await broker.start();
+    await node.attach(aedes);
+    const response = await handlers.kick(kickEvent('k3'));
+    expect(response.statusCode).toBe(200);
+    expect(await t.store.get('k3', { consistent: true })).toMatchObject({ conn_state: null, ended_reason: 'kicked' });
+    await node.idle();
+    expect(node.executions.map((e) => [e.command.clientid, e.outcome])).toEqual([
+      ['k1', 'terminated'],
+      ['k2', 'terminated'],
+      ['k3', 'terminated'],
+    ]);
+    expect(tableProblems(await snapshotTable(t.db, t.table), t.table)).toEqual([]);
+  });
+
+  it('answers 503 and changes nothing when the broker takes the connection but never acknowledges the command', async () => {
+    const silent = await testBroker({ authorizePublish: () => undefined });
+    const silentChannel = new MqttControlChannel({ url: silent.url, topicPrefix: TEST_TOPIC_PREFIX, timeoutMs: CHANNEL_TIMEOUT_MS, credentials: async () => ({}) });
+    const silentHandlers = composeHandlers({ db: t.db, table: t.table, channel: silentChannel, confirmTimeoutMs: 2_000 });
+    const before = await snapshotTable(t.db, t.table);
+    try {
+      expectUnavailable(await silentHandlers.kick(kickEvent('k4')));
+      expectUnavailable(await silentHandlers.kick(kickEvent('k4')));
+    } finally {
+      await silentChannel.close();
+      await silent.stop();
+    }
+    expect((await snapshotTable(t.db, t.table)).sessions).toEqual(before.sessions);
+  });
+
+  it('answers 503 when the broker refuses the channel credentials', async () => {
+    const strict = await testBroker({
+      authenticate: (_client, _username, _password, done) => done(Object.assign(new Error('bad credentials'), { returnCode: 4 }), false),
+    });
+    const refused = new MqttControlChannel({ url: strict.url, topicPrefix: TEST_TOPIC_PREFIX, timeoutMs: CHANNEL_TIMEOUT_MS, credentials: async () => ({ username: 'api', password: 'wrong' }) });
+    try {
+      expectUnavailable(await composeHandlers({ db: t.db, table: t.table, channel: refused }).kick(kickEvent('k5')));
+    } finally {
+      await refused.close();
+      await strict.stop();
+    }
+    expect(await t.store.get('k5', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+  });
+});
