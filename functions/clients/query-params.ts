@@ -27,8 +27,13 @@ const text = z
   .string()
   .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_TEXT_BYTES, `a string of at most ${MAX_TEXT_BYTES} bytes`);
 
-/** Dotted-quad IPv4 or IPv6: ipaddr.isValid also takes shorthand and octal IPv4 (`10`, `010.0.0.1`), which name other addresses. */
-const isIpAddress = (value: string) => ipaddr.IPv4.isValidFourPartDecimal(value) || ipaddr.IPv6.isValid(value);
+/**
+ * Dotted-quad IPv4 or IPv6 without a zone: ipaddr.isValid also takes shorthand
+ * and octal IPv4 (`10`, `010.0.0.1`), which name other addresses, and a zone
+ * id (`fe80::1%eth0`) is never part of a stored address.
+ */
+const isIpAddress = (value: string) =>
+  ipaddr.IPv4.isValidFourPartDecimal(value) || (ipaddr.IPv6.isValid(value) && !value.includes('%'));
 
 const ipAddress = z.string().transform((value, ctx) => {
   if (!isIpAddress(value)) {

@@ -154,6 +154,8 @@ export class SessionWriter {
         return 'applied';
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
+        // Somebody else wrote this session: back off a little so contenders spread out.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 100)));
       }
     }
   }

@@ -96,11 +96,12 @@ export function renderMarkdown(results: BenchResults): string {
     out.push('### Writes (one broker event each)', '');
     out.push(
       table(
-        ['Event', 'Requests', 'Item bytes', 'WCU table (Local)', ...INDEX_NAMES.map((n) => `WCU ${n} (Local)`), 'WCU table (model)', ...INDEX_NAMES.map((n) => `WCU ${n} (model)`), 'Latency p50 / p99'],
+        ['Event', 'Requests', 'Item bytes', 'RCU (Local)', 'WCU table (Local)', ...INDEX_NAMES.map((n) => `WCU ${n} (Local)`), 'WCU table (model)', ...INDEX_NAMES.map((n) => `WCU ${n} (model)`), 'Latency p50 / p99'],
         size.writes.map((w) => [
           w.name,
           `${w.requests} (${Object.entries(w.byCommand).map(([c, n]) => `${c.replace('Command', '')}×${n}`).join(', ')})`,
           w.itemBytes,
+          units(w.total.read),
           units(w.table.write),
           ...INDEX_NAMES.map((n) => units(w.indexes[n]?.write)),
           units(w.modeled.table),

@@ -119,7 +119,7 @@ describe('parseClientQuery ip_address', () => {
   });
 
   it('refuses what is not an address', () => {
-    for (const bad of ['300.1.1.1', '1.2.3', 'localhost', '2001:db8:::1', '10.0.0.1/8']) {
+    for (const bad of ['300.1.1.1', '1.2.3', 'localhost', '2001:db8:::1', '10.0.0.1/8', 'fe80::1%eth0']) {
       expectInvalid(`ip_address=${encodeURIComponent(bad)}`, 'ip_address');
     }
   });
