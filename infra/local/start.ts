@@ -9,14 +9,19 @@ import { startLocalStack, type LocalStack } from './stack.js';
 
 const aborted = new AbortController();
 let stack: LocalStack | undefined;
+let stopRequestedAt = 0;
+/** tsx re-sends a signal it could not see delivered; only a later one means "now". */
+const REPEAT_GRACE_MS = 1000;
 
 function shutdown(signal: NodeJS.Signals): void {
   if (aborted.signal.aborted) {
+    if (Date.now() - stopRequestedAt < REPEAT_GRACE_MS) return;
     // process.exit still runs the exit hook that kills DynamoDB Local.
     console.log(`${signal} again: exiting now`);
     process.exit(1);
   }
   console.log(`${signal}: stopping…`);
+  stopRequestedAt = Date.now();
   aborted.abort();
   // While starting, the start itself stops what it started and main() exits.
   stack?.stop().then(
@@ -71,6 +76,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = (error as { code?: string }).code === 'EADDRINUSE' ? ' (choose other ports with PORT and MQTT_PORT)' : '';
+  console.error(`npm start failed: ${message}${hint}`);
   process.exit(1);
 });

@@ -15,14 +15,14 @@ export type Fault =
   /** The connection is reset before anything is sent. */
   | { kind: 'connection-reset' };
 
-export type Request = { commandName: string; input: Record<string, unknown> };
+export type FaultRequest = { commandName: string; input: Record<string, unknown> };
 
 /** Decides per request; `undefined` lets the request through untouched. */
-export type FaultRule = (request: Request) => Fault | undefined | Promise<Fault | undefined>;
+export type FaultRule = (request: FaultRequest) => Fault | undefined | Promise<Fault | undefined>;
 
 export type FaultInjector = {
   /** Requests that reached the injection point (every SDK attempt counts). */
-  readonly requests: Request[];
+  readonly requests: FaultRequest[];
   /** How many requests were failed. */
   readonly injected: number;
   setRule(rule: FaultRule | undefined): void;
@@ -55,7 +55,7 @@ type AnyMiddleware = Parameters<Stack['addRelativeTo']>[0];
 
 export function injectFaults(db: DynamoDBDocumentClient, initial?: FaultRule): FaultInjector {
   let rule = initial;
-  const requests: Request[] = [];
+  const requests: FaultRequest[] = [];
   let injected = 0;
   const middleware = ((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
     async (args: { input: Record<string, unknown> }) => {
@@ -100,7 +100,7 @@ export function injectFaults(db: DynamoDBDocumentClient, initial?: FaultRule): F
 }
 
 /** A rule that fails the first `times` requests matching `match`, then lets everything through. */
-export function failFirst(times: number, fault: Fault, match: (request: Request) => boolean = () => true): FaultRule {
+export function failFirst(times: number, fault: Fault, match: (request: FaultRequest) => boolean = () => true): FaultRule {
   let left = times;
   return (request) => {
     if (left <= 0 || !match(request)) return undefined;
@@ -111,5 +111,5 @@ export function failFirst(times: number, fault: Fault, match: (request: Request)
 
 export const isCommand =
   (...names: string[]) =>
-  (request: Request) =>
+  (request: FaultRequest) =>
     names.includes(request.commandName);

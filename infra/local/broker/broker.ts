@@ -5,27 +5,18 @@
  */
 import type { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes, type Client } from 'aedes';
+import { Aedes } from 'aedes';
 import { commandTopic } from '../../../functions/control/channel.js';
-import { isPersistent, type SessionEvent } from '../../../functions/sessions/model.js';
 import type { SessionWriter } from '../../../functions/sessions/writer.js';
 import { silentLog, type LocalLog } from '../log.js';
-import {
-  connectDetails,
-  connectionIds,
-  connectionInfo,
-  DEFAULT_ZONE,
-  MAX_AWAITING_REL,
-  socketAddress,
-  type ConnectDetails,
-  type ZoneSettings,
-} from './connection-info.js';
+import { DEFAULT_ZONE, MAX_AWAITING_REL, type ZoneSettings } from './connection-info.js';
 import { ControlAccess, type ControlCredentials } from './control-access.js';
 import { ControlSubscription } from './control-subscription.js';
-import { HeldConnection, HeldSession, HeldSessions } from './held-sessions.js';
+import { HeldSessions } from './held-sessions.js';
 import { Kicker } from './kicker.js';
 import { MeteredConnection } from './metered-connection.js';
 import { SessionPersistence } from './session-persistence.js';
+import { SessionRecorder } from './session-recorder.js';
 import { StatisticsReporter } from './statistics-reporter.js';
 import { ClientWriteQueue } from './write-queue.js';
 
@@ -70,12 +61,24 @@ export type LocalBroker = {
 export const DEFAULT_STATS_INTERVAL_MS = 5_000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 
+async function listen(server: Server, host: string, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
 export async function startBroker(options: BrokerOptions): Promise<LocalBroker> {
   const { node, writer } = options;
   const log = options.log ?? silentLog;
+  const host = options.host ?? '127.0.0.1';
   const zone: ZoneSettings = { ...DEFAULT_ZONE, ...options.zone };
   const bootAt = Date.now();
-  const nextConnId = connectionIds(bootAt);
 
   // Its sessions were in memory: whatever the table still shows for this node is over.
   try {
@@ -89,103 +92,34 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
   const persistence = new SessionPersistence();
   const queue = new ClientWriteQueue({ log });
   const access = new ControlAccess(options.control.topicPrefix, options.control);
-  const details = new WeakMap<Client, ConnectDetails>();
-  const write = (event: SessionEvent) =>
-    queue.push(event.conn.clientid, `${event.type} of ${event.conn.clientid}`, () => writer.apply(event));
+  const recorder = new SessionRecorder({ node, zone, bootAt, sessions, persistence, access, writer, queue, log });
 
   const aedes = await Aedes.createBroker({
     persistence: persistence.instance,
     maxInflightInbound: MAX_AWAITING_REL,
+    preConnect: recorder.preConnect,
     authenticate: access.authenticate,
     authorizePublish: access.authorizePublish,
     authorizeSubscribe: access.authorizeSubscribe,
     authorizeForward: access.authorizeForward,
-    preConnect: (client, packet, callback) => {
-      details.set(client, connectDetails(packet));
-      // A session past its expiry is gone, even if the sweep has not come by yet.
-      const held = packet.clientId ? sessions.get(packet.clientId) : undefined;
-      if (!held?.isExpired(Date.now())) return callback(null, true);
-      sessions.drop(held);
-      persistence.discard(held.clientid).then(
-        () => callback(null, true),
-        (error: unknown) => callback(error as Error, false),
-      );
-    },
   });
-
-  aedes.on('client', (client) => {
-    const connect = details.get(client);
-    if (access.isControlClient(client) || !connect) return;
-    const now = Date.now();
-    const previous = sessions.get(client.id);
-    const resumed = !connect.clean && previous !== undefined && !previous.isExpired(now);
-    const session = resumed ? previous : new HeldSession(client.id, now);
-    const meter = client.conn instanceof MeteredConnection ? client.conn : undefined;
-    const info = connectionInfo({
-      clientid: client.id,
-      node,
-      connId: nextConnId(),
-      connectedAt: now,
-      createdAt: session.createdAt,
-      details: connect,
-      ip: socketAddress(meter?.remoteAddress),
-      port: meter?.remotePort ?? 0,
-      zone,
-    });
-    const connection = new HeldConnection(client, info, meter, session);
-    sessions.open(connection);
-    // Written as soon as aedes has registered the client, before its CONNACK
-    // leaves: by the time the client knows it is connected, the write is queued.
-    write({ type: 'connected', conn: info });
-    if (session.topics.size > 0) {
-      write({ type: 'subscriptions', conn: info, seq: ++connection.subsSeq, subscriptions_cnt: session.topics.size });
-    }
-  });
-
-  aedes.on('clientReady', (client) => {
-    const connection = sessions.connectionOf(client);
-    if (!connection?.open) return;
-    const { info } = connection;
-    log.info(`connected ${info.clientid} from ${info.ip_address}:${info.port} (MQTT v${info.proto_ver}, clean ${info.clean_start})`);
-  });
-
-  aedes.on('subscribe', (subscriptions, client) => {
-    const connection = sessions.connectionOf(client);
-    if (!connection?.open || client.closed) return;
-    // 128 is a refused subscription.
-    for (const subscription of subscriptions) if ((subscription.qos as number) !== 128) connection.session.topics.add(subscription.topic);
-    const count = connection.session.topics.size;
-    write({ type: 'subscriptions', conn: connection.info, seq: ++connection.subsSeq, subscriptions_cnt: count });
-  });
-
-  aedes.on('unsubscribe', (topics, client) => {
-    const connection = sessions.connectionOf(client);
-    // On close aedes drops a clean client's subscriptions too; the session ends with it anyway.
-    if (!connection?.open || client.closed) return;
-    for (const topic of topics) connection.session.topics.delete(topic);
-    const count = connection.session.topics.size;
-    write({ type: 'subscriptions', conn: connection.info, seq: ++connection.subsSeq, subscriptions_cnt: count });
-  });
-
-  aedes.on('clientDisconnect', (client) => {
-    access.forget(client);
-    const connection = sessions.connectionOf(client);
-    if (!connection?.open) return;
-    connection.open = false;
-    if (connection.kicked) return;
-    const { info, session } = connection;
-    const at = Date.now();
-    write({ type: 'disconnected', conn: info, at });
-    if (session.connection === connection) {
-      session.connection = undefined;
-      if (isPersistent(info)) session.expiresAt = at + info.expiry_interval * 1000;
-      else sessions.drop(session);
-    }
-    log.info(`disconnected ${info.clientid}`);
-  });
-
+  recorder.attach(aedes);
   aedes.on('clientError', (client, error) => log.info(`client ${client.id} error: ${error.message}`));
   (aedes as EventEmitter).on('error', (error: Error) => log.error('broker error', error));
+
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    aedes.handle(new MeteredConnection(socket));
+  });
+  let port: number;
+  try {
+    port = await listen(server, host, options.port ?? 0);
+  } catch (error) {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw error;
+  }
 
   const kicker = new Kicker({ node, sessions, persistence, writer, queue, log });
   const controlTopic = commandTopic(options.control.topicPrefix, node, 'kick');
@@ -211,20 +145,6 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
   }, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
   sweepTimer.unref();
 
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    aedes.handle(new MeteredConnection(socket));
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-
   const idle = async () => {
     await control.idle();
     await queue.idle();
@@ -249,6 +169,7 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
         await reporter.stop();
         await control.unsubscribe();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Closing aedes closes every client; their disconnects are queued and written before stop() returns.
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
         await closed;

@@ -56,10 +56,10 @@ export class Kicker {
       held.kicked = true;
       sessions.drop(session);
       if (session.connection) await closeClient(session.connection.client);
-      await persistence.discard(clientid);
       queue.push(clientid, `kick of ${clientid}`, () =>
         writer.apply({ type: 'terminated', conn: held.info, at, reason: 'kicked' }),
       );
+      await persistence.discard(clientid);
       log.info(`kicked ${clientid} (command ${command.id})`);
       return 'kicked';
     }
