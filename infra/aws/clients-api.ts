@@ -456,4 +456,24 @@ export class ClientsApi extends Construct {
   public grantRead(grantee: iam.IGrantable): void {
     for (const r of this.readRoutes) r.grantInvoke(grantee);
   }
+
+  /**
+   * Lets a broker node (its instance or task role) run the session writer:
+   * read-modify-write of single sessions and counter shards, and the index
+   * queries of the restart clean-up and the expiry sweep. Still no Scan.
+   */
+  public grantSessionWrites(grantee: iam.IGrantable): iam.Grant {
+    const tableArn = this.table.tableArn;
+    const { byConnState, byExpiry } = SESSIONS_TABLE.indexes;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [byConnState, byExpiry].map((index) => `${tableArn}/index/${index.indexName}`),
+    });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resourceArns: [tableArn],
+    });
+  }
 }

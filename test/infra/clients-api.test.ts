@@ -13,6 +13,7 @@ import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type * as cxapi from 'aws-cdk-lib/cx-api';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -454,8 +455,22 @@ describe('ClientsApi in a VPC, with an imported secret', () => {
       sessionShards: 16,
       kickConfirmTimeoutMs: 5000,
     });
+    const brokerRole = new iam.Role(vpcStack, 'BrokerNodeRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    vpcApi.grantSessionWrites(brokerRole);
     vpcTemplate = Template.fromStack(vpcStack);
   }, SYNTH_TIMEOUT_MS);
+
+  it('lets a broker node write sessions and query the clean-up indexes, with no Scan or Delete', () => {
+    const policies = Object.values(vpcTemplate.findResources('AWS::IAM::Policy') as Record<string, Json>).filter((r) =>
+      JSON.stringify(props(r).Roles).includes('BrokerNodeRole'),
+    );
+    const statements = policies.flatMap((p) => asArray((props(p).PolicyDocument as Json).Statement as Statement | Statement[]));
+    expect(actionsOf(statements).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    const resources = JSON.stringify(statements.map((st) => st.Resource));
+    expect(resources).toContain(`/index/${SESSIONS_TABLE.indexes.byConnState.indexName}`);
+    expect(resources).toContain(`/index/${SESSIONS_TABLE.indexes.byExpiry.indexName}`);
+    expect(resources).not.toContain(`/index/${SESSIONS_TABLE.indexes.byCreated.indexName}`);
+  });
 
   it('puts only the kick function in the VPC', () => {
     const fns = vpcTemplate.findResources('AWS::Lambda::Function') as Record<string, Json>;
