@@ -4,6 +4,7 @@ import { orderKey, shardOf } from './keys.js';
 import {
   CONN_STATES,
   STATISTICS_FIELDS,
+  ZERO_STATISTICS,
   type ConnState,
   type LiveSession,
   type ProtoName,
@@ -97,21 +98,7 @@ export function fromItem(item: Item | undefined): SessionRecord | undefined {
     subscriptions_cnt: num(item.subscriptions_cnt),
     subs_seq: num(item.subs_seq),
     stats_seq: num(item.stats_seq),
-    recv_oct: 0,
-    recv_cnt: 0,
-    recv_pkt: 0,
-    recv_msg: 0,
-    send_oct: 0,
-    send_cnt: 0,
-    send_pkt: 0,
-    send_msg: 0,
-    inflight: 0,
-    mqueue_len: 0,
-    mqueue_dropped: 0,
-    awaiting_rel: 0,
-    mailbox_len: 0,
-    heap_size: 0,
-    reductions: 0,
+    ...ZERO_STATISTICS,
   };
   for (const field of STATISTICS_FIELDS) session[field] = num(item[field]);
   return session;
