@@ -22,7 +22,17 @@ export type BundleResult = {
   importMs: number;
   /** The same minus a bare `node -e ''`, ms. */
   importOverBareMs: number;
+  /** The biggest contributors to the minified bundle, by npm package (or `functions/`), bytes. */
+  largestParts: Array<{ part: string; bytes: number }>;
 };
+
+/** `node_modules/@scope/name/...` → `@scope/name`; project files → their top directory. */
+function partOf(input: string): string {
+  const at = input.lastIndexOf('node_modules/');
+  if (at < 0) return input.split('/')[0] ?? input;
+  const rest = input.slice(at + 'node_modules/'.length).split('/');
+  return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0] ?? input;
+}
 
 const REQUIRE_BANNER = "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);";
 
@@ -58,7 +68,7 @@ export async function measureBundles(options: { projectRoot: string; env: Record
     const bundles: BundleResult[] = [];
     for (const handler of HANDLERS) {
       const outfile = join(outdir, `${handler}.mjs`);
-      await build({
+      const built = await build({
         entryPoints: [resolve(options.projectRoot, 'functions', `${handler}.ts`)],
         outfile,
         bundle: true,
@@ -68,14 +78,20 @@ export async function measureBundles(options: { projectRoot: string; env: Record
         target: 'node22',
         banner: { js: REQUIRE_BANNER },
         logLevel: 'error',
+        metafile: true,
       });
+      const parts = new Map<string, number>();
+      for (const output of Object.values(built.metafile.outputs)) {
+        for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) parts.set(partOf(input), (parts.get(partOf(input)) ?? 0) + bytesInOutput);
+      }
+      const largestParts = [...parts].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([part, bytes]) => ({ part, bytes }));
       const bytes = (await stat(outfile)).size;
       const gzipBytes = gzipSync(await readFile(outfile)).length;
       const url = pathToFileURL(outfile).href;
       const times: number[] = [];
       for (let i = 0; i < options.runs; i++) times.push(await runNode(['--input-type=module', '-e', `await import(${JSON.stringify(url)});`], env));
       const importMs = median(times);
-      bundles.push({ handler, bytes, gzipBytes, importMs, importOverBareMs: importMs - bareNodeMs });
+      bundles.push({ handler, bytes, gzipBytes, importMs, importOverBareMs: importMs - bareNodeMs, largestParts });
     }
     return { bareNodeMs, bundles };
   } finally {

@@ -28,6 +28,8 @@ export type Measurement = {
   requests: number;
   /** Items a Query or Scan read before its filter (ScannedCount): index entries for index queries. */
   scanned: number;
+  /** The same, by index name ('table' for the table itself). */
+  scannedBy: Record<string, number>;
   failedRequests: number;
   waves: number;
   byCommand: Record<string, number>;
@@ -61,6 +63,7 @@ const REPLAYABLE = {
 const emptyMeasurement = (): Measurement => ({
   requests: 0,
   scanned: 0,
+  scannedBy: {},
   failedRequests: 0,
   waves: 0,
   byCommand: {},
@@ -106,7 +109,13 @@ export class CapacityMeter {
             const result = await next({ ...args, input });
             this.count(commandName, result.output.ConsumedCapacity as ConsumedCapacity | ConsumedCapacity[] | undefined, false, measurement);
             const scanned = result.output.ScannedCount;
-            if (typeof scanned === 'number') for (const target of measurement ? [this.lifetime, measurement] : [this.lifetime]) target.scanned += scanned;
+            if (typeof scanned === 'number') {
+              const where = typeof args.input.IndexName === 'string' ? args.input.IndexName : 'table';
+              for (const target of measurement ? [this.lifetime, measurement] : [this.lifetime]) {
+                target.scanned += scanned;
+                target.scannedBy[where] = (target.scannedBy[where] ?? 0) + scanned;
+              }
+            }
             return result;
           } catch (error) {
             this.count(commandName, undefined, true, measurement);

@@ -14,6 +14,7 @@ export type OperationResult = {
   requests: number;
   waves: number;
   scanned: number;
+  scannedBy: Record<string, number>;
   byCommand: Record<string, number>;
   table: Units;
   indexes: Record<string, Units>;
@@ -49,7 +50,7 @@ export async function timed(budget: Budget, run: (i: number) => Promise<unknown>
 }
 
 function summarize(name: string, m: Measurement): Omit<OperationResult, 'handler' | 'raw' | 'ratio'> {
-  return { name, requests: m.requests, waves: m.waves, scanned: m.scanned, byCommand: m.byCommand, table: m.table, indexes: m.indexes, total: totalUnits(m) };
+  return { name, requests: m.requests, waves: m.waves, scanned: m.scanned, scannedBy: m.scannedBy, byCommand: m.byCommand, table: m.table, indexes: m.indexes, total: totalUnits(m) };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * A fleet's sessions as broker events: mixed states (connected, offline
- * persistent, a few expired but not yet swept, clean sessions that already
- * ended), tenants as usernames with a few big ones, zones, protocols, node
+ * persistent, a few expired but not yet swept — the sweep runs every minute,
+ * so there are few — and clean sessions that already ended), tenants as usernames with a few big ones, zones, protocols, node
  * names, IPv4 and IPv6, creation times spread over a week, subscriptions,
  * statistics, and backlogs on some. Deterministic for a given size and seed.
  */
@@ -88,7 +88,7 @@ export function planSessions(count: number, now: number, seed = 1): PlannedSessi
     const zone = pick(rnd, [['external', 0.8], ['internal', 0.15], ['bridge', 0.05]] as const);
     const username = rnd() < 0.05 ? null : tenant(rnd);
     const clientid = clientidFor(rnd, i, zone, username);
-    const kind = pick<SessionKind>(rnd, [['connected', 0.7], ['offline', 0.21], ['expired-unswept', 0.02], ['ended', 0.07]]);
+    const kind = pick<SessionKind>(rnd, [['connected', 0.7], ['offline', 0.228], ['expired-unswept', 0.002], ['ended', 0.07]]);
     const [proto_name, proto_ver] = pick(rnd, PROTOCOLS.map(([n, v, w]) => [[n, v] as const, w] as const));
     // An expired session was created, and went offline, long enough ago for its expiry to have passed.
     const created_at = kind === 'expired-unswept' ? now - 2 * 86_400_000 - Math.floor(rnd() * (WEEK_MS - 2 * 86_400_000)) : now - Math.floor(rnd() * WEEK_MS);

@@ -20,8 +20,12 @@ export type LoadResult = {
 
 export type WriteResult = OperationResult & { modeled: ModeledUnits; itemBytes: number };
 
+/** Bytes per session as DynamoDB bills storage: item or index entry size plus 100 bytes of overhead each. */
+export type StorageEstimate = { sampledItems: number; tablePerSession: number; indexesPerSession: Record<string, number>; totalPerSession: number };
+
 export type SizeResult = {
   n: number;
+  storage: StorageEstimate;
   shards: number;
   load: LoadResult;
   reads: OperationResult[];
@@ -44,6 +48,11 @@ const f = (value: number | undefined, digits = 1) => (value === undefined || Num
 const units = (value: number | undefined) => (value === undefined ? '0' : Number.isInteger(value) ? String(value) : value.toFixed(1));
 const lat = (l: Latency | undefined) => (l ? `${f(l.p50)} / ${f(l.p99)} (n=${l.n})` : '–');
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const entries = (op: OperationResult) =>
+  Object.entries(op.scannedBy).length === 0 ? '0' : Object.entries(op.scannedBy).map(([where, n]) => `${where} ${n}`).join(', ');
+/** Entries an index walk read (the ordered indexes), leaving out the expiry count. */
+const walked = (op: OperationResult | undefined) =>
+  op === undefined ? '–' : String(INDEX_NAMES.filter((n) => n !== 'by-expiry').reduce((sum, n) => sum + (op.scannedBy[n] ?? 0), 0));
 
 function table(header: string[], rows: Array<Array<string | number>>): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
@@ -54,7 +63,7 @@ function readRows(ops: OperationResult[]) {
     op.name,
     op.requests,
     op.waves,
-    op.scanned,
+    entries(op),
     units(op.table.read),
     ...INDEX_NAMES.map((name) => units(op.indexes[name]?.read)),
     units(op.total.read),
@@ -75,7 +84,8 @@ export function renderMarkdown(results: BenchResults): string {
       'DynamoDB Local misreports transactions. Latencies are milliseconds on loopback against DynamoDB Local (a JVM ' +
       'on the same two cores), so they compare operations with each other, not with DynamoDB in a region. ' +
       '"Waves" are groups of requests in flight together: the round trips on the critical path. ' +
-      '"Entries read" is the sum of ScannedCount of the Query and Scan requests (index entries read before filters).',
+      '"Entries read" is the ScannedCount of the Query requests by index (entries read before filters); by-expiry entries are ' +
+        'the exact count of expired sessions the sweep has not ended yet, which unfiltered lists read.',
     '',
   );
   for (const size of results.sizes) {
@@ -93,6 +103,13 @@ export function renderMarkdown(results: BenchResults): string {
     out.push('### Reads (one request of each; latency p50 / p99 ms)', '');
     out.push(table(['Operation', 'Requests', 'Waves', 'Entries read', 'RCU table', ...INDEX_NAMES.map((n) => `RCU ${n}`), 'RCU total', 'Handler p50 / p99', 'Raw DynamoDB p50 / p99', 'Handler ÷ raw (p50)'], readRows(size.reads)), '');
     out.push(`Full table Scan (for comparison only): ${size.fullScan.requests} requests, ${units(size.fullScan.rcu)} RCU, ${size.fullScan.items.toLocaleString('en-US')} items.`, '');
+    const st = size.storage;
+    out.push(
+      `Storage, from ${st.sampledItems.toLocaleString('en-US')} sampled items (item or entry size plus 100 bytes overhead, as billed): ` +
+        `${f(st.totalPerSession, 0)} bytes per session — table ${f(st.tablePerSession, 0)}, ` +
+        `${Object.entries(st.indexesPerSession).map(([n, b]) => `${n} ${f(b, 0)}`).join(', ')}.`,
+      '',
+    );
     out.push('### Writes (one broker event each)', '');
     out.push(
       table(
@@ -117,11 +134,11 @@ export function renderMarkdown(results: BenchResults): string {
     const names = results.sizes[0]!.reads.map((r) => r.name);
     out.push(
       table(
-        ['Operation', ...results.sizes.map((s) => `RCU at N=${s.n.toLocaleString('en-US')}`), ...results.sizes.map((s) => `entries read at N=${s.n.toLocaleString('en-US')}`)],
+        ['Operation', ...results.sizes.map((s) => `RCU at N=${s.n.toLocaleString('en-US')}`), ...results.sizes.map((s) => `index entries walked at N=${s.n.toLocaleString('en-US')}`)],
         names.map((name) => [
           name,
           ...results.sizes.map((s) => units(s.reads.find((r) => r.name === name)?.total.read)),
-          ...results.sizes.map((s) => String(s.reads.find((r) => r.name === name)?.scanned ?? '–')),
+          ...results.sizes.map((s) => walked(s.reads.find((r) => r.name === name))),
         ]),
       ),
       '',
@@ -136,8 +153,15 @@ export function renderMarkdown(results: BenchResults): string {
     );
     out.push(
       table(
-        ['Handler', 'Bundle', 'gzip', 'Import (ms)', 'Import over bare node (ms)'],
-        results.bundles.bundles.map((b) => [b.handler, kb(b.bytes), kb(b.gzipBytes), f(b.importMs), f(b.importOverBareMs)]),
+        ['Handler', 'Bundle', 'gzip', 'Import (ms)', 'Import over bare node (ms)', 'Largest parts'],
+        results.bundles.bundles.map((b) => [
+          b.handler,
+          kb(b.bytes),
+          kb(b.gzipBytes),
+          f(b.importMs),
+          f(b.importOverBareMs),
+          b.largestParts.map((p) => `${p.part} ${kb(p.bytes)}`).join(', '),
+        ]),
       ),
       '',
     );

@@ -24,7 +24,7 @@ import { counterKey } from '../../functions/sessions/item.js';
 import { shardOf } from '../../functions/sessions/keys.js';
 import type { ConnectionInfo, SessionEvent } from '../../functions/sessions/model.js';
 import { SessionStore } from '../../functions/sessions/store.js';
-import { createTableInput } from '../../functions/sessions/table.js';
+import { COUNTER_KEY_PREFIX, createTableInput, SESSION_INDEXES } from '../../functions/sessions/table.js';
 import { SessionWriter, type TableRef } from '../../functions/sessions/writer.js';
 import { LOCAL_CLIENT_CONFIG, SIMULATOR_PACKAGE, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { composeHandlers } from '../support/composed-handlers.js';
@@ -35,8 +35,8 @@ import { measureBundles } from './bundles.js';
 import { CapacityMeter } from './capacity-meter.js';
 import { measureCall, measureHandler, type Budget, type OperationResult } from './operations.js';
 import { planSessions } from './population.js';
-import { renderMarkdown, type BenchResults, type SizeResult, type WriteResult } from './report.js';
-import { itemSize, modeledWriteUnits, type Item } from './write-cost-model.js';
+import { renderMarkdown, type BenchResults, type SizeResult, type StorageEstimate, type WriteResult } from './report.js';
+import { indexEntry, itemSize, modeledWriteUnits, type Item } from './write-cost-model.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const RESULTS_DIR = join(PROJECT_ROOT, 'bench-results');
@@ -73,6 +73,38 @@ async function fullScan(db: DynamoDBDocumentClient, table: TableRef) {
   return { requests, rcu, items };
 }
 
+/** DynamoDB bills each stored item and each index entry at its size plus 100 bytes. */
+const STORAGE_OVERHEAD_BYTES = 100;
+
+async function estimateStorage(db: DynamoDBDocumentClient, table: TableRef, sample: number): Promise<StorageEstimate> {
+  let sessions = 0;
+  let sampledItems = 0;
+  let tableBytes = 0;
+  const indexBytes: Record<string, number> = Object.fromEntries(SESSION_INDEXES.map((i) => [i.indexName, 0]));
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: table.tableName, ExclusiveStartKey: startKey, Limit: Math.min(1000, sample - sampledItems) }));
+    for (const item of page.Items ?? []) {
+      sampledItems++;
+      tableBytes += itemSize(item) + STORAGE_OVERHEAD_BYTES;
+      if (!String(item.clientid).startsWith(COUNTER_KEY_PREFIX)) sessions++;
+      for (const index of SESSION_INDEXES) {
+        const entry = indexEntry(index, item);
+        if (entry) indexBytes[index.indexName]! += itemSize(entry) + STORAGE_OVERHEAD_BYTES;
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && sampledItems < sample);
+  const perSession = (bytes: number) => bytes / Math.max(sessions, 1);
+  const indexesPerSession = Object.fromEntries(Object.entries(indexBytes).map(([name, bytes]) => [name, perSession(bytes)]));
+  return {
+    sampledItems,
+    tablePerSession: perSession(tableBytes),
+    indexesPerSession,
+    totalPerSession: perSession(tableBytes) + Object.values(indexesPerSession).reduce((a, b) => a + b, 0),
+  };
+}
+
 async function benchSize(n: number, endpoint: string, meter: CapacityMeter, db: DynamoDBDocumentClient, broker: Awaited<ReturnType<typeof testBroker>>): Promise<SizeResult> {
   const table: TableRef = { tableName: `bench-${n}-${Date.now()}`, shards: SHARDS };
   // The fake node and the bookkeeping use their own client, so only the API's requests are metered.
@@ -95,6 +127,7 @@ async function benchSize(n: number, endpoint: string, meter: CapacityMeter, db: 
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     meter.keepCommands = true;
     const described = await db.send(new DescribeTableCommand({ TableName: table.tableName }));
+    const storage = await estimateStorage(sideDb, table, 5_000);
 
     const sideStore = new SessionStore(sideDb, table);
     const visible = sessions.filter((s) => s.kind === 'connected' || s.kind === 'offline').map((s) => s.clientid);
@@ -220,6 +253,7 @@ async function benchSize(n: number, endpoint: string, meter: CapacityMeter, db: 
     return {
       n,
       shards: SHARDS,
+      storage,
       load: {
         sessions: sessions.length,
         visible: visible.length,

@@ -48,6 +48,8 @@ export class FakeNode {
   private readonly pending = new Set<Promise<void>>();
   /** Milliseconds between receiving a kick and recording it, as a node takes to close a socket. */
   delayMs = 0;
+  private gate: Promise<void> | undefined;
+  private readonly arrivals: Array<{ clientid: string; resolve: (command: KickCommand) => void }> = [];
 
   constructor(
     private readonly store: SessionStore,
@@ -70,6 +72,25 @@ export class FakeNode {
     });
   }
 
+  /**
+   * Holds every kick received from now on before it is executed, until the
+   * returned function is called: lets a test act between a kick's delivery
+   * and its execution without depending on timing.
+   */
+  hold(): () => void {
+    let release!: () => void;
+    this.gate = new Promise<void>((resolve) => (release = resolve));
+    return () => {
+      this.gate = undefined;
+      release();
+    };
+  }
+
+  /** Resolves with the next kick of `clientid` that arrives. */
+  nextCommand(clientid: string): Promise<KickCommand> {
+    return new Promise((resolve) => this.arrivals.push({ clientid, resolve }));
+  }
+
   /** Waits until every received kick has been handled. */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
@@ -77,6 +98,12 @@ export class FakeNode {
 
   private async execute(topic: string, payload: string): Promise<void> {
     const command = JSON.parse(payload) as KickCommand;
+    const gate = this.gate;
+    for (const waiting of this.arrivals.filter((a) => a.clientid === command.clientid)) {
+      this.arrivals.splice(this.arrivals.indexOf(waiting), 1);
+      waiting.resolve(command);
+    }
+    if (gate) await gate;
     if (topic !== `${this.topicPrefix}/${encodeURIComponent(command.node)}/kick`) {
       throw new Error(`kick for ${command.node} arrived on ${topic}`);
     }
