@@ -43,12 +43,26 @@ export async function kickClient(context: KickContext, clientid: string): Promis
     if (error instanceof ControlChannelError) throw new ControlChannelUnavailableError(error.message);
     throw error;
   }
-  const deadline = Date.now() + context.confirmTimeoutMs;
+  return (await confirmed(store, clientid, record.conn_key, context.confirmTimeoutMs))
+    ? { status: 200, body: { code: 0 } }
+    : { status: 202, body: { code: 0, message: 'kick pending' } };
+}
+
+/**
+ * Polls (consistent reads) until the kicked connection is over or the time is
+ * up. The command is already with the broker, so a failed read here means
+ * "not confirmed yet", not a failed kick.
+ */
+async function confirmed(store: SessionStore, clientid: string, connKey: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
   for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
-    const current = await store.get(clientid, { consistent: true });
-    if (kickDone(current, record.conn_key)) return { status: 200, body: { code: 0 } };
+    try {
+      if (kickDone(await store.get(clientid, { consistent: true }), connKey)) return true;
+    } catch {
+      return false;
+    }
     const left = deadline - Date.now();
-    if (left <= 0) return { status: 202, body: { code: 0, message: 'kick pending' } };
+    if (left <= 0) return false;
     await sleep(Math.min(wait, left));
   }
 }

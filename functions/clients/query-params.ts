@@ -12,6 +12,11 @@ import type { ClientFilter, Range } from './filter.js';
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 export const MAX_PAGE = 1_000_000;
+/**
+ * Offset paging walks every row before the page; beyond this many rows it
+ * would outlast the function's time limit. `_cursor` reaches any depth.
+ */
+export const MAX_OFFSET_ROWS = 100_000;
 /** DynamoDB's IN takes at most 100 values. */
 export const MAX_ANY_OF = 100;
 const MAX_TEXT_BYTES = 2048;
@@ -163,7 +168,15 @@ export function parseClientQuery(rawQueryString: string): ClientQuery {
   for (const [name, value] of Object.entries(ranges)) {
     if (value) filter[name as keyof typeof ranges] = value;
   }
-  return { filter, page: v._page ?? 1, limit: v._limit ?? DEFAULT_LIMIT, cursor: v._cursor };
+  const page = v._page ?? 1;
+  const limit = v._limit ?? DEFAULT_LIMIT;
+  if (v._cursor === undefined && (page - 1) * limit > MAX_OFFSET_ROWS) {
+    throw new InvalidParameterError(
+      '_page',
+      `a page starting within the first ${MAX_OFFSET_ROWS} rows (_page × _limit); use meta.cursor to go deeper`,
+    );
+  }
+  return { filter, page, limit, cursor: v._cursor };
 }
 
 /** Whether the query filters at all, and whether only by conn_state (the cases with an exact count). */

@@ -58,10 +58,17 @@ const BUSY_ERROR_NAMES = new Set([
   'RequestTimeoutException',
 ]);
 
+/** Network failures that outlasted the SDK's retries: the store is unreachable for now, not broken. */
+const NETWORK_ERROR_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH']);
+
 function isBusy(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const meta = error as Error & { $retryable?: { throttling?: boolean }; code?: string };
-  return BUSY_ERROR_NAMES.has(error.name) || meta.$retryable?.throttling === true || meta.code === 'ETIMEDOUT';
+  return (
+    BUSY_ERROR_NAMES.has(error.name) ||
+    meta.$retryable?.throttling === true ||
+    (meta.code !== undefined && NETWORK_ERROR_CODES.has(meta.code))
+  );
 }
 
 /** What the caller may see of any failure: an ApiError as it is, anything else reduced to its class. */

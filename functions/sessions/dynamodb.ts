@@ -10,6 +10,9 @@ export function createDocumentClient(
   const client = new DynamoDBClient({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    // The SDK's default socket timeout is minutes; a hung request must fail
+    // (and be retried) well within the function's own timeout.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
     ...overrides,
   });
   return DynamoDBDocumentClient.from(client, {

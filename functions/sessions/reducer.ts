@@ -63,6 +63,20 @@ function applyToConnection(session: LiveSession, event: SessionEvent): SessionRe
 }
 
 /**
+ * A connection can be ended twice (a clean session that is kicked also
+ * disconnects); its tombstone keeps the earliest end, so the result does not
+ * depend on which report arrives first.
+ */
+function earlierEnd(tombstone: EndedSession, event: SessionEvent): EndedSession | undefined {
+  let end: { at: number; reason: TerminationReason } | undefined;
+  if (event.type === 'terminated') end = { at: event.at, reason: event.reason };
+  else if (event.type === 'disconnected' && !isPersistent(event.conn)) end = { at: event.at, reason: 'disconnected' };
+  if (!end) return undefined;
+  const earlier = end.at < tombstone.ended_at || (end.at === tombstone.ended_at && end.reason < tombstone.ended_reason);
+  return earlier ? ended(tombstone, end.at, end.reason) : undefined;
+}
+
+/**
  * The record after `event`, or `undefined` when the event changes nothing
  * (a duplicate, a stale snapshot, or an event of an older connection).
  */
@@ -71,7 +85,7 @@ export function applyEvent(current: SessionRecord | undefined, event: SessionEve
   const order = current === undefined ? -1 : compareBytes(current.conn_key, eventKey);
   if (order > 0) return undefined;
   if (order === 0 && current !== undefined) {
-    if (current.conn_state === null) return undefined;
+    if (current.conn_state === null) return earlierEnd(current, event);
     const next = applyToConnection(current, event);
     return next === current ? undefined : next;
   }

@@ -8,7 +8,8 @@ import type { TableRef } from './writer.js';
 
 /** BatchGetItem takes at most 100 keys a request. */
 const BATCH_GET_KEYS = 100;
-const MAX_QUERY_LIMIT = 1000;
+/** Entries a shard reads per request; a Query also stops at 1 MB (about 3,500 narrow entries). */
+const MAX_QUERY_LIMIT = 5000;
 const UNPROCESSED_RETRIES = 8;
 
 /** A DynamoDB filter expression with its placeholders. */
@@ -40,11 +41,14 @@ class ShardReader {
   private startKey: Record<string, unknown> | undefined;
   private exhausted = false;
 
+  /** Whether a request showed the filter passing only part of what it read. */
+  private selective = false;
+  private lastLimit = 0;
+
   constructor(
     private readonly store: SessionStore,
     private readonly walk: IndexWalk,
     private readonly partition: string,
-    private limit: number,
   ) {}
 
   get done(): boolean {
@@ -63,23 +67,31 @@ class ShardReader {
     return this.buffer[this.position++];
   }
 
-  async fetch(): Promise<void> {
+  /**
+   * Reads the shard's next entries: about its share of what the walk still
+   * expects to take; four times the last request once the filter has shown
+   * itself selective or the caller takes more than it expected.
+   */
+  async fetch(stillNeeded: number): Promise<void> {
     const { index, low, high, filter } = this.walk;
+    const share = Math.ceil(Math.max(stillNeeded, 0) / this.walk.partitions.length) + 1;
+    const growing = this.selective || stillNeeded <= 0;
+    const limit = Math.min(Math.max(growing ? this.lastLimit * 4 : 0, share, 2), MAX_QUERY_LIMIT);
+    this.lastLimit = limit;
     const page = await this.store.query({
       IndexName: index.indexName,
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
       ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#sk': index.sortKey.name, ...filter?.names },
       ExpressionAttributeValues: { ':pk': this.partition, ':low': low, ':high': high, ...filter?.values },
       ...(filter ? { FilterExpression: filter.expression } : {}),
-      Limit: this.limit,
+      Limit: limit,
       ExclusiveStartKey: this.startKey,
     });
     this.buffer = (page.Items ?? []) as IndexEntry[];
     this.position = 0;
     this.startKey = page.LastEvaluatedKey;
     this.exhausted = this.startKey === undefined;
-    // A shard that needed another request is richer than guessed: ask for more next time.
-    this.limit = Math.min(this.limit * 4, MAX_QUERY_LIMIT);
+    if ((page.Count ?? 0) < (page.ScannedCount ?? 0)) this.selective = true;
   }
 }
 
@@ -141,13 +153,14 @@ export class SessionStore {
   async *walkIndex(walk: IndexWalk): AsyncGenerator<IndexEntry> {
     // An inverted range (e.g. _gte_created_at after _lte_created_at) is empty; DynamoDB would reject its BETWEEN.
     if (compareBytes(walk.low, walk.high) > 0) return;
-    const firstLimit = Math.min(Math.max(Math.ceil(walk.expected / walk.partitions.length) + 1, 2), MAX_QUERY_LIMIT);
-    const readers = walk.partitions.map((partition) => new ShardReader(this, walk, partition, firstLimit));
+    const readers = walk.partitions.map((partition) => new ShardReader(this, walk, partition));
+    let taken = 0;
     for (;;) {
       // Every shard must show its next entry before the smallest can be chosen.
       const hungry = readers.filter((r) => r.needsFetch);
       if (hungry.length > 0) {
-        await Promise.all(hungry.map((r) => r.fetch()));
+        const stillNeeded = walk.expected - taken;
+        await Promise.all(hungry.map((r) => r.fetch(stillNeeded)));
         continue;
       }
       let best: ShardReader | undefined;
@@ -162,6 +175,7 @@ export class SessionStore {
         }
       }
       if (!best) return;
+      taken++;
       yield best.take() as IndexEntry;
     }
   }

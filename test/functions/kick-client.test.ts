@@ -173,6 +173,27 @@ describe('kickClient', () => {
     expect(await t.store.get(conn.clientid, { consistent: true })).toMatchObject({ conn_state: 'connected' });
   });
 
+  it('answers 202 when the command was delivered but the confirming read fails', async () => {
+    const conn = await session();
+    const channel = new StandInChannel();
+    let reads = 0;
+    // The first read (the lookup) works; the confirming reads fail as a throttled table would.
+    const store = Object.create(t.store, {
+      get: {
+        value: async (...args: Parameters<typeof t.store.get>) => {
+          if (reads++ === 0) return t.store.get(...args);
+          throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
+        },
+      },
+    });
+    expect(await kickClient({ ...context(channel), store }, conn.clientid)).toEqual({
+      status: 202,
+      body: { code: 0, message: 'kick pending' },
+    });
+    expect(channel.sent).toHaveLength(1);
+    expect(reads).toBe(2);
+  });
+
   it('answers 503 {code: 101} when the channel cannot deliver, and changes nothing', async () => {
     const conn = await session();
     const before = await rawItem(conn.clientid);

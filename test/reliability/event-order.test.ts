@@ -19,51 +19,13 @@ function fold(events: readonly SessionEvent[]): SessionRecord | undefined {
   return events.reduce<SessionRecord | undefined>((record, event) => applyEvent(record, event) ?? record, undefined);
 }
 
-/**
- * Connections that end twice: a clean connection that both disconnects and is
- * terminated. Its tombstone keeps whichever end arrived first (time and
- * reason), so for those only the fact that it ended is compared.
- */
-function endedTwice(delivery: Delivery): Set<string> {
-  const keys = new Set<string>();
-  const ends = new Map<string, Set<string>>();
-  for (const event of delivery.inOrder) {
-    if (event.type !== 'disconnected' && event.type !== 'terminated') continue;
-    if (isPersistent(event.conn)) continue;
-    const key = connKey(event.conn);
-    const types = ends.get(key) ?? new Set<string>();
-    types.add(event.type);
-    ends.set(key, types);
-    if (types.size === 2) keys.add(key);
-  }
-  return keys;
-}
-
-function comparable<T extends SessionRecord | Item | undefined>(value: T, twice: Set<string>): T {
-  if (value === undefined || typeof value.conn_key !== 'string' || !twice.has(value.conn_key)) return value;
-  if ('conn_state' in value && value.conn_state !== null && value.conn_state !== undefined) return value;
-  const { ended_at: _at, ended_reason: _reason, purge_at: _purge, ...rest } = value as Record<string, unknown>;
-  return rest as T;
-}
-
 describe('applyEvent: delivery order and repetition do not matter (pure)', () => {
   it('folds any shuffled, repeated delivery to the record of the broker order', () => {
     fc.assert(
       fc.property(deliveryOf('client-1'), (delivery) => {
-        const twice = endedTwice(delivery);
-        expect(comparable(fold(delivery.delivered), twice)).toEqual(comparable(fold(delivery.inOrder), twice));
-      }),
-      { numRuns: 5000 },
-    );
-  });
-
-  it('keeps a tombstone ended by one event the same in every order', () => {
-    fc.assert(
-      fc.property(deliveryOf('client-1'), (delivery) => {
-        fc.pre(endedTwice(delivery).size === 0);
         expect(fold(delivery.delivered)).toEqual(fold(delivery.inOrder));
       }),
-      { numRuns: 2000 },
+      { numRuns: 5000 },
     );
   });
 });
@@ -100,13 +62,12 @@ describe('SessionWriter: delivery order and repetition do not matter (DynamoDB L
           for (let i = 0; i < delivery.delivered.length; i += 4) {
             await Promise.all(delivery.delivered.slice(i, i + 4).map((event) => concurrentTable.writer.apply(event)));
           }
-          const twice = endedTwice(delivery);
-          const expected = comparable(await readItem(inOrderTable, clientid), twice);
-          expect(comparable(await readItem(shuffledTable, clientid), twice)).toEqual(expected);
-          expect(comparable(await readItem(concurrentTable, clientid), twice)).toEqual(expected);
+          const expected = await readItem(inOrderTable, clientid);
+          expect(await readItem(shuffledTable, clientid)).toEqual(expected);
+          expect(await readItem(concurrentTable, clientid)).toEqual(expected);
           // The reducer alone predicts the same record.
-          expect(comparable(await inOrderTable.store.get(clientid, { consistent: true }), twice)).toEqual(
-            comparable(fold(delivery.inOrder), twice),
+          expect(await inOrderTable.store.get(clientid, { consistent: true })).toEqual(
+            fold(delivery.inOrder),
           );
           const [a, b, c] = await Promise.all([
             inOrderTable.store.countByState(),
@@ -117,10 +78,10 @@ describe('SessionWriter: delivery order and repetition do not matter (DynamoDB L
           expect(c).toEqual(a);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
     for (const t of [inOrderTable, shuffledTable, concurrentTable]) {
       expect(tableProblems(await snapshotTable(t.db, t.table), t.table)).toEqual([]);
     }
-  });
+  }, 120_000);
 });

@@ -204,6 +204,15 @@ describe('parseClientQuery paging', () => {
     for (const bad of ['0', '1001', '-1', '10000', '1.5', 'all']) expectInvalid(`_limit=${bad}`, '_limit');
   });
 
+  it('refuses an offset page beyond the first 100,000 rows, pointing to the cursor', () => {
+    expect(parseClientQuery('_page=101&_limit=1000')).toMatchObject({ page: 101, limit: 1000 });
+    expectInvalid('_page=102&_limit=1000', '_page');
+    expectInvalid('_page=100002', '_page');
+    expect(() => parseClientQuery('_page=102&_limit=1000')).toThrow(/cursor/);
+    // A cursor carries its own position: the page number then only labels it.
+    expect(parseClientQuery('_page=102&_limit=1000&_cursor=abc')).toMatchObject({ cursor: 'abc' });
+  });
+
   it('refuses _page below 1 or not an integer, naming it', () => {
     for (const bad of ['0', '-1', 'x', '2.5']) expectInvalid(`_page=${bad}`, '_page');
   });

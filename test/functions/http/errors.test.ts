@@ -52,6 +52,13 @@ describe('toApiError', () => {
     }
   });
 
+  it('turns network failures that outlasted the retries into 503, not 500', () => {
+    for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']) {
+      const error = Object.assign(new Error(`socket: ${code}`), { code });
+      expect(toApiError(error), code).toMatchObject({ status: 503, code: 101 });
+    }
+  });
+
   it('recognises throttling the SDK marks as such, whatever its name', () => {
     const error = new DynamoDBServiceException({ name: 'SlowDown', $fault: 'server', $metadata, message: 'slow down' });
     Object.assign(error, { $retryable: { throttling: true } });
