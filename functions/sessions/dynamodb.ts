@@ -10,9 +10,9 @@ export function createDocumentClient(
   const client = new DynamoDBClient({
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    // The SDK's default socket timeout is minutes; a hung request must fail
-    // (and be retried) well within the function's own timeout.
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    // Without these a hung request waits for minutes; three attempts must
+    // fail within the 10 s the list and get functions have.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500, throwOnRequestTimeout: true },
     ...overrides,
   });
   return DynamoDBDocumentClient.from(client, {

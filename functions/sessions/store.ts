@@ -8,8 +8,8 @@ import type { TableRef } from './writer.js';
 
 /** BatchGetItem takes at most 100 keys a request. */
 const BATCH_GET_KEYS = 100;
-/** Entries a shard reads per request; a Query also stops at 1 MB (about 3,500 narrow entries). */
-const MAX_QUERY_LIMIT = 5000;
+/** Entries a shard reads per request (a Query also stops at 1 MB, about 3,500 narrow entries). */
+const MAX_QUERY_LIMIT = 2000;
 const UNPROCESSED_RETRIES = 8;
 
 /** A DynamoDB filter expression with its placeholders. */
