@@ -1,5 +1,5 @@
 /** Session records to and from DynamoDB items, with the index keys derived from the record. */
-import { COUNTER_KEY_PREFIX } from './table.js';
+import { COUNTER_KEY_PREFIX, SESSIONS_TABLE } from './table.js';
 import { orderKey, shardOf } from './keys.js';
 import {
   CONN_STATES,
@@ -25,6 +25,17 @@ export const statePartition = (state: ConnState, shard: number) => `${state}#${s
 export const createdPartition = (shard: number) => `all#${shard}`;
 export const expiryPartition = (shard: number) => `exp#${shard}`;
 export const counterKey = (shard: number) => `${COUNTER_KEY_PREFIX}${shard}`;
+
+/** The Query (less its table name) of one shard's offline sessions whose expiry is at or before `now`. */
+export function expiredSessionsQuery(shard: number, now: number) {
+  const index = SESSIONS_TABLE.indexes.byExpiry;
+  return {
+    IndexName: index.indexName,
+    KeyConditionExpression: '#pk = :pk AND #exp <= :now',
+    ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#exp': index.sortKey.name },
+    ExpressionAttributeValues: { ':pk': expiryPartition(shard), ':now': now },
+  };
+}
 
 /** The item for a record, with `rev` as its revision for optimistic locking. */
 export function toItem(record: SessionRecord, shards: number, rev: number): Item {

@@ -1,7 +1,7 @@
 /** The read side of the sessions table: single items, batches, ordered index walks and counts. */
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { SESSIONS_TABLE, type IndexDefinition } from './table.js';
-import { counterKey, expiryPartition, fromItem, type Item } from './item.js';
+import type { IndexDefinition } from './table.js';
+import { counterKey, expiredSessionsQuery, fromItem, type Item } from './item.js';
 import { CONN_STATES, type ConnState, type SessionRecord } from './model.js';
 import { compareBytes } from './keys.js';
 import type { TableRef } from './writer.js';
@@ -192,17 +192,13 @@ export class SessionStore {
 
   /** Offline sessions past their expiry that the sweep has not ended yet (still counted as disconnected). */
   async countExpiredUnswept(now: number): Promise<number> {
-    const index = SESSIONS_TABLE.indexes.byExpiry;
     const counts = await Promise.all(
       Array.from({ length: this.table.shards }, async (_, shard) => {
         let total = 0;
         let startKey: Record<string, unknown> | undefined;
         do {
           const page = await this.query({
-            IndexName: index.indexName,
-            KeyConditionExpression: '#pk = :pk AND #exp <= :now',
-            ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#exp': index.sortKey.name },
-            ExpressionAttributeValues: { ':pk': expiryPartition(shard), ':now': now },
+            ...expiredSessionsQuery(shard, now),
             Select: 'COUNT',
             ExclusiveStartKey: startKey,
           });

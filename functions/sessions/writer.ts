@@ -19,8 +19,8 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE } from './table.js';
-import { counterKey, expiryPartition, fromItem, statePartition, toItem, type Item } from './item.js';
-import { shardOf } from './keys.js';
+import { counterKey, expiredSessionsQuery, fromItem, statePartition, toItem, type Item } from './item.js';
+import { connKey, shardOf } from './keys.js';
 import { applyEvent, ended } from './reducer.js';
 import {
   STATISTICS_FIELDS,
@@ -29,7 +29,6 @@ import {
   type SessionEvent,
   type SessionRecord,
 } from './model.js';
-import { connKey } from './keys.js';
 
 export type TableRef = { tableName: string; shards: number };
 
@@ -219,16 +218,10 @@ export class SessionWriter {
    * with its counter. Returns how many it ended.
    */
   async expireSessions(now: number = Date.now()): Promise<number> {
-    const index = SESSIONS_TABLE.indexes.byExpiry;
     let count = 0;
     await Promise.all(
       Array.from({ length: this.table.shards }, async (_, shard) => {
-        for await (const clientid of this.queryKeys({
-          IndexName: index.indexName,
-          KeyConditionExpression: '#pk = :pk AND #exp <= :now',
-          ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#exp': index.sortKey.name },
-          ExpressionAttributeValues: { ':pk': expiryPartition(shard), ':now': now },
-        })) {
+        for await (const clientid of this.queryKeys(expiredSessionsQuery(shard, now))) {
           const outcome = await this.mutate(clientid, (current) =>
             isLive(current) && current.expires_at !== null && current.expires_at <= now
               ? ended(current, now, 'expired')
