@@ -3,6 +3,7 @@
  * then waits (bounded) until the node has recorded the end of that session.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientNotFoundError, ControlChannelUnavailableError } from '../http/errors.js';
 import { isVisible, type SessionRecord } from '../sessions/model.js';
 import type { SessionStore } from '../sessions/store.js';
@@ -16,8 +17,6 @@ export type KickContext = {
 };
 
 export type KickOutcome = { status: 200; body: { code: 0 } } | { status: 202; body: { code: 0; message: 'kick pending' } };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The kicked connection is over once the item shows anything but that live connection. */
 function kickDone(record: SessionRecord | undefined, connKey: string): boolean {

@@ -3,10 +3,9 @@
  * far enough for the page and `hasnext`, and fills the page with full items.
  */
 import { SESSIONS_TABLE } from '../sessions/table.js';
-import { createdPartition, statePartition, type Item } from '../sessions/item.js';
+import { createdPartition, fromItem, statePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
-import { fromItem } from '../sessions/item.js';
-import { isVisible, type LiveSession } from '../sessions/model.js';
+import { isVisible } from '../sessions/model.js';
 import type { IndexEntry, IndexWalk, SessionStore } from '../sessions/store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionsOf, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
@@ -62,12 +61,12 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
 /** Rows of the keys path: the named sessions that match, in order. */
 async function keyRows(store: SessionStore, path: Extract<AccessPath, { kind: 'keys' }>, now: number, after: string | undefined) {
   const records = await store.batchGet(path.clientids);
-  const rows: Array<Row & { session: LiveSession }> = [];
+  const rows: Row[] = [];
   for (const record of records.values()) {
     if (!isVisible(record, now) || !matches(record, path.conditions)) continue;
     const key = orderKey(record.created_at, record.clientid);
     if (after !== undefined && compareBytes(key, after) <= 0) continue;
-    rows.push({ key, entry: record, session: record });
+    rows.push({ key, entry: record });
   }
   return rows.sort((a, b) => compareBytes(a.key, b.key));
 }
@@ -141,7 +140,7 @@ export async function listClients(context: ListContext, query: ClientQuery): Pro
     path.kind === 'keys'
       ? keyRows(store, path, now, position?.after).then((all) => ({
           rows: all.slice(skip, skip + query.limit + 1),
-          fullItems: new Map<string, Item>(all.map((r) => [r.session.clientid, r.entry])),
+          fullItems: new Map<string, Item>(all.map((r) => [r.entry.clientid as string, r.entry])),
         }))
       : indexRows(store, path, skip, query.limit + 1),
     exactCount(store, query, now),

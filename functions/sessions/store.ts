@@ -1,4 +1,5 @@
 /** The read side of the sessions table: single items, batches, ordered index walks and counts. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IndexDefinition } from './table.js';
 import { counterKey, expiredSessionsQuery, fromItem, type Item } from './item.js';
@@ -32,8 +33,6 @@ export type IndexWalk = {
   /** How many entries the caller expects to take in all; sizes the first requests. */
   expected: number;
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class ShardReader {
   private buffer: IndexEntry[] = [];

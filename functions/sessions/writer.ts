@@ -4,6 +4,7 @@
  * update, and the reducer makes duplicated and reordered events harmless.
  * Changes of connection state move the state counters in the same transaction.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
@@ -64,7 +65,7 @@ export class SessionWriter {
     if (event.type === 'statistics' || event.type === 'subscriptions') {
       const fast = await this.updateSnapshot(event);
       if (fast.done) return fast.outcome;
-      return this.mutate(event.conn.clientid, (current) => applyEvent(current, event), fast.current);
+      return this.mutate(event.conn.clientid, (current) => applyEvent(current, event), { item: fast.current });
     }
     return this.mutate(event.conn.clientid, (current) => applyEvent(current, event));
   }
@@ -132,10 +133,11 @@ export class SessionWriter {
   /**
    * Reads the record, applies the mutation and writes the result on the
    * condition that nobody wrote in between; retries from a fresh read if
-   * somebody did.
+   * somebody did. `known` is the item as a failed condition just returned it
+   * (absent included), which saves the first read.
    */
-  async mutate(clientid: string, mutation: Mutation, known?: Item): Promise<WriteOutcome> {
-    let item = known;
+  async mutate(clientid: string, mutation: Mutation, known?: { item: Item | undefined }): Promise<WriteOutcome> {
+    let item = known?.item;
     let fresh = known !== undefined;
     for (let attempt = 1; ; attempt++) {
       if (!fresh) {
@@ -154,7 +156,7 @@ export class SessionWriter {
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
         // Somebody else wrote this session: back off a little so contenders spread out.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(2 ** attempt, 100)));
+        await sleep(Math.random() * Math.min(2 ** attempt, 100));
       }
     }
   }

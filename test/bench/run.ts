@@ -30,6 +30,7 @@ import { LOCAL_CLIENT_CONFIG, SIMULATOR_PACKAGE, startDynamoDbLocal } from '../.
 import { composeHandlers } from '../support/composed-handlers.js';
 import { FakeNode } from '../support/fake-node.js';
 import { getEvent, kickEvent, listEvent } from '../support/http.js';
+import { connection, statistics } from '../support/sessions.js';
 import { testBroker } from '../support/mqtt-broker.js';
 import { measureBundles } from './bundles.js';
 import { CapacityMeter } from './capacity-meter.js';
@@ -181,38 +182,24 @@ async function benchSize(n: number, endpoint: string, meter: CapacityMeter, db: 
     const writes: WriteResult[] = [];
     const sideWriter = new SessionWriter(sideDb, table);
     const startedAt = Date.now();
-    const connectionFor = (tag: string, i: number, persistent: boolean): ConnectionInfo => ({
-      clientid: `bench-${tag}-${i}`,
-      node: 'emqx@10.0.9.9',
-      conn_id: `${tag}${i}`,
-      connected_at: startedAt + i,
-      created_at: startedAt + i,
-      username: 'tenant-001',
-      zone: 'external',
-      ip_address: '10.1.2.3',
-      port: 50_000,
-      proto_name: 'MQTT',
-      proto_ver: 5,
-      keepalive: 60,
-      clean_start: !persistent,
-      expiry_interval: persistent ? 86_400 : 0,
-      is_bridge: false,
-      mountpoint: null,
-      max_subscriptions: 0,
-      max_inflight: 32,
-      max_mqueue: 1000,
-      max_awaiting_rel: 100,
-    });
-    const statisticsEvent = (conn: ConnectionInfo, seq: number): SessionEvent => ({
-      type: 'statistics',
-      conn,
-      seq,
-      statistics: {
+    const connectionFor = (tag: string, i: number, persistent: boolean): ConnectionInfo =>
+      connection({
+        clientid: `bench-${tag}-${i}`,
+        node: 'emqx@10.0.9.9',
+        conn_id: `${tag}${i}`,
+        connected_at: startedAt + i,
+        username: 'tenant-001',
+        ip_address: '10.1.2.3',
+        proto_ver: 5,
+        clean_start: !persistent,
+        expiry_interval: persistent ? 86_400 : 0,
+      });
+    const statisticsEvent = (conn: ConnectionInfo, seq: number): SessionEvent =>
+      statistics(conn, seq, {
         recv_oct: 123_456 * seq, recv_cnt: 2_345 * seq, recv_pkt: 2_300 * seq, recv_msg: 2_000 * seq, send_oct: 98_765 * seq,
-        send_cnt: 1_999 * seq, send_pkt: 1_950 * seq, send_msg: 1_900 * seq, inflight: 3, mqueue_len: 17, mqueue_dropped: 0,
-        awaiting_rel: 0, mailbox_len: 0, heap_size: 28_000, reductions: 3_456_789 * seq,
-      },
-    });
+        send_cnt: 1_999 * seq, send_pkt: 1_950 * seq, send_msg: 1_900 * seq, inflight: 3, mqueue_len: 17,
+        heap_size: 28_000, reductions: 3_456_789 * seq,
+      });
     /** Prepares `count` events (setting up, unmetered, whatever each needs first), then measures applying them. */
     const writeOp = async (name: string, count: number, prepare: (i: number) => Promise<SessionEvent>) => {
       const prepared: SessionEvent[] = [];

@@ -1,57 +1,48 @@
-/** API Gateway HTTP API (payload v2) events for calling the handler functions directly. */
+/** API Gateway HTTP API (payload v2) events for calling the handler functions directly, built as the local stack builds them. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { gatewayEvent } from '../../infra/local/api/gateway-event.js';
 
 export function httpEvent(options: {
   method: 'GET' | 'DELETE';
   routeKey: string;
+  /** Percent-encoded, as on the wire. */
   rawPath: string;
   rawQueryString?: string;
   pathParameters?: Record<string, string>;
 }): APIGatewayProxyEventV2 {
-  const query = options.rawQueryString ?? '';
-  const queryStringParameters: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(query)) {
-    queryStringParameters[k] = queryStringParameters[k] === undefined ? v : `${queryStringParameters[k]},${v}`;
-  }
-  return {
-    version: '2.0',
+  return gatewayEvent({
+    method: options.method,
     routeKey: options.routeKey,
     rawPath: options.rawPath,
-    rawQueryString: query,
-    headers: { host: 'localhost' },
-    ...(query ? { queryStringParameters } : {}),
+    rawQueryString: options.rawQueryString ?? '',
+    headers: { host: 'localhost', 'user-agent': 'test' },
+    protocol: 'HTTP/1.1',
+    sourceIp: '127.0.0.1',
     ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'local',
-      domainName: 'localhost',
-      domainPrefix: 'localhost',
-      http: { method: options.method, path: options.rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
-      requestId: 'req',
-      routeKey: options.routeKey,
-      stage: '$default',
-      time: '26/Nov/2026:12:00:00 +0000',
-      timeEpoch: Date.now(),
-    },
-  };
+  });
 }
 
 export const listEvent = (rawQueryString = '') =>
   httpEvent({ method: 'GET', routeKey: 'GET /clients', rawPath: '/clients', rawQueryString });
 
-export const getEvent = (clientid: string) =>
-  httpEvent({
-    method: 'GET',
-    routeKey: 'GET /clients/{clientid}',
-    rawPath: `/clients/${clientid}`,
-    pathParameters: { clientid },
-  });
+/** Percent-encoding, except for strings no URL can carry (lone surrogates), which stay as they are. */
+function encodeSegment(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
 
-export const kickEvent = (clientid: string) =>
-  httpEvent({
-    method: 'DELETE',
-    routeKey: 'DELETE /clients/{clientid}',
-    rawPath: `/clients/${clientid}`,
+/** An event for one client's route; API Gateway hands the path parameter over decoded. */
+function clientEvent(method: 'GET' | 'DELETE', clientid: string): APIGatewayProxyEventV2 {
+  return httpEvent({
+    method,
+    routeKey: `${method} /clients/{clientid}`,
+    rawPath: `/clients/${encodeSegment(clientid)}`,
     pathParameters: { clientid },
   });
+}
+
+export const getEvent = (clientid: string) => clientEvent('GET', clientid);
+export const kickEvent = (clientid: string) => clientEvent('DELETE', clientid);
