@@ -22,13 +22,22 @@ export type KickCommand = {
 export type ControlCommand = KickCommand;
 
 export interface ControlChannel {
-  /** Resolves once the broker has accepted the command (PUBACK); rejects when it cannot be delivered. */
+  /**
+   * Resolves once the broker has accepted the command (an MQTT PUBACK, an
+   * HTTP success); rejects with ControlChannelError when it cannot be
+   * delivered, with ClientNotOnBrokerError when the broker holds no such client.
+   */
   send(command: ControlCommand): Promise<void>;
 }
 
-/** Thrown by a channel that cannot deliver: the broker is unreachable or did not acknowledge in time. */
+/** Thrown by a channel that cannot deliver: the broker is unreachable, failed, or did not answer in time. */
 export class ControlChannelError extends Error {
   override readonly name = 'ControlChannelError';
+}
+
+/** Thrown by a channel whose broker answered that it holds no session of the client. */
+export class ClientNotOnBrokerError extends Error {
+  override readonly name = 'ClientNotOnBrokerError';
 }
 
 /**
