@@ -1,0 +1,31 @@
+/**
+ * What a broker says it holds, as reconciliation reads it: each source that
+ * can list its sessions (EMQX's REST API, our own node) implements this.
+ */
+import type { ConnectionInfo, Statistics } from '../sessions/model.js';
+
+export type BrokerSession = {
+  /** The connection the broker holds now (or held last, for an offline session). */
+  conn: ConnectionInfo;
+  conn_state: 'connected' | 'disconnected';
+  /** Epoch ms; null while connected. */
+  disconnected_at: number | null;
+  /** The broker's counters, when its list gives them. */
+  statistics?: Statistics;
+};
+
+export interface BrokerView {
+  /** Name for logs and metrics, e.g. `emqx5`. */
+  readonly name: string;
+  /**
+   * How exactly the list gives `connected_at`: 1 when to the millisecond,
+   * 1000 when to the second (EMQX 4's "YYYY-MM-DD HH:mm:ss"). A table
+   * connection matches a listed one on the same node whose connect time
+   * agrees to this precision.
+   */
+  readonly connectedAtPrecisionMs: number;
+  /** Whether the table's sessions on `node` are this broker's to confirm or end. */
+  covers(node: string): boolean;
+  /** Every session the broker holds, page by page; stops early when `signal` aborts. */
+  sessions(signal: AbortSignal): AsyncIterable<BrokerSession>;
+}
