@@ -40,7 +40,7 @@ export type WriteOutcome = 'applied' | 'ignored';
 
 const MAX_ATTEMPTS = 12;
 
-function isConditionFailure(error: unknown): boolean {
+export function isConditionFailure(error: unknown): boolean {
   if (error instanceof ConditionalCheckFailedException) return true;
   if (error instanceof TransactionCanceledException) {
     return (error.CancellationReasons ?? []).some(

@@ -1,0 +1,141 @@
+/**
+ * Applies source events (see source-events.ts) to the sessions table, on top
+ * of the session writer's rules: a connect resumes the stored session when
+ * the client asked to, a session can end without naming its connection, and
+ * topic changes keep the session's topic set and its count in one transaction.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fromItem } from './item.js';
+import { compareBytes, connKey } from './keys.js';
+import { isLive, type SessionEvent, type SessionRecord } from './model.js';
+import { applyEvent, ended } from './reducer.js';
+import type { SourceEvent } from './source-events.js';
+import { applyTopicChange, subscribedTopics, topicsKey, topicsOf, TOPICS_PURGE_SECONDS, type TopicChange } from './topics.js';
+import { isConditionFailure, SessionWriter, type TableRef, type WriteOutcome } from './writer.js';
+
+const MAX_ATTEMPTS = 12;
+
+/**
+ * The record after a connect. A client that does not ask for a clean start
+ * resumes the session the table holds for it (live, not expired, of an older
+ * connection): the session keeps its creation time and its subscriptions.
+ */
+export function applyConnect(current: SessionRecord | undefined, event: Extract<SessionEvent, { type: 'connected' }>): SessionRecord | undefined {
+  let conn = event.conn;
+  const resumes =
+    !conn.clean_start &&
+    isLive(current) &&
+    compareBytes(current.conn_key, connKey(conn)) < 0 &&
+    (current.expires_at === null || current.expires_at > conn.connected_at);
+  if (resumes) conn = { ...conn, created_at: current.created_at };
+  const next = applyEvent(current, { type: 'connected', conn });
+  if (resumes && isLive(next)) next.subscriptions_cnt = current.subscriptions_cnt;
+  return next;
+}
+
+function applySessionEvent(current: SessionRecord | undefined, event: SessionEvent): SessionRecord | undefined {
+  return event.type === 'connected' ? applyConnect(current, event) : applyEvent(current, event);
+}
+
+export class SourceWriter {
+  private readonly writer: SessionWriter;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: TableRef,
+  ) {
+    this.writer = new SessionWriter(db, table);
+  }
+
+  async apply(event: SourceEvent): Promise<WriteOutcome> {
+    switch (event.type) {
+      case 'connected':
+        return this.writer.mutate(event.conn.clientid, (current) => applyConnect(current, event));
+      case 'disconnected':
+      case 'terminated':
+      case 'statistics':
+      case 'subscriptions':
+        return this.writer.apply(event);
+      case 'resolve':
+        return this.writer.mutate(event.clientid, (current) => {
+          const resolved = event.resolve(current);
+          return resolved && applySessionEvent(current, resolved);
+        });
+      case 'session-terminated':
+        return this.writer.mutate(event.clientid, (current) =>
+          isLive(current) && current.node === event.node && current.conn_state === 'disconnected'
+            ? ended(current, Math.max(event.at, current.disconnected_at ?? 0), event.reason)
+            : undefined,
+        );
+      case 'subscribed':
+      case 'unsubscribed':
+        return this.changeTopics(event.clientid, event);
+    }
+  }
+
+  /**
+   * Read both items, change the topic set, and write it with the session's
+   * count in one transaction, conditional on neither having changed in
+   * between (the topic set by its revision, the session by its connection).
+   */
+  private async changeTopics(clientid: string, change: TopicChange): Promise<WriteOutcome> {
+    const { tableName } = this.table;
+    for (let attempt = 1; ; attempt++) {
+      const [sessionRead, topicsRead] = await Promise.all(
+        [clientid, topicsKey(clientid)].map((key) =>
+          this.db.send(new GetCommand({ TableName: tableName, Key: { clientid: key }, ConsistentRead: true })),
+        ),
+      );
+      const session = fromItem(sessionRead?.Item);
+      // A change for a client without a live session has nothing to belong to.
+      if (!isLive(session)) return 'ignored';
+      const topicsItem = topicsRead?.Item;
+      const next = applyTopicChange(topicsOf(session, topicsItem), change);
+      if (!next) return 'ignored';
+      const rev = typeof topicsItem?.rev === 'number' ? topicsItem.rev : 0;
+      try {
+        await this.db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: {
+                    clientid: topicsKey(clientid),
+                    session: session.created_at,
+                    topics: next,
+                    rev: rev + 1,
+                    purge_at: Math.ceil(change.at / 1000) + TOPICS_PURGE_SECONDS,
+                  },
+                  ...(topicsItem
+                    ? {
+                        ConditionExpression: '#rev = :rev',
+                        ExpressionAttributeNames: { '#rev': 'rev' },
+                        ExpressionAttributeValues: { ':rev': rev },
+                      }
+                    : { ConditionExpression: 'attribute_not_exists(clientid)' }),
+                },
+              },
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: { clientid },
+                  // The revision moves so that a concurrent rewrite of the whole session retries.
+                  UpdateExpression: 'SET subscriptions_cnt = :count ADD #rev :one',
+                  ConditionExpression: 'conn_key = :key AND attribute_exists(conn_state)',
+                  ExpressionAttributeNames: { '#rev': 'rev' },
+                  ExpressionAttributeValues: { ':count': subscribedTopics(next).length, ':key': session.conn_key, ':one': 1 },
+                },
+              },
+            ],
+          }),
+        );
+        return 'applied';
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
+        await sleep(Math.random() * Math.min(2 ** attempt, 100));
+      }
+    }
+  }
+}

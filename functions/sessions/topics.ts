@@ -1,0 +1,93 @@
+/**
+ * The topic set of a session (topic filter → QoS), kept in an item of its
+ * own beside the session item: a session item that grew with its topics
+ * would make every statistics update cost more than one write unit.
+ *
+ * Each topic keeps the time of its last change, unsubscribed ones as
+ * tombstones for a while, so that a late subscribe cannot bring back a topic
+ * that was unsubscribed after it. The set belongs to one session (named by
+ * its `created_at`): a new session starts from an empty set.
+ */
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fromItem, type Item } from './item.js';
+import { isLive, type SessionRecord } from './model.js';
+import type { Qos, TopicSubscription } from './source-events.js';
+import type { TableRef } from './writer.js';
+
+/** Topic-set items live under keys no MQTT client can have (MQTT forbids U+0000 in a client identifier). */
+export const TOPICS_KEY_PREFIX = '\u0000topics#';
+export const topicsKey = (clientid: string) => `${TOPICS_KEY_PREFIX}${clientid}`;
+
+/** How long an unsubscribed topic is remembered: far beyond any source's redelivery window. */
+export const TOPIC_TOMBSTONE_MS = 60 * 60 * 1000;
+/** DynamoDB's TTL drops a topic set this long after its last change (a session gone for good leaves it behind). */
+export const TOPICS_PURGE_SECONDS = 400 * 24 * 60 * 60;
+
+export type TopicEntry = { qos: Qos; at: number; on: boolean };
+export type TopicMap = Record<string, TopicEntry>;
+
+export type TopicChange =
+  | { type: 'subscribed'; at: number; topics: TopicSubscription[] }
+  | { type: 'unsubscribed'; at: number; topics: string[] };
+
+/**
+ * Orders two changes of one topic: the later wins; at the same time an
+ * unsubscribe wins over a subscribe, and a higher QoS over a lower one, so
+ * the result never depends on arrival order.
+ */
+function laterChange(a: TopicEntry, b: TopicEntry): number {
+  if (a.at !== b.at) return a.at - b.at;
+  if (a.on !== b.on) return a.on ? -1 : 1;
+  return a.on ? a.qos - b.qos : 0;
+}
+
+/** The set after `change`, or undefined if nothing changed. Each topic keeps its latest change. */
+export function applyTopicChange(current: TopicMap, change: TopicChange): TopicMap | undefined {
+  const next: TopicMap = { ...current };
+  let changed = false;
+  const entries: Array<[string, TopicEntry]> =
+    change.type === 'subscribed'
+      ? change.topics.map((t) => [t.topic, { qos: t.qos, at: change.at, on: true }])
+      : change.topics.map((topic) => [topic, { qos: 0, at: change.at, on: false }]);
+  for (const [topic, entry] of entries) {
+    const old = next[topic];
+    if (old && laterChange(entry, old) <= 0) continue;
+    next[topic] = entry;
+    changed = true;
+  }
+  for (const [topic, entry] of Object.entries(next)) {
+    if (!entry.on && entry.at < change.at - TOPIC_TOMBSTONE_MS) {
+      delete next[topic];
+      changed = true;
+    }
+  }
+  return changed ? next : undefined;
+}
+
+export function subscribedTopics(topics: TopicMap): TopicSubscription[] {
+  return Object.entries(topics)
+    .filter(([, entry]) => entry.on)
+    .map(([topic, entry]) => ({ topic, qos: entry.qos }))
+    .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
+}
+
+/** The topics of `session` held in a topic-set item, empty if the item belongs to another session. */
+export function topicsOf(session: SessionRecord | undefined, item: Item | undefined): TopicMap {
+  if (!isLive(session) || !item || item.session !== session.created_at) return {};
+  return (item.topics ?? {}) as TopicMap;
+}
+
+/** The live session's subscriptions (two consistent or eventually consistent reads). */
+export async function readTopics(
+  db: DynamoDBDocumentClient,
+  table: TableRef,
+  clientid: string,
+  options: { consistent: boolean } = { consistent: false },
+): Promise<TopicSubscription[]> {
+  const [session, topics] = await Promise.all(
+    [clientid, topicsKey(clientid)].map((key) =>
+      db.send(new GetCommand({ TableName: table.tableName, Key: { clientid: key }, ConsistentRead: options.consistent })),
+    ),
+  );
+  return subscribedTopics(topicsOf(fromItem(session?.Item), topics?.Item));
+}
