@@ -28,4 +28,10 @@ export interface BrokerView {
   covers(node: string): boolean;
   /** Every session the broker holds, page by page; stops early when `signal` aborts. */
   sessions(signal: AbortSignal): AsyncIterable<BrokerSession>;
+  /**
+   * The broker's session of one client, asked before a session missing from
+   * the list is ended: an offset-paged list can skip a client while the set
+   * changes under it. Views whose list cannot skip leave it out.
+   */
+  lookup?(clientid: string, signal: AbortSignal): Promise<BrokerSession | undefined>;
 }

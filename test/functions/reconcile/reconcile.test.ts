@@ -1,0 +1,131 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BrokerSession, BrokerView } from '../../../functions/reconcile/broker-view.js';
+import { reconcile } from '../../../functions/reconcile/reconcile.js';
+import { ZERO_STATISTICS, type ConnectionInfo } from '../../../functions/sessions/model.js';
+import { CapacityMeter } from '../../bench/capacity-meter.js';
+import { createTestTable, type TestTable } from '../../support/dynamodb.js';
+import { connected, connection, disconnected, terminated } from '../../support/sessions.js';
+
+const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
+const NOW = T0 + 60_000;
+
+let t: TestTable;
+beforeEach(async () => {
+  t = await createTestTable({ shards: 2 });
+});
+afterEach(async () => t.drop());
+
+function view(sessions: BrokerSession[], options: Partial<BrokerView> = {}): BrokerView {
+  return {
+    name: 'test',
+    connectedAtPrecisionMs: 1,
+    covers: (node) => node.startsWith('emqx@'),
+    async *sessions() {
+      yield* sessions;
+    },
+    ...options,
+  };
+}
+
+const emqx = (clientid: string, overrides: Partial<ConnectionInfo> = {}) =>
+  connection({ clientid, node: 'emqx@10.0.0.1', conn_id: '', connected_at: T0, ...overrides });
+const online = (conn: ConnectionInfo, statistics = ZERO_STATISTICS): BrokerSession => ({ conn, conn_state: 'connected', disconnected_at: null, statistics });
+const run = (v: BrokerView, extra: { maxSessions?: number } = {}) => reconcile({ db: t.db, table: t.table, view: v, now: () => NOW, ...extra });
+
+describe('reconciliation', () => {
+  it('ends a session the broker does not hold and keeps the count exact', async () => {
+    const ghost = emqx('ghost');
+    const kept = emqx('kept');
+    await t.writer.applyAll([connected(ghost), connected(kept)]);
+    const report = await run(view([online(kept)]));
+    expect(report).toMatchObject({ listed: 1, inTable: 2, ended: 1, added: 0, truncated: false, failed: 0 });
+    expect(await t.store.get('ghost', { consistent: true })).toMatchObject({ conn_state: null, ended_at: NOW, ended_reason: 'disconnected' });
+    expect(await t.store.countByState()).toMatchObject({ connected: 1, disconnected: 0 });
+  });
+
+  it('adds a session the table missed, field for field as listed', async () => {
+    const missed = emqx('missed', { username: 'u1', ip_address: '10.1.2.3', port: 4242, clean_start: false, expiry_interval: 300, created_at: T0 - 5000 });
+    const report = await run(view([online(missed, { ...ZERO_STATISTICS, recv_oct: 10 })]));
+    expect(report).toMatchObject({ added: 1, ended: 0 });
+    expect(await t.store.get('missed', { consistent: true })).toMatchObject({
+      conn_state: 'connected',
+      node: 'emqx@10.0.0.1',
+      created_at: T0 - 5000,
+      connected_at: T0,
+      username: 'u1',
+      ip_address: '10.1.2.3',
+      port: 4242,
+      expiry_interval: 300,
+    });
+    expect(await t.store.countByState()).toMatchObject({ connected: 1 });
+  });
+
+  it('takes a newer connection from the broker and leaves a newer one in the table alone', async () => {
+    await t.writer.applyAll([connected(emqx('older-in-table')), connected(emqx('newer-in-table', { connected_at: T0 + 500 }))]);
+    const report = await run(view([online(emqx('older-in-table', { connected_at: T0 + 100, node: 'emqx@10.0.0.2' })), online(emqx('newer-in-table'))]));
+    expect(report).toMatchObject({ added: 1, ended: 0 });
+    expect(await t.store.get('older-in-table', { consistent: true })).toMatchObject({ node: 'emqx@10.0.0.2', connected_at: T0 + 100 });
+    expect(await t.store.get('newer-in-table', { consistent: true })).toMatchObject({ connected_at: T0 + 500 });
+  });
+
+  it('disconnects a connection the broker shows offline', async () => {
+    const conn = emqx('offline', { clean_start: false, expiry_interval: 600 });
+    await t.writer.apply(connected(conn));
+    const report = await run(view([{ conn, conn_state: 'disconnected', disconnected_at: T0 + 2000 }]));
+    expect(report).toMatchObject({ disconnected: 1 });
+    expect(await t.store.get('offline', { consistent: true })).toMatchObject({ conn_state: 'disconnected', expires_at: T0 + 2000 + 600_000 });
+  });
+
+  it('restores a connection ended before the list was read, and keeps an end from after it', async () => {
+    const early = emqx('ended-early', { clean_start: false, expiry_interval: 600 });
+    const late = emqx('ended-late');
+    // An end that arrived before its connect (the event's persistence unknown) left a tombstone.
+    await t.writer.apply(disconnected({ ...early, clean_start: true, expiry_interval: 0 }, T0 + 10));
+    await t.writer.applyAll([connected(late), terminated(late, 'kicked', NOW + 5)]);
+    const report = await run(view([online(early), online(late)]));
+    expect(report.added).toBe(1);
+    expect(await t.store.get('ended-early', { consistent: true })).toMatchObject({ conn_state: 'connected', expiry_interval: 600 });
+    expect(await t.store.get('ended-late', { consistent: true })).toMatchObject({ conn_state: null, ended_reason: 'kicked' });
+  });
+
+  it('writes statistics only where they changed', async () => {
+    const conn = emqx('stats');
+    await t.writer.apply(connected(conn));
+    const listed = online(conn, { ...ZERO_STATISTICS, recv_oct: 512, send_msg: 7, mqueue_len: 3 });
+    expect((await run(view([listed]))).statistics).toBe(1);
+    expect(await t.store.get('stats', { consistent: true })).toMatchObject({ recv_oct: 512, send_msg: 7, mqueue_len: 3 });
+
+    const meter = new CapacityMeter(t.db);
+    const { result, measurement } = await meter.measure(() => reconcile({ db: t.db, table: t.table, view: view([listed]), now: () => NOW + 1 }));
+    expect(result.statistics).toBe(0);
+    expect(measurement.byCommand.UpdateItemCommand ?? 0).toBe(0);
+  });
+
+  it('ends nothing when the list was cut short, and nothing on nodes it does not cover', async () => {
+    await t.writer.applyAll([connected(emqx('a')), connected(emqx('b')), connected(connection({ clientid: 'other', node: 'local@x', connected_at: T0 }))]);
+    const cut = await run(view([online(emqx('a')), online(emqx('c'))]), { maxSessions: 1 });
+    expect(cut).toMatchObject({ truncated: true, ended: 0 });
+    expect(await t.store.get('b', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+
+    const full = await run(view([online(emqx('a'))]));
+    expect(full.ended).toBe(1);
+    expect(await t.store.get('other', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+  });
+
+  it('asks the broker before ending a session its paged list may have skipped', async () => {
+    const conn = emqx('skipped');
+    await t.writer.apply(connected(conn));
+    const report = await run(view([], { lookup: async (clientid) => (clientid === 'skipped' ? online(conn) : undefined) }));
+    expect(report.ended).toBe(0);
+    expect(await t.store.get('skipped', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+  });
+
+  it('matches connections to the second when the list gives seconds', async () => {
+    const conn = emqx('seconds', { connected_at: T0 + 789 });
+    await t.writer.apply(connected(conn));
+    const listed = online({ ...conn, connected_at: T0 }, { ...ZERO_STATISTICS, recv_cnt: 4 });
+    const report = await run(view([listed], { connectedAtPrecisionMs: 1000 }));
+    expect(report).toMatchObject({ added: 0, ended: 0, statistics: 1 });
+    expect(await t.store.get('seconds', { consistent: true })).toMatchObject({ connected_at: T0 + 789, recv_cnt: 4 });
+  });
+});
