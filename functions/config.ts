@@ -18,19 +18,81 @@ const listSchema = tableSchema.extend({
   CURSOR_SECRET: z.string().min(16, 'CURSOR_SECRET must hold at least 16 characters'),
 });
 
-const controlSchema = tableSchema.extend({
-  CONTROL_BROKER_URL: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'CONTROL_BROKER_URL must be an mqtt://, mqtts://, ws:// or wss:// URL'),
-  CONTROL_CREDENTIALS_SECRET_ARN: z.string().startsWith('arn:').optional(),
-  CONTROL_USERNAME: z.string().optional(),
-  CONTROL_PASSWORD: z.string().optional(),
-  CONTROL_TOPIC_PREFIX: z
-    .string()
-    .min(1)
-    .refine((p) => !p.startsWith('$') && !/[+#]/.test(p), 'CONTROL_TOPIC_PREFIX must not start with $ or hold wildcards')
-    .default('clients-api/control'),
-  CONTROL_PUBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
-  KICK_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(0).max(25_000).default(3_000),
+export const KICK_VIAS = ['mqtt', 'emqx5', 'emqx4', 'aws-iot'] as const;
+export type KickVia = (typeof KICK_VIAS)[number];
+
+const brokerTimeout = z.coerce.number().int().min(100).max(10_000).default(3_000);
+
+const emqxApiFields = {
+  EMQX_API_URL: z.url().optional(),
+  EMQX_API_KEY: z.string().min(1).optional(),
+  EMQX_API_SECRET: z.string().min(1).optional(),
+  EMQX_API_CREDENTIALS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  BROKER_TIMEOUT_MS: brokerTimeout,
+};
+
+type EmqxApiEnv = { EMQX_API_URL?: string | undefined; EMQX_API_KEY?: string | undefined; EMQX_API_SECRET?: string | undefined; EMQX_API_CREDENTIALS_SECRET_ARN?: string | undefined };
+
+function requireEmqxApi(c: EmqxApiEnv, ctx: z.RefinementCtx, why: string): void {
+  if (!c.EMQX_API_URL) ctx.addIssue({ code: 'custom', path: ['EMQX_API_URL'], message: `required ${why}` });
+  if (!c.EMQX_API_CREDENTIALS_SECRET_ARN && (!c.EMQX_API_KEY || !c.EMQX_API_SECRET)) {
+    ctx.addIssue({ code: 'custom', path: ['EMQX_API_KEY'], message: `EMQX_API_KEY and EMQX_API_SECRET, or EMQX_API_CREDENTIALS_SECRET_ARN, required ${why}` });
+  }
+}
+
+const controlSchema = tableSchema
+  .extend({
+    KICK_VIA: z.enum(KICK_VIAS).default('mqtt'),
+    CONTROL_BROKER_URL: z
+      .string()
+      .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'CONTROL_BROKER_URL must be an mqtt://, mqtts://, ws:// or wss:// URL')
+      .optional(),
+    CONTROL_CREDENTIALS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+    CONTROL_USERNAME: z.string().optional(),
+    CONTROL_PASSWORD: z.string().optional(),
+    CONTROL_TOPIC_PREFIX: z
+      .string()
+      .min(1)
+      .refine((p) => !p.startsWith('$') && !/[+#]/.test(p), 'CONTROL_TOPIC_PREFIX must not start with $ or hold wildcards')
+      .default('clients-api/control'),
+    CONTROL_PUBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
+    KICK_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(0).max(25_000).default(3_000),
+    ...emqxApiFields,
+    IOT_DATA_ENDPOINT: z.url().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.KICK_VIA === 'mqtt' && !c.CONTROL_BROKER_URL) {
+      ctx.addIssue({ code: 'custom', path: ['CONTROL_BROKER_URL'], message: 'required when KICK_VIA is mqtt' });
+    }
+    if (c.KICK_VIA === 'emqx5' || c.KICK_VIA === 'emqx4') requireEmqxApi(c, ctx, `when KICK_VIA is ${c.KICK_VIA}`);
+  });
+
+const ingestTokenFields = {
+  INGEST_TOKEN: z.string().min(16, 'INGEST_TOKEN must hold at least 16 characters').optional(),
+  INGEST_TOKEN_SECRET_ARN: z.string().startsWith('arn:').optional(),
+};
+
+const emqxIngestSchema = tableSchema.extend(ingestTokenFields).superRefine((c, ctx) => {
+  if (!c.INGEST_TOKEN && !c.INGEST_TOKEN_SECRET_ARN) {
+    ctx.addIssue({ code: 'custom', path: ['INGEST_TOKEN'], message: 'INGEST_TOKEN or INGEST_TOKEN_SECRET_ARN is required' });
+  }
 });
+
+const awsIotIngestSchema = tableSchema.extend({
+  ...ingestTokenFields,
+  AWS_IOT_NODE: z.string().min(1).optional(),
+  AWS_IOT_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
+  AWS_IOT_PERSISTENT_SESSIONS: z.enum(['true', 'false']).default('false'),
+});
+
+const reconcileSchema = tableSchema
+  .extend({
+    RECONCILE_SOURCE: z.enum(['emqx5', 'emqx4']),
+    ...emqxApiFields,
+    RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    RECONCILE_MAX_SESSIONS: z.coerce.number().int().min(1).default(1_000_000),
+  })
+  .superRefine((c, ctx) => requireEmqxApi(c, ctx, 'for reconciliation'));
 
 export type TableConfig = {
   tableName: string;
@@ -48,6 +110,40 @@ export type ControlConfig = TableConfig & {
   pubackTimeoutMs: number;
   confirmTimeoutMs: number;
 };
+
+/** How to reach an EMQX cluster's REST API; credentials fixed or from a Secrets Manager secret `{"key","secret"}`. */
+export type EmqxApiConfig = {
+  dialect: 'v5' | 'v4';
+  baseUrl: string;
+  key: string | undefined;
+  secret: string | undefined;
+  credentialsSecretArn: string | undefined;
+  timeoutMs: number;
+  region: string;
+};
+
+export type KickConfig = TableConfig & {
+  via: KickVia;
+  confirmTimeoutMs: number;
+  /** Set when `via` is mqtt. */
+  control: ControlConfig | undefined;
+  /** Set when `via` is emqx5 or emqx4. */
+  emqx: EmqxApiConfig | undefined;
+  /** For `via` aws-iot: the IoT data endpoint (default: the SDK's for the region). */
+  iotDataEndpoint: string | undefined;
+  brokerTimeoutMs: number;
+};
+
+export type IngestTokenConfig = { token: string | undefined; tokenSecretArn: string | undefined; region: string };
+export type EmqxIngestConfig = TableConfig & { ingestToken: IngestTokenConfig };
+export type AwsIotIngestConfig = TableConfig & {
+  /** Absent: only direct invocations (the IoT rule) are taken, no HTTP requests. */
+  ingestToken: IngestTokenConfig | undefined;
+  node: string;
+  sessionExpirySeconds: number;
+  persistentSessions: boolean;
+};
+export type ReconcileConfig = TableConfig & { emqx: EmqxApiConfig; pageSize: number; maxSessions: number };
 
 function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const result = schema.safeParse(env);
@@ -68,16 +164,70 @@ export function loadListConfig(env: NodeJS.ProcessEnv = process.env): ListConfig
   return { ...loadTableConfig(env), cursorSecret: c.CURSOR_SECRET };
 }
 
-export function loadControlConfig(env: NodeJS.ProcessEnv = process.env): ControlConfig {
+function emqxApiConfig(dialect: 'v5' | 'v4', c: z.infer<typeof reconcileSchema> | z.infer<typeof controlSchema>): EmqxApiConfig {
+  return {
+    dialect,
+    baseUrl: c.EMQX_API_URL!.replace(/\/+$/, ''),
+    key: c.EMQX_API_KEY,
+    secret: c.EMQX_API_SECRET,
+    credentialsSecretArn: c.EMQX_API_CREDENTIALS_SECRET_ARN,
+    timeoutMs: c.BROKER_TIMEOUT_MS,
+    region: c.AWS_REGION,
+  };
+}
+
+export function loadKickConfig(env: NodeJS.ProcessEnv = process.env): KickConfig {
   const c = parse(controlSchema, env);
+  const table = loadTableConfig(env);
+  return {
+    ...table,
+    via: c.KICK_VIA,
+    confirmTimeoutMs: c.KICK_CONFIRM_TIMEOUT_MS,
+    control:
+      c.KICK_VIA === 'mqtt'
+        ? {
+            ...table,
+            brokerUrl: c.CONTROL_BROKER_URL!,
+            credentialsSecretArn: c.CONTROL_CREDENTIALS_SECRET_ARN,
+            username: c.CONTROL_USERNAME,
+            password: c.CONTROL_PASSWORD,
+            topicPrefix: c.CONTROL_TOPIC_PREFIX,
+            pubackTimeoutMs: c.CONTROL_PUBACK_TIMEOUT_MS,
+            confirmTimeoutMs: c.KICK_CONFIRM_TIMEOUT_MS,
+          }
+        : undefined,
+    emqx: c.KICK_VIA === 'emqx5' || c.KICK_VIA === 'emqx4' ? emqxApiConfig(c.KICK_VIA === 'emqx5' ? 'v5' : 'v4', c) : undefined,
+    iotDataEndpoint: c.IOT_DATA_ENDPOINT,
+    brokerTimeoutMs: c.BROKER_TIMEOUT_MS,
+  };
+}
+
+function ingestToken(c: { INGEST_TOKEN?: string | undefined; INGEST_TOKEN_SECRET_ARN?: string | undefined; AWS_REGION: string }): IngestTokenConfig {
+  return { token: c.INGEST_TOKEN, tokenSecretArn: c.INGEST_TOKEN_SECRET_ARN, region: c.AWS_REGION };
+}
+
+export function loadEmqxIngestConfig(env: NodeJS.ProcessEnv = process.env): EmqxIngestConfig {
+  const c = parse(emqxIngestSchema, env);
+  return { ...loadTableConfig(env), ingestToken: ingestToken(c) };
+}
+
+export function loadAwsIotIngestConfig(env: NodeJS.ProcessEnv = process.env): AwsIotIngestConfig {
+  const c = parse(awsIotIngestSchema, env);
   return {
     ...loadTableConfig(env),
-    brokerUrl: c.CONTROL_BROKER_URL,
-    credentialsSecretArn: c.CONTROL_CREDENTIALS_SECRET_ARN,
-    username: c.CONTROL_USERNAME,
-    password: c.CONTROL_PASSWORD,
-    topicPrefix: c.CONTROL_TOPIC_PREFIX,
-    pubackTimeoutMs: c.CONTROL_PUBACK_TIMEOUT_MS,
-    confirmTimeoutMs: c.KICK_CONFIRM_TIMEOUT_MS,
+    ingestToken: c.INGEST_TOKEN || c.INGEST_TOKEN_SECRET_ARN ? ingestToken(c) : undefined,
+    node: c.AWS_IOT_NODE ?? `aws-iot@${c.AWS_REGION}`,
+    sessionExpirySeconds: c.AWS_IOT_SESSION_EXPIRY_SECONDS,
+    persistentSessions: c.AWS_IOT_PERSISTENT_SESSIONS === 'true',
+  };
+}
+
+export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileConfig {
+  const c = parse(reconcileSchema, env);
+  return {
+    ...loadTableConfig(env),
+    emqx: emqxApiConfig(c.RECONCILE_SOURCE === 'emqx5' ? 'v5' : 'v4', c),
+    pageSize: c.RECONCILE_PAGE_SIZE,
+    maxSessions: c.RECONCILE_MAX_SESSIONS,
   };
 }

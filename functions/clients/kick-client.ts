@@ -5,15 +5,25 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientNotFoundError, ControlChannelUnavailableError } from '../http/errors.js';
-import { isVisible, type SessionRecord } from '../sessions/model.js';
+import { isLive, isVisible, type SessionRecord } from '../sessions/model.js';
+import { ended } from '../sessions/reducer.js';
 import type { SessionStore } from '../sessions/store.js';
-import { COMMAND_VERSION, ControlChannelError, type ControlChannel, type KickCommand } from '../control/channel.js';
+import type { SessionWriter } from '../sessions/writer.js';
+import {
+  ClientNotOnBrokerError,
+  COMMAND_VERSION,
+  ControlChannelError,
+  type ControlChannel,
+  type KickCommand,
+} from '../control/channel.js';
 
 export type KickContext = {
   store: SessionStore;
   channel: ControlChannel;
   confirmTimeoutMs: number;
   now: () => number;
+  /** Ends the table's record when the broker answers that it holds no such client. */
+  writer?: SessionWriter;
 };
 
 export type KickOutcome = { status: 200; body: { code: 0 } } | { status: 202; body: { code: 0; message: 'kick pending' } };
@@ -40,6 +50,15 @@ export async function kickClient(context: KickContext, clientid: string): Promis
     await channel.send(command);
   } catch (error) {
     if (error instanceof ControlChannelError) throw new ControlChannelUnavailableError(error.message);
+    if (error instanceof ClientNotOnBrokerError) {
+      // The broker is the truth: what the table shows of that connection is over.
+      await context.writer
+        ?.mutate(clientid, (current) =>
+          isLive(current) && current.conn_key === record.conn_key ? ended(current, context.now(), 'discarded') : undefined,
+        )
+        .catch(() => undefined);
+      throw new ClientNotFoundError();
+    }
     throw error;
   }
   return (await confirmed(store, clientid, record.conn_key, context.confirmTimeoutMs))

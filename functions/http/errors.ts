@@ -21,6 +21,12 @@ export class InvalidParameterError extends ApiError {
   }
 }
 
+export class UnauthorizedError extends ApiError {
+  constructor(message: string, challenge: string) {
+    super(401, 401, message, { 'www-authenticate': challenge });
+  }
+}
+
 export class ClientNotFoundError extends ApiError {
   constructor() {
     super(404, 112, 'Client not found');

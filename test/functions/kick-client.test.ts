@@ -5,7 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kickClient, type KickContext } from '../../functions/clients/kick-client.js';
-import { COMMAND_VERSION, ControlChannelError, type ControlChannel, type ControlCommand } from '../../functions/control/channel.js';
+import { ClientNotOnBrokerError, COMMAND_VERSION, ControlChannelError, type ControlChannel, type ControlCommand } from '../../functions/control/channel.js';
 import { ApiError } from '../../functions/http/errors.js';
 import { connKey } from '../../functions/sessions/keys.js';
 import { isLive, isVisible, type ConnectionInfo } from '../../functions/sessions/model.js';
@@ -112,6 +112,19 @@ describe('DELETE /clients/{clientid} handler', () => {
 });
 
 describe('kickClient', () => {
+  it('answers 404 {code: 112} and ends the table record when the broker holds no such client', async () => {
+    const conn = await session();
+    const channel = new StandInChannel(async () => {
+      throw new ClientNotOnBrokerError('no such client');
+    });
+    const before = await t.store.countByState();
+    const error = await rejection(kickClient({ ...context(channel), writer: t.writer }, conn.clientid));
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 404, code: 112 });
+    expect(await t.store.get(conn.clientid, { consistent: true })).toMatchObject({ conn_state: null, ended_reason: 'discarded' });
+    expect((await t.store.countByState()).connected).toBe(before.connected - 1);
+  });
+
   it('sends one kick command for the live connection to its node, and answers 200 {code: 0} once the node ended it', async () => {
     const conn = await session({ node: 'emqx@node-7' });
     const channel = new StandInChannel(brokerEnds);

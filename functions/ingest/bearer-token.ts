@@ -1,0 +1,43 @@
+/**
+ * The shared secret brokers send as `Authorization: Bearer <token>` (EMQX
+ * sends static headers; it cannot sign requests). Fixed from the environment,
+ * or read from Secrets Manager and re-read every few minutes so a rotation
+ * takes effect without a redeploy.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { IngestTokenConfig } from '../config.js';
+import { UnauthorizedError } from '../http/errors.js';
+
+const REFRESH_MS = 5 * 60 * 1000;
+
+export function ingestTokenSource(config: IngestTokenConfig): () => Promise<string> {
+  if (config.token) {
+    const fixed = config.token;
+    return async () => fixed;
+  }
+  const client = new SecretsManagerClient({ region: config.region });
+  let cached: { token: string; at: number } | undefined;
+  return async () => {
+    if (cached && Date.now() - cached.at < REFRESH_MS) return cached.token;
+    const secret = await client.send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }));
+    const token = secret.SecretString?.trim();
+    if (!token) throw new Error('the ingest token secret is empty');
+    cached = { token, at: Date.now() };
+    return token;
+  };
+}
+
+const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+
+/** Constant-time: hashing first makes the comparison independent of where the strings differ, and of their lengths. */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer +(\S+) *$/i.exec(header ?? '');
+  return timingSafeEqual(digest(match?.[1] ?? ''), digest(token)) && match !== null;
+}
+
+export async function authorizeIngest(header: string | undefined, token: () => Promise<string>): Promise<void> {
+  if (!bearerMatches(header, await token())) {
+    throw new UnauthorizedError('missing or wrong ingest token: send Authorization: Bearer <token>', 'Bearer realm="ingest"');
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * What every ingest route shares: the body read as JSON (one event, or a
+ * batch as an array), a deadline inside the sender's own timeout, and
+ * failures answered so that the sender retries: EMQX 5 retries only 429 and
+ * 503, and drops the event on any other status, a 500 included.
+ */
+import { ApiError, BackendBusyError } from '../http/errors.js';
+import type { HttpEvent } from '../http/handler.js';
+import { InvalidEventError } from '../sources/invalid-event.js';
+
+/** Events one request may carry (an EMQX 5 action with batching sends arrays). */
+export const MAX_BATCH = 1000;
+
+/**
+ * EMQX 4.4 waits 5 s for a webhook answer inside the client's own process;
+ * answering 503 before that keeps its connects and disconnects moving.
+ */
+export const INGEST_DEADLINE_MS = 4_000;
+
+export function jsonBodies(event: HttpEvent): unknown[] {
+  const raw = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new InvalidEventError('body', 'a JSON object, or an array of them');
+  }
+  const bodies = Array.isArray(parsed) ? parsed : [parsed];
+  if (bodies.length > MAX_BATCH) throw new InvalidEventError('body', `at most ${MAX_BATCH} events a request`);
+  return bodies;
+}
+
+export class IngestUnavailableError extends ApiError {
+  constructor(detail: string, cause?: unknown) {
+    super(503, 101, `events not stored, send again: ${detail}`, { 'Retry-After': '1' });
+    // Logged with the 503; never shown to the sender.
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/** Runs `work` within the deadline; any failure that is not the sender's becomes a 503 so that it is sent again. */
+export async function ingestWithin<T>(work: () => Promise<T>, deadlineMs: number = INGEST_DEADLINE_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new IngestUnavailableError(`not done within ${deadlineMs} ms`)), deadlineMs);
+  });
+  try {
+    return await Promise.race([work(), deadline]);
+  } catch (error) {
+    if (error instanceof ApiError && error.status < 500) throw error;
+    if (error instanceof IngestUnavailableError || error instanceof BackendBusyError) throw error;
+    throw new IngestUnavailableError('the sessions store failed', error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const noContent = () => ({ statusCode: 204, headers: {}, body: '' });
