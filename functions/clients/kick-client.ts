@@ -22,7 +22,12 @@ export type KickContext = {
   channel: ControlChannel;
   confirmTimeoutMs: number;
   now: () => number;
-  /** Ends the table's record when the broker answers that it holds no such client. */
+  /**
+   * For channels whose broker answers only once it has acted (EMQX's REST
+   * API, AWS IoT's DeleteConnection): records the end itself, since no event
+   * reports the kick of an offline session, and ends the record when the
+   * broker answers that it holds no such client.
+   */
   writer?: SessionWriter;
 };
 
@@ -46,20 +51,28 @@ export async function kickClient(context: KickContext, clientid: string): Promis
     conn_key: record.conn_key,
     issued_at: new Date(context.now()).toISOString(),
   };
+  const endRecord = (reason: 'kicked' | 'discarded') =>
+    context.writer?.mutate(clientid, (current) =>
+      isLive(current) && current.conn_key === record.conn_key ? ended(current, context.now(), reason) : undefined,
+    );
   try {
     await channel.send(command);
   } catch (error) {
     if (error instanceof ControlChannelError) throw new ControlChannelUnavailableError(error.message);
     if (error instanceof ClientNotOnBrokerError) {
       // The broker is the truth: what the table shows of that connection is over.
-      await context.writer
-        ?.mutate(clientid, (current) =>
-          isLive(current) && current.conn_key === record.conn_key ? ended(current, context.now(), 'discarded') : undefined,
-        )
-        .catch(() => undefined);
+      await endRecord('discarded')?.catch(() => undefined);
       throw new ClientNotFoundError();
     }
     throw error;
+  }
+  if (context.writer) {
+    try {
+      await endRecord('kicked');
+      return { status: 200, body: { code: 0 } };
+    } catch {
+      // The broker has acted; the table will learn it from the broker's own event.
+    }
   }
   return (await confirmed(store, clientid, record.conn_key, context.confirmTimeoutMs))
     ? { status: 200, body: { code: 0 } }

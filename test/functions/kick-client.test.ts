@@ -112,6 +112,19 @@ describe('DELETE /clients/{clientid} handler', () => {
 });
 
 describe('kickClient', () => {
+  it('records the end itself for a broker that answers once it has acted, offline sessions included', async () => {
+    const online = await session();
+    const offline = await session({ clean_start: false, expiry_interval: 3600 });
+    await t.writer.apply(disconnected(offline, Date.now() - 1000));
+    for (const conn of [online, offline]) {
+      const channel = new StandInChannel();
+      // A confirm wait of 0: the answer must not depend on any event from the broker.
+      expect(await kickClient({ ...context(channel, 0), writer: t.writer }, conn.clientid)).toEqual({ status: 200, body: { code: 0 } });
+      expect(channel.sent).toHaveLength(1);
+      expect(await t.store.get(conn.clientid, { consistent: true })).toMatchObject({ conn_state: null, ended_reason: 'kicked' });
+    }
+  });
+
   it('answers 404 {code: 112} and ends the table record when the broker holds no such client', async () => {
     const conn = await session();
     const channel = new StandInChannel(async () => {

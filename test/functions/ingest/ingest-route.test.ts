@@ -1,0 +1,148 @@
+/**
+ * POST /ingest/<source>: token, body, batches, and the answers a sender acts
+ * on (EMQX 5 retries 503 and 429 only). The EMQX parser stands in for any
+ * source; DynamoDB faults are injected into a real client's stack.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpResponse } from '../../../functions/http/response.js';
+import { ingestRoute } from '../../../functions/ingest/handlers.js';
+import { SourceWriter } from '../../../functions/sessions/source-writer.js';
+import { parseEmqxWebhook } from '../../../functions/sources/emqx/webhook.js';
+import { gatewayEvent } from '../../../infra/local/api/gateway-event.js';
+import { failFirst, injectFaults, isCommand } from '../../support/dynamodb-faults.js';
+import { createTestTable, localDocumentClient, type TestTable } from '../../support/dynamodb.js';
+
+const TOKEN = 'ingest-token-0123456789abcdef';
+const T0 = Date.UTC(2026, 10, 1, 9, 0, 0);
+
+let t: TestTable;
+beforeAll(async () => {
+  t = await createTestTable({ shards: 2 });
+});
+afterAll(async () => t.drop());
+
+function route(db = t.db, deadlineMs?: number) {
+  return ingestRoute({
+    writer: new SourceWriter(db, t.table),
+    token: async () => TOKEN,
+    parse: parseEmqxWebhook,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    ...(deadlineMs ? { deadlineMs } : {}),
+  });
+}
+
+function post(body: unknown, authorization: string | undefined = `Bearer ${TOKEN}`) {
+  return gatewayEvent({
+    method: 'POST',
+    routeKey: 'POST /ingest/emqx',
+    rawPath: '/ingest/emqx',
+    rawQueryString: '',
+    headers: { host: 'localhost', 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    protocol: 'HTTP/1.1',
+    sourceIp: '127.0.0.1',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+const connectedBody = (clientid: string, connectedAt = T0) => ({
+  event: 'client.connected',
+  clientid,
+  username: 'u',
+  peername: '10.0.0.9:50123',
+  sockname: '10.0.0.1:1883',
+  proto_name: 'MQTT',
+  proto_ver: 5,
+  keepalive: 60,
+  clean_start: true,
+  expiry_interval: 0,
+  is_bridge: false,
+  mountpoint: 'undefined',
+  connected_at: connectedAt,
+  node: 'emqx@10.0.0.1',
+  timestamp: connectedAt,
+});
+
+const body = (response: HttpResponse) => (response.body ? (JSON.parse(response.body) as { code: number; message: string }) : undefined);
+
+describe('POST /ingest/emqx', () => {
+  it('answers 204 with no body and stores the event', async () => {
+    const response = await route()(post(connectedBody('ingest-1')));
+    expect(response.statusCode).toBe(204);
+    expect(response.body).toBe('');
+    expect(await t.store.get('ingest-1', { consistent: true })).toMatchObject({ conn_state: 'connected', ip_address: '10.0.0.9', port: 50123 });
+  });
+
+  it('answers 401 with a challenge for a missing or wrong token, and stores nothing', async () => {
+    for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`, TOKEN]) {
+      const response = await route()(post(connectedBody('ingest-401'), authorization));
+      expect(response.statusCode).toBe(401);
+      expect(response.headers?.['www-authenticate']).toMatch(/^Bearer/);
+      expect(body(response)).toEqual({ code: 401, message: expect.stringContaining('Bearer') });
+    }
+    expect(await t.store.get('ingest-401', { consistent: true })).toBeUndefined();
+  });
+
+  it('answers 400 naming the problem for a body that is not JSON or not an event', async () => {
+    const notJson = await route()(post('{"event": '));
+    expect(notJson.statusCode).toBe(400);
+    expect(body(notJson)).toEqual({ code: 108, message: expect.stringContaining('body') });
+    const badField = await route()(post({ ...connectedBody('ingest-400'), connected_at: 'yesterday' }));
+    expect(badField.statusCode).toBe(400);
+    expect(body(badField)?.message).toContain('connected_at');
+    expect(await t.store.get('ingest-400', { consistent: true })).toBeUndefined();
+  });
+
+  it('takes a batch as an array, in order, and stores none of it when one event is bad', async () => {
+    const ok = await route()(post([connectedBody('batch-1'), connectedBody('batch-2')]));
+    expect(ok.statusCode).toBe(204);
+    expect(await t.store.get('batch-2', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+    const bad = await route()(post([connectedBody('batch-3'), { event: 'client.connected' }]));
+    expect(bad.statusCode).toBe(400);
+    expect(await t.store.get('batch-3', { consistent: true })).toBeUndefined();
+  });
+
+  it('answers 503 with Retry-After while DynamoDB throttles, and loses nothing once the event is sent again', async () => {
+    const db = localDocumentClient(t.endpoint);
+    const faults = injectFaults(db, () => ({ kind: 'error-response', type: 'ThrottlingException' }));
+    const handler = route(db);
+    const event = post(connectedBody('throttled'));
+    const first = await handler(event);
+    expect(first.statusCode).toBe(503);
+    expect(first.headers?.['Retry-After'] ?? first.headers?.['retry-after']).toBe('1');
+    expect(body(first)?.code).toBe(101);
+    expect(faults.injected).toBeGreaterThan(0);
+    expect(await t.store.get('throttled', { consistent: true })).toBeUndefined();
+
+    faults.setRule(failFirst(1, { kind: 'timeout-after-send' }, isCommand('TransactWriteItemsCommand')));
+    // The sender retries; the write whose reply was lost already landed, and the retry changes nothing.
+    const retried = await handler(event);
+    expect([204, 503]).toContain(retried.statusCode);
+    if (retried.statusCode === 503) expect((await handler(event)).statusCode).toBe(204);
+    expect(await t.store.get('throttled', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+    expect((await t.store.countByState()).connected).toBe((await liveCount()));
+    faults.remove();
+    db.destroy();
+  });
+
+  it('answers 503 rather than outlive the sender\'s own timeout', async () => {
+    const db = localDocumentClient(t.endpoint);
+    const faults = injectFaults(db, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return undefined;
+    });
+    const response = await route(db, 100)(post(connectedBody('slow')));
+    expect(response.statusCode).toBe(503);
+    expect(body(response)?.message).toContain('100 ms');
+    faults.remove();
+  });
+});
+
+/** Live sessions counted one by one, to compare with the counter shards. */
+async function liveCount(): Promise<number> {
+  let count = 0;
+  for (const clientid of ['ingest-1', 'batch-1', 'batch-2', 'throttled']) {
+    if ((await t.store.get(clientid, { consistent: true }))?.conn_state === 'connected') count++;
+  }
+  return count;
+}
