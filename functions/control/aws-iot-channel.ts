@@ -1,0 +1,68 @@
+/**
+ * Kicks through AWS IoT Core's data plane: DeleteConnection closes the
+ * client's connection. cleanSession=true discards a persistent session too
+ * (an EMQX 4 kick drops the session); the will message is still published, as
+ * EMQX 4 does on a kick.
+ */
+import { DeleteConnectionCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { ClientNotOnBrokerError, ControlChannelError, type ControlChannel, type ControlCommand } from './channel.js';
+
+export type AwsIotChannelOptions = {
+  region: string;
+  /** The account's data endpoint (`IOT_DATA_ENDPOINT`); default: the SDK's for the region. */
+  endpoint?: string;
+  /** Bound on one kick, retries included. */
+  timeoutMs: number;
+  /** Credentials other than the default chain (tests, the local stack). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+};
+
+/** One retry at most: a kick waits on it, and the caller answers 503 rather than wait long. */
+const MAX_ATTEMPTS = 2;
+
+export class AwsIotControlChannel implements ControlChannel {
+  private readonly client: IoTDataPlaneClient;
+  private readonly timeoutMs: number;
+
+  constructor(options: AwsIotChannelOptions) {
+    this.timeoutMs = options.timeoutMs;
+    const perAttempt = Math.max(1, Math.floor(options.timeoutMs / MAX_ATTEMPTS));
+    this.client = new IoTDataPlaneClient({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      maxAttempts: MAX_ATTEMPTS,
+      requestHandler: { connectionTimeout: perAttempt, requestTimeout: perAttempt, throwOnRequestTimeout: true },
+    });
+  }
+
+  async send(command: ControlCommand): Promise<void> {
+    // The overall bound covers retries and back-off, which the per-attempt timeouts do not.
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      await this.client.send(
+        new DeleteConnectionCommand({ clientId: command.clientid, cleanSession: true, preventWillMessage: false }),
+        { abortSignal: signal },
+      );
+    } catch (error) {
+      throw translate(error, signal.aborted, this.timeoutMs);
+    }
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}
+
+function translate(error: unknown, timedOut: boolean, timeoutMs: number): Error {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  if (e.name === 'ResourceNotFoundException') return new ClientNotOnBrokerError('AWS IoT holds no connection of the client');
+  if (timedOut || e.name === 'AbortError' || e.name === 'TimeoutError') {
+    return new ControlChannelError(`AWS IoT did not answer DeleteConnection within ${timeoutMs} ms`);
+  }
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined) {
+    return new ControlChannelError(`AWS IoT refused DeleteConnection: HTTP ${status} ${e.name ?? 'error'}`);
+  }
+  return new ControlChannelError(`AWS IoT unreachable for DeleteConnection: ${e.name ?? 'error'}: ${e.message ?? String(error)}`);
+}
