@@ -2,6 +2,7 @@
 import { SESSION_INDEXES } from '../../functions/sessions/table.js';
 import type { Units } from './capacity-meter.js';
 import type { BundleResult } from './bundles.js';
+import { renderIngestMarkdown, type IngestResults } from './ingest-report.js';
 import type { Latency, OperationResult } from './operations.js';
 import type { ModeledUnits } from './write-cost-model.js';
 
@@ -41,6 +42,8 @@ export type BenchResults = {
   environment: Record<string, string | number>;
   sizes: SizeResult[];
   bundles: { bareNodeMs: number; runs: number; bundles: BundleResult[] } | undefined;
+  /** Ingest events and reconciliation (ingest.ts); absent with BENCH_INGEST=0. */
+  ingest?: IngestResults;
 };
 
 const INDEX_NAMES = SESSION_INDEXES.map((i) => i.indexName);
@@ -166,5 +169,6 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     );
   }
+  if (results.ingest) out.push(renderIngestMarkdown(results.ingest, 2), '');
   return out.join('\n');
 }

@@ -7,7 +7,9 @@
  * and every broker-event write: requests, round trips, consumed capacity per
  * table and index, and latency through the handler against the bare DynamoDB
  * requests. Then bundles each handler and times its cold import. Writes
- * bench-results/latest.json and latest.md, and prints the Markdown.
+ * bench-results/latest.json and latest.md, and prints the Markdown. Then
+ * measures ingest events and reconciliation (ingest.ts, also written to
+ * bench-results/ingest.json and ingest.md) unless BENCH_INGEST=0.
  *
  * BENCH_TIME_BUDGET_MS bounds the timing of each operation (default 8000).
  */
@@ -33,6 +35,7 @@ import { getEvent, kickEvent, listEvent } from '../support/http.js';
 import { connection, statistics } from '../support/sessions.js';
 import { testBroker } from '../support/mqtt-broker.js';
 import { measureBundles } from './bundles.js';
+import { benchIngest, writeIngestResults } from './ingest.js';
 import { CapacityMeter } from './capacity-meter.js';
 import { measureCall, measureHandler, type Budget, type OperationResult } from './operations.js';
 import { planSessions } from './population.js';
@@ -302,6 +305,11 @@ async function main() {
       },
     });
     results.bundles = { ...bundles, runs: BUNDLE_RUNS };
+    if (process.env.BENCH_INGEST !== '0') {
+      log('ingest events and reconciliation');
+      results.ingest = await benchIngest(local.endpoint, log);
+      await writeIngestResults(results.ingest);
+    }
   } finally {
     results.finishedAt = new Date().toISOString();
     db.destroy();
