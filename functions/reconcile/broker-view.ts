@@ -12,6 +12,8 @@ export type BrokerSession = {
   disconnected_at: number | null;
   /** The broker's counters, when its list gives them. */
   statistics?: Statistics;
+  /** Topics subscribed, when the list gives them; used for a session the table lacked. */
+  subscriptions_cnt?: number;
 };
 
 export interface BrokerView {

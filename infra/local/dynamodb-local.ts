@@ -63,6 +63,8 @@ export async function freePort(): Promise<number> {
 
 export type DynamoDbLocal = {
   endpoint: string;
+  /** The JVM's process id (tests freeze it with SIGSTOP to stand for a stalled DynamoDB). */
+  pid: number | undefined;
   stop(): Promise<void>;
 };
 
@@ -123,6 +125,7 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
   }
   return {
     endpoint,
+    pid: child.pid,
     stop: async () => {
       process.removeListener('exit', killOnExit);
       if (child.exitCode !== null) return;

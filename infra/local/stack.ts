@@ -32,6 +32,8 @@ export type LocalStackOptions = {
   pubackTimeoutMs?: number;
   statsIntervalMs?: number;
   sweepIntervalMs?: number;
+  /** How often the broker node reconciles the table with what it holds. */
+  reconcileIntervalMs?: number;
   zone?: Partial<ZoneSettings>;
   cursorSecret?: string;
   /** POWERTOOLS_LOG_LEVEL of the handler functions. */
@@ -68,6 +70,7 @@ export const LOCAL_DEFAULTS = {
   pubackTimeoutMs: 2000,
   statsIntervalMs: 5000,
   sweepIntervalMs: 60_000,
+  reconcileIntervalMs: 30_000,
 } as const;
 
 const randomSecret = () => randomBytes(24).toString('base64url');
@@ -123,6 +126,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.zone ? { zone: options.zone } : {}),
       statsIntervalMs: options.statsIntervalMs ?? LOCAL_DEFAULTS.statsIntervalMs,
       sweepIntervalMs: options.sweepIntervalMs ?? LOCAL_DEFAULTS.sweepIntervalMs,
+      reconciliation: { db, table: { tableName, shards }, intervalMs: options.reconcileIntervalMs ?? LOCAL_DEFAULTS.reconcileIntervalMs },
       log: log('mqtt'),
     });
     stops.push(() => broker.stop());

@@ -19,6 +19,10 @@ import { SessionPersistence } from './session-persistence.js';
 import { SessionRecorder } from './session-recorder.js';
 import { StatisticsReporter } from './statistics-reporter.js';
 import { ClientWriteQueue } from './write-queue.js';
+import { HeldSessionsView } from './held-view.js';
+import { reconcile, type ReconcileReport } from '../../../functions/reconcile/reconcile.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { TableRef } from '../../../functions/sessions/writer.js';
 
 export type BrokerOptions = {
   /** The node name sessions are recorded under, e.g. `local@127.0.0.1`. */
@@ -34,6 +38,8 @@ export type BrokerOptions = {
   statsIntervalMs?: number;
   /** How often expired offline sessions are ended. */
   sweepIntervalMs?: number;
+  /** The table the writer writes, for the periodic reconciliation of what this node holds against it. */
+  reconciliation?: { db: DynamoDBDocumentClient; table: TableRef; intervalMs: number };
   log?: LocalLog;
 };
 
@@ -53,6 +59,8 @@ export type LocalBroker = {
   reportStatistics(): Promise<number>;
   /** Discards expired offline sessions here and ends expired ones in the table; returns how many the table had. */
   sweep(now?: number): Promise<number>;
+  /** Makes the table agree with what this node holds now (what the timer does every interval). */
+  reconcile(): Promise<ReconcileReport | undefined>;
   /** Resolves once every session write and command received so far is done. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -60,6 +68,8 @@ export type LocalBroker = {
 
 export const DEFAULT_STATS_INTERVAL_MS = 5_000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+/** How long a stopping node waits for session writes that keep failing. */
+const STOP_DRAIN_MS = 5_000;
 
 async function listen(server: Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
@@ -145,6 +155,35 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
   }, options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
   sweepTimer.unref();
 
+  // Every write is retried until it lands, but events can still be lost before they reach this
+  // node's queue (a crash, a stop with the table down): the table is brought back to what the node holds.
+  const view = new HeldSessionsView(node, sessions);
+  let reconciling: Promise<ReconcileReport | undefined> | undefined;
+  const reconcileNow = (): Promise<ReconcileReport | undefined> => {
+    const settings = options.reconciliation;
+    if (!settings) return Promise.resolve(undefined);
+    reconciling ??= reconcile({ db: settings.db, table: settings.table, view, signal: AbortSignal.timeout(settings.intervalMs) })
+      .then(
+        (report) => {
+          const changed = report.ended + report.added + report.disconnected;
+          if (changed > 0 || report.failed > 0) {
+            log.info(`reconciled: ${report.ended} ended, ${report.added} added, ${report.disconnected} disconnected, ${report.failed} failed`);
+          }
+          return report;
+        },
+        (error: unknown) => {
+          log.error('reconciliation failed', error);
+          return undefined;
+        },
+      )
+      .finally(() => {
+        reconciling = undefined;
+      });
+    return reconciling;
+  };
+  const reconcileTimer = options.reconciliation ? setInterval(() => void reconcileNow(), options.reconciliation.intervalMs) : undefined;
+  reconcileTimer?.unref();
+
   const idle = async () => {
     await control.idle();
     await queue.idle();
@@ -162,10 +201,13 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
     acceptControlConnections: () => access.accept(),
     reportStatistics: () => reporter.report(),
     sweep,
+    reconcile: reconcileNow,
     idle,
     stop: () =>
       (stopping ??= (async () => {
         clearInterval(sweepTimer);
+        clearInterval(reconcileTimer);
+        await reconciling;
         await reporter.stop();
         await control.unsubscribe();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -173,7 +215,8 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
         await new Promise<void>((resolve) => aedes.close(() => resolve()));
         for (const socket of sockets) socket.destroy();
         await closed;
-        await idle();
+        await control.idle();
+        await queue.drain(STOP_DRAIN_MS);
       })()),
   };
 }

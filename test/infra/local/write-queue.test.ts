@@ -36,27 +36,37 @@ describe('ClientWriteQueue', () => {
     expect(queue.pending).toBe(0);
   });
 
-  it('retries a failing write, and after the last attempt logs it and goes on with the next', async () => {
+  it("retries a failing write until it lands, keeping that client's order, logging one line per outage", async () => {
     const { log, errors } = recordingLog();
-    const queue = new ClientWriteQueue({ log, attempts: 3, retryDelayMs: 1 });
+    const queue = new ClientWriteQueue({ log, retryDelayMs: 1, maxRetryDelayMs: 4 });
     let attempts = 0;
-    let flaky = 0;
-    const after: string[] = [];
+    const done: string[] = [];
 
-    queue.push('a', 'broken write', async () => {
-      attempts++;
-      throw new Error('table unavailable');
+    queue.push('a', 'stalled write', async () => {
+      if (++attempts < 6) throw new Error('table unavailable');
+      done.push('a1');
     });
-    queue.push('a', 'next write', async () => after.push('next'));
-    queue.push('b', 'flaky write', async () => {
-      if (++flaky < 2) throw new Error('once');
-    });
+    queue.push('a', 'next write', async () => done.push('a2'));
+    queue.push('b', 'other client', async () => done.push('b1'));
+    expect(queue.pending).toBe(2);
     await queue.idle();
 
-    expect(attempts).toBe(3);
-    expect(after).toEqual(['next']);
-    expect(flaky).toBe(2);
-    expect(errors).toEqual(['session write failed, dropped (broken write)']);
+    expect(attempts).toBe(6);
+    expect(done).toEqual(['b1', 'a1', 'a2']);
+    expect(errors).toEqual(['session write failed, retrying until it lands (stalled write)']);
+    expect(queue.retrying).toBe(0);
+  });
+
+  it('gives up what is left when drained past its grace time, and says how much', async () => {
+    const { log, errors } = recordingLog();
+    const queue = new ClientWriteQueue({ log, retryDelayMs: 1, maxRetryDelayMs: 2 });
+    queue.push('a', 'never lands', async () => {
+      throw new Error('table unavailable');
+    });
+    queue.push('b', 'lands', async () => undefined);
+    expect(await queue.drain(50)).toBe(1);
+    expect(queue.pending).toBe(0);
+    expect(errors.at(-1)).toContain('1 clients had session writes that did not land');
   });
 });
 
