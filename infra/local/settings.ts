@@ -25,6 +25,7 @@ const settingsSchema = z.object({
   CONTROL_PUBACK_TIMEOUT_MS: millis(100).default(LOCAL_DEFAULTS.pubackTimeoutMs),
   KICK_CONFIRM_TIMEOUT_MS: millis(0).default(LOCAL_DEFAULTS.kickConfirmTimeoutMs),
   CURSOR_SECRET: z.string().min(16).optional(),
+  INGEST_TOKEN: z.string().min(16).optional(),
   POWERTOOLS_LOG_LEVEL: z.string().default('WARN'),
 });
 
@@ -59,6 +60,7 @@ export function stackOptions(settings: Settings): LocalStackOptions {
     reconcileIntervalMs: settings.RECONCILE_INTERVAL_MS,
     zone: { name: settings.ZONE, sessionExpiryInterval: settings.SESSION_EXPIRY_INTERVAL },
     ...(settings.CURSOR_SECRET ? { cursorSecret: settings.CURSOR_SECRET } : {}),
+    ...(settings.INGEST_TOKEN ? { ingestToken: settings.INGEST_TOKEN } : {}),
     functionLogLevel: settings.POWERTOOLS_LOG_LEVEL,
   };
 }

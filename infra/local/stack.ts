@@ -36,6 +36,8 @@ export type LocalStackOptions = {
   reconcileIntervalMs?: number;
   zone?: Partial<ZoneSettings>;
   cursorSecret?: string;
+  /** The bearer token of `POST /ingest/*`; random per start when absent. */
+  ingestToken?: string;
   /** POWERTOOLS_LOG_LEVEL of the handler functions. */
   functionLogLevel?: string;
   log?: (part: 'db' | 'mqtt' | 'api') => LocalLog;
@@ -52,6 +54,8 @@ export type LocalStack = {
   tableName: string;
   node: string;
   app: AppCredentials;
+  /** What brokers send as `Authorization: Bearer <token>` to `POST /ingest/emqx` and `/ingest/aws-iot`. */
+  ingestToken: string;
   broker: LocalBroker;
   stop(): Promise<void>;
 };
@@ -132,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => broker.stop());
     options.signal?.throwIfAborted();
 
+    const ingestToken = options.ingestToken ?? randomSecret();
     const handlers = await loadHandlers({
       TABLE_NAME: tableName,
       SESSION_SHARDS: String(shards),
@@ -140,6 +145,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
       CURSOR_SECRET: options.cursorSecret ?? randomSecret(),
+      INGEST_TOKEN: ingestToken,
       CONTROL_BROKER_URL: broker.url,
       CONTROL_USERNAME: control.username,
       CONTROL_PASSWORD: control.password,
@@ -168,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName,
       node,
       app,
+      ingestToken,
       broker,
       stop,
     };

@@ -48,6 +48,9 @@ function banner(started: LocalStack): string {
     `  curl -u ${appId}:${appSecret} ${started.apiUrl}/clients`,
     `  curl -u ${appId}:${appSecret} -X DELETE ${started.apiUrl}/clients/<clientid>`,
     '',
+    `  Broker events  POST ${started.apiUrl}/ingest/emqx  and  /ingest/aws-iot`,
+    `  Ingest token   ${started.ingestToken}  (Authorization: Bearer …; set INGEST_TOKEN to choose it)`,
+    '',
     '  Ctrl-C stops everything.',
     '',
   ].join('\n');

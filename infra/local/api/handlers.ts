@@ -21,17 +21,23 @@ export async function loadHandlers(env: Record<string, string>): Promise<ApiHand
     return loaded.handlers;
   }
   Object.assign(process.env, env);
-  // A secret ARN in the caller's environment would send the kick function to Secrets Manager.
-  delete process.env.CONTROL_CREDENTIALS_SECRET_ARN;
-  const [list, get, kick] = await Promise.all([
+  // A secret ARN in the caller's environment would send a function to Secrets Manager.
+  for (const name of ['CONTROL_CREDENTIALS_SECRET_ARN', 'EMQX_API_CREDENTIALS_SECRET_ARN', 'INGEST_TOKEN_SECRET_ARN']) {
+    if (!(name in env)) delete process.env[name];
+  }
+  const [list, get, kick, ingestEmqx, ingestAwsIot] = await Promise.all([
     import('../../../functions/list-clients.js'),
     import('../../../functions/get-client.js'),
     import('../../../functions/kick-client.js'),
+    import('../../../functions/ingest-emqx.js'),
+    import('../../../functions/ingest-aws-iot.js'),
   ]);
   const handlers: ApiHandlers = {
     list: list.handler as LambdaHttpHandler,
     get: get.handler as LambdaHttpHandler,
     kick: kick.handler as LambdaHttpHandler,
+    ingestEmqx: ingestEmqx.handler as LambdaHttpHandler,
+    ingestAwsIot: ingestAwsIot.handler as LambdaHttpHandler,
   };
   loaded = { env: { ...env }, handlers };
   return handlers;

@@ -4,7 +4,15 @@
  * URL-decoded. The same routes also answer under `/api/v4`, EMQX 4's prefix.
  */
 
-export type Operation = 'list' | 'get' | 'kick';
+export type Operation = 'list' | 'get' | 'kick' | 'ingestEmqx' | 'ingestAwsIot';
+
+/** Routes brokers post their events to; they carry their own bearer token instead of the app's Basic credentials. */
+export const INGEST_ROUTES: Readonly<Record<string, Operation>> = {
+  '/ingest/emqx': 'ingestEmqx',
+  '/ingest/aws-iot': 'ingestAwsIot',
+};
+
+export const isIngest = (operation: Operation) => operation === 'ingestEmqx' || operation === 'ingestAwsIot';
 
 export type RouteMatch =
   | { kind: 'route'; operation: Operation; routeKey: string; pathParameters?: { clientid: string } }
@@ -18,6 +26,11 @@ const COLLECTION_METHODS = ['GET'] as const;
 const ITEM_METHODS = ['GET', 'DELETE'] as const;
 
 export function matchRoute(method: string, rawPath: string): RouteMatch {
+  const ingest = INGEST_ROUTES[rawPath];
+  if (ingest) {
+    if (method !== 'POST') return { kind: 'method-not-allowed', allow: ['POST'] };
+    return { kind: 'route', operation: ingest, routeKey: `POST ${rawPath}` };
+  }
   for (const prefix of ROUTE_PREFIXES) {
     const collection = `${prefix}/clients`;
     if (rawPath === collection) {

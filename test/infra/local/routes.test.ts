@@ -32,6 +32,14 @@ describe('matchRoute', () => {
     expect(matchRoute('PUT', '/clients/a')).toEqual({ kind: 'method-not-allowed', allow: ['GET', 'DELETE'] });
   });
 
+  it('takes broker events on POST /ingest/emqx and /ingest/aws-iot only', () => {
+    expect(matchRoute('POST', '/ingest/emqx')).toEqual({ kind: 'route', operation: 'ingestEmqx', routeKey: 'POST /ingest/emqx' });
+    expect(matchRoute('POST', '/ingest/aws-iot')).toEqual({ kind: 'route', operation: 'ingestAwsIot', routeKey: 'POST /ingest/aws-iot' });
+    expect(matchRoute('GET', '/ingest/emqx')).toEqual({ kind: 'method-not-allowed', allow: ['POST'] });
+    expect(matchRoute('POST', '/ingest/hivemq')).toEqual({ kind: 'not-found' });
+    expect(matchRoute('POST', '/api/v4/ingest/emqx')).toEqual({ kind: 'not-found' });
+  });
+
   it('tells an undecodable clientid apart', () => {
     expect(matchRoute('GET', '/clients/%E0%A4%A')).toEqual({ kind: 'undecodable' });
   });
