@@ -18,7 +18,8 @@ const MS_DIGITS = 13;
  * A lower version whose event is this much later than the stored connection
  * is a connection after a version reset (AWS resets after about an hour
  * offline), not a late event: stale events of older connections are never
- * later than the stored connect by more than the clock's ±2 minutes.
+ * later than the stored connect by more than the clock's ±2 minutes. Likewise
+ * a higher version this much earlier is a late event from before a reset.
  */
 export const VERSION_RESET_WINDOW_MS = 30 * 60 * 1000;
 
@@ -63,10 +64,20 @@ export function placeConnection(current: SessionRecord | undefined, node: string
   if (event.version === stored.version && event.sessionIdentifier === stored.sessionIdentifier) {
     return { connectedAt: stored.connectedAt, stored: true };
   }
-  const newer = event.version > stored.version || event.timestamp > stored.connectedAt + VERSION_RESET_WINDOW_MS;
-  if (!newer) return undefined;
+  if (!isNewer(event, stored)) return undefined;
   const connectedAt = Math.max(event.timestamp, stored.connectedAt + 1);
   return { connectedAt, stored: false };
+}
+
+/**
+ * Versions order connections within one run of versions. A reset starts a new
+ * run, which shows as a jump in time beyond what clock error explains: a lower
+ * version much later than the stored connection is after a reset, and a higher
+ * version much earlier is from before one.
+ */
+function isNewer(event: AwsIotConnection, stored: { connectedAt: number; version: number }): boolean {
+  if (event.version > stored.version) return event.timestamp >= stored.connectedAt - VERSION_RESET_WINDOW_MS;
+  return event.timestamp > stored.connectedAt + VERSION_RESET_WINDOW_MS;
 }
 
 /** The connection key an event's connection gets at `connectedAt` (for tests and logs). */

@@ -249,6 +249,14 @@ describe('placeConnection: naming a connection by its version', () => {
     });
   });
 
+  it('drops a higher version from before a reset: its time lies well before the stored connection', () => {
+    expect(placeConnection(record(T, 0, 'after'), NODE, { version: 7, sessionIdentifier: 'before', timestamp: T - VERSION_RESET_WINDOW_MS - 1 })).toBeUndefined();
+    expect(placeConnection(record(T, 0, 'after'), NODE, { version: 1, sessionIdentifier: 'next', timestamp: T - 2 * 60_000 })).toEqual({
+      connectedAt: T + 1,
+      stored: false,
+    });
+  });
+
   it('orders against a tombstone as against a live record', () => {
     const live = record(T, 5, 's5');
     const tombstone = applyEvent(live, { type: 'terminated', conn: (live as ConnectionInfo & SessionRecord) as ConnectionInfo, at: T + 10, reason: 'kicked' })!;
