@@ -8,7 +8,6 @@
  * connect time we give it keeps the byte order of connection keys in step
  * with the version order.
  */
-import { connKey } from '../../sessions/keys.js';
 import type { SessionRecord } from '../../sessions/model.js';
 
 const VERSION_DIGITS = 20;
@@ -78,9 +77,4 @@ export function placeConnection(current: SessionRecord | undefined, node: string
 function isNewer(event: AwsIotConnection, stored: { connectedAt: number; version: number }): boolean {
   if (event.version > stored.version) return event.timestamp >= stored.connectedAt - VERSION_RESET_WINDOW_MS;
   return event.timestamp > stored.connectedAt + VERSION_RESET_WINDOW_MS;
-}
-
-/** The connection key an event's connection gets at `connectedAt` (for tests and logs). */
-export function awsIotConnKey(node: string, connectedAt: number, connection: AwsIotConnection): string {
-  return connKey({ connected_at: connectedAt, node, conn_id: awsIotConnId(connection.version, connection.sessionIdentifier) });
 }

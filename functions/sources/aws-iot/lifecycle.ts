@@ -11,7 +11,7 @@
 import * as z from 'zod/mini';
 import { normalizeIp } from '../../clients/query-params.js';
 import { MAX_PARTITION_KEY_BYTES, utf8Length } from '../../sessions/keys.js';
-import { isLive, type ConnectionInfo, type SessionEvent, type SessionRecord } from '../../sessions/model.js';
+import { isLive, type ConnectionInfo, type SessionEvent } from '../../sessions/model.js';
 import type { SourceEvent } from '../../sessions/source-events.js';
 import { InvalidEventError } from '../invalid-event.js';
 import { awsIotConnId, placeConnection, type AwsIotConnection } from './connection-version.js';
@@ -35,7 +35,7 @@ export const AWS_IOT_CONNECTION_DEFAULTS = {
   port: 0,
   /** Every lifecycle event is about an MQTT connection (MQTT over WebSocket included). */
   proto_name: 'MQTT',
-  /** Unknown: the events do not name the MQTT version (rendered as 0, matched by no proto_ver filter of 3, 4, 5). */
+  /** Unknown: the events do not name the MQTT version. Shown as 0; `proto_ver=0` selects these sessions. */
   proto_ver: 0,
   /** Unknown: the events do not carry the keep-alive. */
   keepalive: 0,
@@ -43,10 +43,13 @@ export const AWS_IOT_CONNECTION_DEFAULTS = {
   is_bridge: false,
   /** AWS IoT has no mountpoints. */
   mountpoint: null,
-  /** Limits unknown (AWS enforces account quotas, not per-session limits). */
+  /** Unknown (AWS enforces account-wide quotas, not per-session limits); 0 means unknown. */
   max_subscriptions: 0,
+  /** Unknown, as above. */
   max_inflight: 0,
+  /** Unknown, as above. */
   max_mqueue: 0,
+  /** Unknown, as above. */
   max_awaiting_rel: 0,
   /**
    * The unspecified address stands for "not known": a disconnect that arrives
@@ -224,7 +227,10 @@ function disconnectEvent(
     resolve: (current): SessionEvent | undefined => {
       const place = placeConnection(current, options.node, identity(event));
       if (place === undefined) return undefined;
-      const conn = place.stored && isLive(current) ? storedConnection(current) : connectionInfo(event, place.connectedAt, AWS_IOT_CONNECTION_DEFAULTS.unknown_ip_address, options);
+      const conn =
+        place.stored && isLive(current)
+          ? storedConnection(current)
+          : connectionInfo(event, place.connectedAt, AWS_IOT_CONNECTION_DEFAULTS.unknown_ip_address, options);
       // The event's time may lie before the connect time we gave the connection (±2 min accuracy).
       const at = Math.max(event.timestamp, conn.connected_at);
       if (event.disconnectReason === API_KICK) return { type: 'terminated', conn, at, reason: 'kicked' };
@@ -234,13 +240,27 @@ function disconnectEvent(
 }
 
 /** The stored connection's own description (its address came with its connect). */
-function storedConnection(record: SessionRecord & ConnectionInfo): ConnectionInfo {
-  const {
-    clientid, node, conn_id, connected_at, created_at, username, zone, ip_address, port, proto_name, proto_ver, keepalive,
-    clean_start, expiry_interval, is_bridge, mountpoint, max_subscriptions, max_inflight, max_mqueue, max_awaiting_rel,
-  } = record;
+function storedConnection(record: ConnectionInfo): ConnectionInfo {
   return {
-    clientid, node, conn_id, connected_at, created_at, username, zone, ip_address, port, proto_name, proto_ver, keepalive,
-    clean_start, expiry_interval, is_bridge, mountpoint, max_subscriptions, max_inflight, max_mqueue, max_awaiting_rel,
+    clientid: record.clientid,
+    node: record.node,
+    conn_id: record.conn_id,
+    connected_at: record.connected_at,
+    created_at: record.created_at,
+    username: record.username,
+    zone: record.zone,
+    ip_address: record.ip_address,
+    port: record.port,
+    proto_name: record.proto_name,
+    proto_ver: record.proto_ver,
+    keepalive: record.keepalive,
+    clean_start: record.clean_start,
+    expiry_interval: record.expiry_interval,
+    is_bridge: record.is_bridge,
+    mountpoint: record.mountpoint,
+    max_subscriptions: record.max_subscriptions,
+    max_inflight: record.max_inflight,
+    max_mqueue: record.max_mqueue,
+    max_awaiting_rel: record.max_awaiting_rel,
   };
 }
