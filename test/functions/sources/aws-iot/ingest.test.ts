@@ -1,6 +1,6 @@
 /** AWS IoT lifecycle events through the source writer into DynamoDB Local: ordering, duplicates, resets. */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isLive, type SessionRecord } from '../../../../functions/sessions/model.js';
 import { SourceWriter } from '../../../../functions/sessions/source-writer.js';
 import { readTopics } from '../../../../functions/sessions/topics.js';
@@ -186,6 +186,25 @@ describe('AWS IoT lifecycle events in the sessions table', () => {
       { topic: 'dev/+/temp', qos: 0 },
     ]);
     expect(await stored(c.clientId)).toMatchObject({ subscriptions_cnt: 2 });
+  });
+});
+
+describe('the Lambda handler, invoked by the IoT rule with the event itself', () => {
+  it('writes the event, takes a redelivery as a duplicate, and drops an unreadable event without failing', async () => {
+    for (const [name, value] of Object.entries({ ...t.env, AWS_IOT_NODE: NODE })) vi.stubEnv(name, value);
+    vi.resetModules();
+    try {
+      const { handler } = await import('../../../../functions/ingest-aws-iot.js');
+      const c = { clientId: nextClientId('rule'), version: 5, session: 's-rule' };
+      await handler(connect(c, T0));
+      await handler(connect(c, T0));
+      expect(await stored(c.clientId)).toMatchObject({ node: NODE, conn_state: 'connected', conn_id: awsIotConnId(5, 's-rule') });
+      await expect(handler({ ...connect(c, T0), versionNumber: 'five' })).resolves.toBeUndefined();
+      await handler(disconnect(c, T0 + MINUTE, 'API_INITIATED_DISCONNECT'));
+      expect(await stored(c.clientId)).toMatchObject({ conn_state: null, ended_reason: 'kicked' });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 
