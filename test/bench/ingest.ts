@@ -63,8 +63,18 @@ const EMQX4_NODE = 'emqx@10.0.9.4';
 
 type Log = (message: string) => void;
 
+/**
+ * The service's client, with longer timeouts: DynamoDB Local (a JVM on the
+ * same two cores) takes seconds for the 1 MB index pages that reconciliation
+ * reads 24 at a time from a 100,000-session table, and its BatchGetItem
+ * requests (one per 100 sessions, all at once) wait for a socket longer than
+ * the service's 1 s connection timeout.
+ */
 function documentClient(endpoint: string): DynamoDBDocumentClient {
-  return createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, { credentials: LOCAL_CLIENT_CONFIG.credentials, maxAttempts: 10 });
+  return createDocumentClient(
+    { endpoint, region: LOCAL_CLIENT_CONFIG.region },
+    { credentials: LOCAL_CLIENT_CONFIG.credentials, maxAttempts: 10, requestHandler: { connectionTimeout: 30_000, requestTimeout: 30_000, throwOnRequestTimeout: true } },
+  );
 }
 
 async function createTable(db: DynamoDBDocumentClient, name: string): Promise<TableRef> {
