@@ -7,7 +7,7 @@
  *     controlCredentialsSecretArn: 'arn:aws:secretsmanager:...:secret:broker-control-AbCdEf',
  *   });
  */
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -17,6 +17,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -31,12 +32,60 @@ export interface ClientsApiThrottle {
   readonly burstLimit: number;
 }
 
+/** Kicks through our MQTT control topic; a broker-side component writes the sessions (today's reference node). */
+export interface MqttBrokerSource {
+  readonly kind: 'mqtt';
+  /** CONTROL_BROKER_URL, e.g. `mqtts://broker.internal:8883`. */
+  readonly url: string;
+  /** Secret `{"username","password"}` of the control channel; or give `credentialsSecretArn`. */
+  readonly credentialsSecret?: secretsmanager.ISecret;
+  readonly credentialsSecretArn?: string;
+  /** @default 'clients-api/control' */
+  readonly topicPrefix?: string;
+}
+
+/**
+ * An EMQX 5 or 4.4 cluster: its webhooks post to `POST /ingest/emqx` (bearer
+ * token), kicks go through its REST API, and a schedule reconciles the table
+ * with its client list.
+ */
+export interface EmqxBrokerSource {
+  readonly kind: 'emqx5' | 'emqx4';
+  /** Base URL of the cluster's REST API, e.g. `https://emqx.internal:18083` (EMQX_API_URL). */
+  readonly apiUrl: string;
+  /** Secret `{"key","secret"}`: an EMQX 5 API key, or an EMQX 4 application id and secret. Or give `apiCredentialsSecretArn`. */
+  readonly apiCredentialsSecret?: secretsmanager.ISecret;
+  readonly apiCredentialsSecretArn?: string;
+  /** @default events.Schedule.rate(Duration.minutes(5)) */
+  readonly reconcileSchedule?: events.Schedule;
+}
+
+/** AWS IoT Core: lifecycle events through IoT topic rules, kicks through DeleteConnection. */
+export interface AwsIotBrokerSource {
+  readonly kind: 'aws-iot';
+  /** Seconds an offline persistent session is kept (the account's setting). @default 3600 */
+  readonly sessionExpirySeconds?: number;
+  /** Whether clients use persistent sessions; lifecycle events do not say. @default false */
+  readonly persistentSessions?: boolean;
+  /** Create the topic rules that feed the ingest function. @default true */
+  readonly createTopicRules?: boolean;
+  /** IOT_DATA_ENDPOINT, e.g. `https://abc123-ats.iot.eu-west-1.amazonaws.com`. @default - the SDK's endpoint for the region */
+  readonly iotDataEndpoint?: string;
+}
+
+export type BrokerSource = MqttBrokerSource | EmqxBrokerSource | AwsIotBrokerSource;
+
 export interface ClientsApiProps {
   /**
-   * URL of the broker the kick function connects to for the control channel
-   * (CONTROL_BROKER_URL), e.g. `mqtts://broker.internal:8883`.
+   * Where sessions come from and how kicks reach the broker.
+   * @default - `{ kind: 'mqtt' }` from `controlBrokerUrl` and its secret
    */
-  readonly controlBrokerUrl: string;
+  readonly broker?: BrokerSource;
+  /**
+   * Shorthand for `broker: { kind: 'mqtt', url }` (CONTROL_BROKER_URL), e.g.
+   * `mqtts://broker.internal:8883`.
+   */
+  readonly controlBrokerUrl?: string;
   /**
    * Secrets Manager secret holding the control channel credentials as JSON
    * `{"username": "...", "password": "..."}` (CONTROL_CREDENTIALS_SECRET_ARN).
@@ -68,9 +117,15 @@ export interface ClientsApiProps {
    */
   readonly sessionShards?: number;
   /**
-   * VPC for the kick function, to reach a private broker. The subnets need a
-   * route to DynamoDB and Secrets Manager (NAT or VPC endpoints).
-   * @default - the kick function runs outside any VPC
+   * How long the kick and reconcile functions wait for the broker's API (BROKER_TIMEOUT_MS).
+   * @default 3000
+   */
+  readonly brokerTimeoutMs?: number;
+  /**
+   * VPC for the functions that call the broker (kick; reconcile for EMQX), to
+   * reach a private broker. The subnets need a route to DynamoDB and Secrets
+   * Manager (NAT or VPC endpoints).
+   * @default - they run outside any VPC
    */
   readonly vpc?: ec2.IVpc;
   /**
@@ -129,7 +184,18 @@ export const CLIENTS_API_DEFAULTS = {
   memorySize: 512,
   serviceName: 'clients-api',
   metricsNamespace: 'MqttClientsApi',
+  brokerTimeoutMs: 3000,
+  awsIotSessionExpirySeconds: 3600,
 } as const;
+
+/** IoT topic rules that feed the AWS IoT ingest function: connects/disconnects and subscription changes. */
+export const AWS_IOT_RULE_SQL = {
+  presence: "SELECT *, topic() AS topic FROM '$aws/events/presence/+/+'",
+  subscriptions: "SELECT *, topic() AS topic FROM '$aws/events/subscriptions/+/+'",
+} as const;
+
+/** The reconcile function's limit: a list of a million sessions pages through in well under it. */
+const RECONCILE_TIMEOUT_SECONDS = 240;
 
 /**
  * Time the kick function gets beyond the confirm wait: secret fetch, TLS
@@ -194,8 +260,22 @@ export class ClientsApi extends Construct {
   public readonly expireSessionsFunction: TeamFunction;
   /** Key that signs the list paging cursors. */
   public readonly cursorSecret: secretsmanager.Secret;
-  /** Credentials of the broker control channel. */
-  public readonly controlCredentialsSecret: secretsmanager.ISecret;
+  /** Credentials of the broker control channel (MQTT kicks only). */
+  public readonly controlCredentialsSecret: secretsmanager.ISecret | undefined;
+  /** Where sessions come from and how kicks reach the broker. */
+  public readonly broker: BrokerSource;
+  /** Credentials of the EMQX REST API (EMQX sources only). */
+  public readonly brokerApiCredentialsSecret: secretsmanager.ISecret | undefined;
+  /** The token brokers send to `POST /ingest/emqx` (EMQX sources only). */
+  public readonly ingestTokenSecret: secretsmanager.Secret | undefined;
+  /** Takes the broker's events: `POST /ingest/emqx`, or AWS IoT's topic rules. Absent for MQTT. */
+  public readonly ingestFunction: TeamFunction | undefined;
+  /** Reconciles the table with the EMQX client list (EMQX sources only). */
+  public readonly reconcileFunction: TeamFunction | undefined;
+  /** The reconciliation schedule (EMQX sources only). */
+  public readonly reconcileRule: events.Rule | undefined;
+  /** The IoT topic rules feeding the ingest function (AWS IoT only). */
+  public readonly iotTopicRules: iot.CfnTopicRule[];
   /** The schedule of the sweeper. */
   public readonly sweepRule: events.Rule;
 
@@ -215,14 +295,36 @@ export class ClientsApi extends Construct {
       0,
       (MAX_API_FUNCTION_TIMEOUT_SECONDS - KICK_TIMEOUT_MARGIN_SECONDS) * 1000,
     );
-    const kickTimeoutSeconds = Math.ceil(kickConfirmTimeoutMs / 1000) + KICK_TIMEOUT_MARGIN_SECONDS;
+    const brokerTimeoutMs = integerIn(props.brokerTimeoutMs ?? CLIENTS_API_DEFAULTS.brokerTimeoutMs, 'brokerTimeoutMs', 100, 10_000);
     const memorySize = integerIn(props.memorySize ?? CLIENTS_API_DEFAULTS.memorySize, 'memorySize', 128, 10240);
     const throttle = props.throttle ?? CLIENTS_API_DEFAULTS.throttle;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    if (!Token.isUnresolved(props.controlBrokerUrl) && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/\s]+/.test(props.controlBrokerUrl)) {
+    if (props.broker && props.controlBrokerUrl) throw new Error('Give broker or controlBrokerUrl, not both');
+    if (!props.broker && !props.controlBrokerUrl) throw new Error('ClientsApi needs broker (or controlBrokerUrl for an MQTT control channel)');
+    this.broker = props.broker ?? {
+      kind: 'mqtt',
+      url: props.controlBrokerUrl!,
+      ...(props.controlCredentialsSecret ? { credentialsSecret: props.controlCredentialsSecret } : {}),
+      ...(props.controlCredentialsSecretArn ? { credentialsSecretArn: props.controlCredentialsSecretArn } : {}),
+      ...(props.controlTopicPrefix ? { topicPrefix: props.controlTopicPrefix } : {}),
+    };
+    const broker = this.broker;
+    // The kick must outlive the call to the broker and the confirm wait; API Gateway ends it at 30 s.
+    // The margin holds a broker call of up to the default 3 s; a longer one extends the limit.
+    const kickTimeoutSeconds =
+      Math.ceil(kickConfirmTimeoutMs / 1000) +
+      KICK_TIMEOUT_MARGIN_SECONDS +
+      Math.max(0, Math.ceil((brokerTimeoutMs - CLIENTS_API_DEFAULTS.brokerTimeoutMs) / 1000));
+    if (kickTimeoutSeconds > MAX_API_FUNCTION_TIMEOUT_SECONDS) {
+      throw new Error(`kickConfirmTimeoutMs + brokerTimeoutMs must leave the kick function within ${MAX_API_FUNCTION_TIMEOUT_SECONDS} s`);
+    }
+    if (broker.kind === 'mqtt' && !Token.isUnresolved(broker.url) && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/\s]+/.test(broker.url)) {
       throw new Error(
-        `controlBrokerUrl must be an mqtt://, mqtts://, ws://, wss://, tcp:// or ssl:// URL, got "${props.controlBrokerUrl}"`,
+        `controlBrokerUrl must be an mqtt://, mqtts://, ws://, wss://, tcp:// or ssl:// URL, got "${broker.url}"`,
       );
+    }
+    if ((broker.kind === 'emqx5' || broker.kind === 'emqx4') && !Token.isUnresolved(broker.apiUrl) && !/^https?:\/\/[^/\s]+/.test(broker.apiUrl)) {
+      throw new Error(`apiUrl must be an http:// or https:// URL, got "${broker.apiUrl}"`);
     }
 
     // --- Sessions table -------------------------------------------------
@@ -252,20 +354,32 @@ export class ClientsApi extends Construct {
         'The cursor key only signs paging cursors and reaches the function at deploy time; rotating it would only invalidate cursors in flight, and a rotation would not reach the function without a redeploy.',
     });
 
-    if (props.controlCredentialsSecret && props.controlCredentialsSecretArn) {
-      throw new Error('Give controlCredentialsSecret or controlCredentialsSecretArn, not both');
+    const importedSecret = (id: string, secret: secretsmanager.ISecret | undefined, arn: string | undefined, what: string) => {
+      if (secret && arn) throw new Error(`Give the ${what} secret or its ARN, not both`);
+      if (secret) return secret;
+      if (arn) return secretsmanager.Secret.fromSecretCompleteArn(this, id, arn);
+      throw new Error(`ClientsApi needs the ${what} secret (or its ARN)`);
+    };
+    this.controlCredentialsSecret =
+      broker.kind === 'mqtt' ? importedSecret('ControlCredentials', broker.credentialsSecret, broker.credentialsSecretArn, 'control channel credentials') : undefined;
+    const isEmqx = broker.kind === 'emqx5' || broker.kind === 'emqx4';
+    this.brokerApiCredentialsSecret = isEmqx
+      ? importedSecret('BrokerApiCredentials', broker.apiCredentialsSecret, broker.apiCredentialsSecretArn, 'EMQX API credentials')
+      : undefined;
+    this.ingestTokenSecret = isEmqx
+      ? new secretsmanager.Secret(this, 'IngestToken', {
+          description: 'Bearer token EMQX sends to POST /ingest/emqx (Authorization: Bearer <token>)',
+          generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        })
+      : undefined;
+    if (this.ingestTokenSecret) {
+      Validations.of(this.ingestTokenSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The token is typed into the broker configuration by its operator; an automatic rotation would cut the broker off until the broker is reconfigured. Rotate it together with the broker configuration (the function re-reads it every five minutes).',
+      });
     }
-    if (props.controlCredentialsSecret) {
-      this.controlCredentialsSecret = props.controlCredentialsSecret;
-    } else if (props.controlCredentialsSecretArn) {
-      this.controlCredentialsSecret = secretsmanager.Secret.fromSecretCompleteArn(
-        this,
-        'ControlCredentials',
-        props.controlCredentialsSecretArn,
-      );
-    } else {
-      throw new Error('ClientsApi needs controlCredentialsSecret or controlCredentialsSecretArn');
-    }
+    const secretArnOf = (secret: secretsmanager.ISecret) => secret.secretFullArn ?? `${secret.secretArn}-??????`;
 
     // --- Functions ------------------------------------------------------
     const powertools = {
@@ -306,6 +420,36 @@ export class ClientsApi extends Construct {
       timeout: Duration.seconds(10),
     });
 
+    const brokerNetwork = props.vpc
+      ? {
+          vpc: props.vpc,
+          ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
+          ...(props.securityGroups ? { securityGroups: props.securityGroups } : {}),
+        }
+      : {};
+    const emqxApiEnvironment: Record<string, string> =
+      broker.kind === 'emqx5' || broker.kind === 'emqx4'
+      ? {
+          EMQX_API_URL: broker.apiUrl,
+          EMQX_API_CREDENTIALS_SECRET_ARN: this.brokerApiCredentialsSecret!.secretArn,
+          BROKER_TIMEOUT_MS: String(brokerTimeoutMs),
+        }
+      : {};
+    const kickEnvironment: Record<string, string> =
+      broker.kind === 'mqtt'
+        ? {
+            KICK_VIA: 'mqtt',
+            CONTROL_BROKER_URL: broker.url,
+            CONTROL_CREDENTIALS_SECRET_ARN: this.controlCredentialsSecret!.secretArn,
+            CONTROL_TOPIC_PREFIX: broker.topicPrefix ?? CLIENTS_API_DEFAULTS.controlTopicPrefix,
+          }
+        : broker.kind === 'aws-iot'
+          ? {
+              KICK_VIA: 'aws-iot',
+              BROKER_TIMEOUT_MS: String(brokerTimeoutMs),
+              ...(broker.iotDataEndpoint ? { IOT_DATA_ENDPOINT: broker.iotDataEndpoint } : {}),
+            }
+          : { KICK_VIA: broker.kind, ...emqxApiEnvironment };
     this.kickClientFunction = new TeamFunction(this, 'KickClient', {
       ...common,
       entry: 'functions/kick-client.ts',
@@ -313,19 +457,50 @@ export class ClientsApi extends Construct {
       timeout: Duration.seconds(kickTimeoutSeconds),
       environment: {
         ...common.environment,
-        CONTROL_BROKER_URL: props.controlBrokerUrl,
-        CONTROL_CREDENTIALS_SECRET_ARN: this.controlCredentialsSecret.secretArn,
-        CONTROL_TOPIC_PREFIX: props.controlTopicPrefix ?? CLIENTS_API_DEFAULTS.controlTopicPrefix,
+        ...kickEnvironment,
         KICK_CONFIRM_TIMEOUT_MS: String(kickConfirmTimeoutMs),
       },
-      ...(props.vpc
-        ? {
-            vpc: props.vpc,
-            ...(props.vpcSubnets ? { vpcSubnets: props.vpcSubnets } : {}),
-            ...(props.securityGroups ? { securityGroups: props.securityGroups } : {}),
-          }
-        : {}),
+      // AWS IoT's data plane is a public AWS endpoint: no VPC needed.
+      ...(broker.kind === 'aws-iot' ? {} : brokerNetwork),
     });
+
+    this.ingestFunction =
+      broker.kind === 'mqtt'
+        ? undefined
+        : new TeamFunction(this, isEmqx ? 'IngestEmqx' : 'IngestAwsIot', {
+            ...common,
+            entry: isEmqx ? 'functions/ingest-emqx.ts' : 'functions/ingest-aws-iot.ts',
+            description: isEmqx ? 'POST /ingest/emqx (EMQX webhooks)' : 'AWS IoT Core lifecycle events (topic rules)',
+            // Answers within 4 s by itself (EMQX 4 waits 5 s); the limit only bounds a stuck invocation.
+            timeout: Duration.seconds(10),
+            environment: {
+              ...common.environment,
+              ...(broker.kind !== 'aws-iot'
+                ? { INGEST_TOKEN_SECRET_ARN: this.ingestTokenSecret!.secretArn }
+                : {
+                    AWS_IOT_NODE: `aws-iot@${Stack.of(this).region}`,
+                    AWS_IOT_SESSION_EXPIRY_SECONDS: String(
+                      integerIn(broker.sessionExpirySeconds ?? CLIENTS_API_DEFAULTS.awsIotSessionExpirySeconds, 'sessionExpirySeconds', 0, 7 * 24 * 3600),
+                    ),
+                    AWS_IOT_PERSISTENT_SESSIONS: String(broker.persistentSessions ?? false),
+                  }),
+            },
+            // An IoT rule invokes asynchronously: Lambda's own retries resend an event that failed.
+            ...(isEmqx ? {} : { retryAttempts: 2 }),
+          });
+
+    this.reconcileFunction = broker.kind === 'emqx5' || broker.kind === 'emqx4'
+      ? new TeamFunction(this, 'ReconcileSessions', {
+          ...common,
+          entry: 'functions/reconcile-sessions.ts',
+          description: `Reconciles the sessions table with the ${broker.kind} client list (scheduled)`,
+          timeout: Duration.seconds(RECONCILE_TIMEOUT_SECONDS),
+          environment: { ...common.environment, RECONCILE_SOURCE: broker.kind, ...emqxApiEnvironment },
+          // The next scheduled run repairs what a failed one left; retries would overlap it.
+          retryAttempts: 0,
+          ...brokerNetwork,
+        })
+      : undefined;
 
     this.expireSessionsFunction = new TeamFunction(this, 'ExpireSessions', {
       ...common,
@@ -348,24 +523,73 @@ export class ClientsApi extends Construct {
       );
     }
 
-    this.kickClientFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadSession',
-        actions: ['dynamodb:GetItem'],
-        resources: [tableArn],
-      }),
-    );
-    this.kickClientFunction.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadControlCredentials',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [
+    const readSecret = (fn: TeamFunction, sid: string, secret: secretsmanager.ISecret) => {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid,
+          actions: ['secretsmanager:GetSecretValue'],
           // An imported secret known by its partial ARN matches any suffix.
-          this.controlCredentialsSecret.secretFullArn ?? `${this.controlCredentialsSecret.secretArn}-??????`,
-        ],
-      }),
-    );
-    this.controlCredentialsSecret.encryptionKey?.grantDecrypt(this.kickClientFunction);
+          resources: [secretArnOf(secret)],
+        }),
+      );
+      secret.encryptionKey?.grantDecrypt(fn);
+    };
+    // TransactWriteItems has no IAM action of its own: each Put/Update in a
+    // transaction is authorized as PutItem/UpdateItem.
+    const writeSessions = (fn: TeamFunction, extra: string[] = []) =>
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteSessions',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...extra],
+          resources: [tableArn],
+        }),
+      );
+
+    if (broker.kind === 'mqtt') {
+      this.kickClientFunction.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadSession',
+          actions: ['dynamodb:GetItem'],
+          resources: [tableArn],
+        }),
+      );
+      readSecret(this.kickClientFunction, 'ReadControlCredentials', this.controlCredentialsSecret!);
+    } else {
+      // The broker's API acts before it answers: the kick records the end itself.
+      writeSessions(this.kickClientFunction);
+    }
+    if (this.brokerApiCredentialsSecret) {
+      readSecret(this.kickClientFunction, 'ReadBrokerApiCredentials', this.brokerApiCredentialsSecret);
+    }
+    if (broker.kind === 'aws-iot') {
+      this.kickClientFunction.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'DisconnectIotClients',
+          actions: ['iot:DeleteConnection'],
+          resources: [Stack.of(this).formatArn({ service: 'iot', resource: 'client', resourceName: '*' })],
+        }),
+      );
+      Validations.of(this.kickClientFunction.executionRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:client/*]',
+        reason:
+          'DELETE /clients/{clientid} may disconnect any client of the account, whose ids are not known at deploy time; the statement allows iot:DeleteConnection alone, on client resources alone.',
+      });
+    }
+    if (this.ingestFunction) {
+      writeSessions(this.ingestFunction);
+      if (this.ingestTokenSecret) readSecret(this.ingestFunction, 'ReadIngestToken', this.ingestTokenSecret);
+    }
+    if (this.reconcileFunction) {
+      writeSessions(this.reconcileFunction, ['dynamodb:BatchGetItem']);
+      this.reconcileFunction.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ListLiveSessions',
+          actions: ['dynamodb:Query'],
+          resources: [indexArn(SESSIONS_TABLE.indexes.byConnState.indexName)],
+        }),
+      );
+      readSecret(this.reconcileFunction, 'ReadBrokerApiCredentials', this.brokerApiCredentialsSecret!);
+    }
 
     const expiryIndex = SESSIONS_TABLE.indexes.byExpiry.indexName;
     this.expireSessionsFunction.addToRolePolicy(
@@ -391,6 +615,39 @@ export class ClientsApi extends Construct {
       schedule: props.sweepSchedule ?? events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.expireSessionsFunction, { retryAttempts: 0 })],
     });
+
+    // --- Broker feeds -----------------------------------------------------
+    this.reconcileRule =
+      this.reconcileFunction && (broker.kind === 'emqx5' || broker.kind === 'emqx4')
+        ? new events.Rule(this, 'ReconcileSchedule', {
+            description: `Reconciles the sessions table with the ${broker.kind} client list`,
+            schedule: broker.reconcileSchedule ?? events.Schedule.rate(Duration.minutes(5)),
+            targets: [new targets.LambdaFunction(this.reconcileFunction, { retryAttempts: 0 })],
+          })
+        : undefined;
+
+    this.iotTopicRules = [];
+    if (broker.kind === 'aws-iot' && (broker.createTopicRules ?? true)) {
+      const ingest = this.ingestFunction!;
+      for (const [name, sql] of Object.entries(AWS_IOT_RULE_SQL)) {
+        const id = `IotLifecycle${name[0]!.toUpperCase()}${name.slice(1)}Rule`;
+        const rule = new iot.CfnTopicRule(this, id, {
+          topicRulePayload: {
+            description: `AWS IoT ${name} lifecycle events to the clients API`,
+            sql,
+            awsIotSqlVersion: '2016-03-23',
+            ruleDisabled: false,
+            actions: [{ lambda: { functionArn: ingest.functionArn } }],
+          },
+        });
+        ingest.addPermission(`${id}Invoke`, {
+          principal: new iam.ServicePrincipal('iot.amazonaws.com'),
+          sourceArn: rule.attrArn,
+          sourceAccount: Stack.of(this).account,
+        });
+        this.iotTopicRules.push(rule);
+      }
+    }
 
     // --- HTTP API -------------------------------------------------------
     // SigV4 on every route; the default also covers any route added later.
@@ -445,6 +702,23 @@ export class ClientsApi extends Construct {
     const kickRoute = route('KickClientRoute', '/clients/{clientid}', apigwv2.HttpMethod.DELETE, this.kickClientFunction);
     this.readRoutes = [listRoute, getRoute];
     this.allRoutes = [listRoute, getRoute, kickRoute];
+
+    if (isEmqx) {
+      // EMQX cannot sign requests: the route takes no IAM, the function checks the bearer token.
+      const ingestRoute = new apigwv2.HttpRoute(this, 'IngestEmqxRoute', {
+        httpApi: this.httpApi,
+        routeKey: apigwv2.HttpRouteKey.with('/ingest/emqx', apigwv2.HttpMethod.POST),
+        integration: new HttpLambdaIntegration('IngestEmqxRouteIntegration', this.ingestFunction!, {
+          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+        }),
+        authorizer: new apigwv2.HttpNoneAuthorizer(),
+      });
+      Validations.of(ingestRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'EMQX webhooks send static headers and cannot sign SigV4; the ingest function authorizes each request by a constant-time check of a 64-character bearer token kept in Secrets Manager, and the stage throttles the route.',
+      });
+    }
   }
 
   /** Lets `grantee` call every route (SigV4-signed `execute-api:Invoke`). */

@@ -5,12 +5,15 @@
  *   npx cdk deploy -c brokerUrl=mqtts://broker.internal:8883 \
  *     -c controlSecretArn=arn:aws:secretsmanager:...:secret:broker-control-AbCdEf \
  *     -c vpcId=vpc-0123 -c subnetIds=subnet-a,subnet-b -c sessionShards=8
+ *   npx cdk deploy -c broker=emqx5 -c emqxApiUrl=https://emqx.internal:18083 \
+ *     -c emqxApiSecretArn=arn:aws:secretsmanager:...:secret:emqx-api-AbCdEf
+ *   npx cdk deploy -c broker=aws-iot -c iotPersistentSessions=true
  */
 import { Annotations, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ClientsApi, type ClientsApiProps } from './clients-api.js';
+import { ClientsApi, type BrokerSource, type ClientsApiProps } from './clients-api.js';
 
 /** Broker URL used when no `brokerUrl` context is given: synthesizes, but kicks cannot work. */
 export const PLACEHOLDER_BROKER_URL = 'mqtts://broker.example.invalid:8883';
@@ -24,7 +27,17 @@ export const CONTEXT_KEYS = {
   sessionShards: 'sessionShards',
   vpcId: 'vpcId',
   subnetIds: 'subnetIds',
+  /** `mqtt` (default), `emqx5`, `emqx4` or `aws-iot`. */
+  broker: 'broker',
+  emqxApiUrl: 'emqxApiUrl',
+  emqxApiSecretArn: 'emqxApiSecretArn',
+  iotSessionExpirySeconds: 'iotSessionExpirySeconds',
+  iotPersistentSessions: 'iotPersistentSessions',
+  iotDataEndpoint: 'iotDataEndpoint',
 } as const;
+
+/** EMQX API URL used when no `emqxApiUrl` context is given: synthesizes, but kicks and reconciliation cannot work. */
+export const PLACEHOLDER_EMQX_API_URL = 'https://emqx.example.invalid:18083';
 
 export class ClientsApiStack extends Stack {
   public readonly clientsApi: ClientsApi;
@@ -43,33 +56,23 @@ export class ClientsApiStack extends Stack {
       .map((s) => s.trim())
       .filter((s) => s !== '');
 
-    if (!brokerUrl) {
-      Annotations.of(this).addWarningV2(
-        'clients-api:placeholder-broker',
-        `No -c ${CONTEXT_KEYS.brokerUrl}=...: the kick function points at ${PLACEHOLDER_BROKER_URL} and DELETE /clients/{clientid} cannot work.`,
-      );
-    }
-
-    let controlCredentials: Pick<ClientsApiProps, 'controlCredentialsSecret' | 'controlCredentialsSecretArn'>;
-    if (controlSecretArn) {
-      controlCredentials = { controlCredentialsSecretArn: controlSecretArn };
+    const kind = this.contextString(CONTEXT_KEYS.broker) ?? 'mqtt';
+    let broker: BrokerSource;
+    if (kind === 'mqtt') {
+      broker = this.mqttBroker(brokerUrl, controlSecretArn, controlTopicPrefix);
+    } else if (kind === 'emqx5' || kind === 'emqx4') {
+      broker = this.emqxBroker(kind);
+    } else if (kind === 'aws-iot') {
+      const expiry = this.contextNumber(CONTEXT_KEYS.iotSessionExpirySeconds);
+      const endpoint = this.contextString(CONTEXT_KEYS.iotDataEndpoint);
+      broker = {
+        kind,
+        persistentSessions: this.contextString(CONTEXT_KEYS.iotPersistentSessions) === 'true',
+        ...(expiry !== undefined ? { sessionExpirySeconds: expiry } : {}),
+        ...(endpoint ? { iotDataEndpoint: endpoint } : {}),
+      };
     } else {
-      const secret = new secretsmanager.Secret(this, 'ControlCredentials', {
-        description:
-          'Broker control channel credentials {"username","password"} of the clients API. Created because no controlSecretArn was given: put the broker credentials here.',
-        generateSecretString: {
-          secretStringTemplate: JSON.stringify({ username: 'clients-api' }),
-          generateStringKey: 'password',
-          excludePunctuation: true,
-          passwordLength: 32,
-        },
-      });
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'The broker owns these credentials: they change when the broker operator changes them on the broker, which a Secrets Manager rotation function cannot do. Production deployments pass their own secret with -c controlSecretArn.',
-      });
-      controlCredentials = { controlCredentialsSecret: secret };
+      throw new Error(`context ${CONTEXT_KEYS.broker} must be mqtt, emqx5, emqx4 or aws-iot, got "${kind}"`);
     }
 
     let network: Pick<ClientsApiProps, 'vpc' | 'vpcSubnets'> = {};
@@ -85,20 +88,81 @@ export class ClientsApiStack extends Stack {
     }
 
     this.clientsApi = new ClientsApi(this, 'ClientsApi', {
-      controlBrokerUrl: brokerUrl ?? PLACEHOLDER_BROKER_URL,
-      ...controlCredentials,
+      broker,
       ...network,
-      ...(controlTopicPrefix !== undefined ? { controlTopicPrefix } : {}),
       ...(kickConfirmTimeoutMs !== undefined ? { kickConfirmTimeoutMs } : {}),
       ...(sessionShards !== undefined ? { sessionShards } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.clientsApi.url, description: 'Base URL of the clients API (SigV4, service execute-api)' });
     new CfnOutput(this, 'TableName', { value: this.clientsApi.table.tableName, description: 'The sessions table' });
-    new CfnOutput(this, 'ControlCredentialsSecretArn', {
-      value: this.clientsApi.controlCredentialsSecret.secretArn,
-      description: 'Secret with the broker control channel credentials',
+    if (this.clientsApi.controlCredentialsSecret) {
+      new CfnOutput(this, 'ControlCredentialsSecretArn', {
+        value: this.clientsApi.controlCredentialsSecret.secretArn,
+        description: 'Secret with the broker control channel credentials',
+      });
+    }
+    if (this.clientsApi.ingestTokenSecret) {
+      new CfnOutput(this, 'IngestTokenSecretArn', {
+        value: this.clientsApi.ingestTokenSecret.secretArn,
+        description: 'Secret with the bearer token EMQX sends to POST /ingest/emqx',
+      });
+    }
+  }
+
+  private mqttBroker(brokerUrl: string | undefined, controlSecretArn: string | undefined, topicPrefix: string | undefined): BrokerSource {
+    if (!brokerUrl) {
+      Annotations.of(this).addWarningV2(
+        'clients-api:placeholder-broker',
+        `No -c ${CONTEXT_KEYS.brokerUrl}=...: the kick function points at ${PLACEHOLDER_BROKER_URL} and DELETE /clients/{clientid} cannot work.`,
+      );
+    }
+    const base = { kind: 'mqtt' as const, url: brokerUrl ?? PLACEHOLDER_BROKER_URL, ...(topicPrefix !== undefined ? { topicPrefix } : {}) };
+    if (controlSecretArn) return { ...base, credentialsSecretArn: controlSecretArn };
+    const secret = new secretsmanager.Secret(this, 'ControlCredentials', {
+      description:
+        'Broker control channel credentials {"username","password"} of the clients API. Created because no controlSecretArn was given: put the broker credentials here.',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ username: 'clients-api' }),
+        generateStringKey: 'password',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
     });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The broker owns these credentials: they change when the broker operator changes them on the broker, which a Secrets Manager rotation function cannot do. Production deployments pass their own secret with -c controlSecretArn.',
+    });
+    return { ...base, credentialsSecret: secret };
+  }
+
+  private emqxBroker(kind: 'emqx5' | 'emqx4'): BrokerSource {
+    const apiUrl = this.contextString(CONTEXT_KEYS.emqxApiUrl);
+    const secretArn = this.contextString(CONTEXT_KEYS.emqxApiSecretArn);
+    if (!apiUrl) {
+      Annotations.of(this).addWarningV2(
+        'clients-api:placeholder-emqx',
+        `No -c ${CONTEXT_KEYS.emqxApiUrl}=...: kicks and reconciliation point at ${PLACEHOLDER_EMQX_API_URL} and cannot work.`,
+      );
+    }
+    const base = { kind, apiUrl: apiUrl ?? PLACEHOLDER_EMQX_API_URL };
+    if (secretArn) return { ...base, apiCredentialsSecretArn: secretArn };
+    const secret = new secretsmanager.Secret(this, 'EmqxApiCredentials', {
+      description: `${kind} REST API credentials {"key","secret"} of the clients API. Created because no emqxApiSecretArn was given: put an API key (EMQX 5) or application id and secret (EMQX 4) here.`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ key: 'clients-api' }),
+        generateStringKey: 'secret',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'EMQX owns these credentials: they change when the EMQX operator changes the API key, which a Secrets Manager rotation function cannot do. Production deployments pass their own secret with -c emqxApiSecretArn.',
+    });
+    return { ...base, apiCredentialsSecret: secret };
   }
 
   private contextString(key: string): string | undefined {
