@@ -32,7 +32,7 @@ function route(db = t.db, deadlineMs?: number) {
   });
 }
 
-function post(body: unknown, authorization: string | undefined = `Bearer ${TOKEN}`) {
+function post(body: unknown, authorization: string | null = `Bearer ${TOKEN}`) {
   return gatewayEvent({
     method: 'POST',
     routeKey: 'POST /ingest/emqx',
@@ -74,7 +74,7 @@ describe('POST /ingest/emqx', () => {
   });
 
   it('answers 401 with a challenge for a missing or wrong token, and stores nothing', async () => {
-    for (const authorization of [undefined, 'Bearer wrong-token', `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`, TOKEN]) {
+    for (const authorization of [null, 'Bearer wrong-token', `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}`, TOKEN]) {
       const response = await route()(post(connectedBody('ingest-401'), authorization));
       expect(response.statusCode).toBe(401);
       expect(response.headers?.['www-authenticate']).toMatch(/^Bearer/);
