@@ -1,12 +1,11 @@
 /**
  * Request bodies as the brokers send them (EMQX 5 rule-engine events, EMQX
  * 4.4 WebHook plugin bodies, AWS IoT lifecycle events), and how they become
- * source events: through the project's parsers. Until the EMQX parser is in
- * the tree, EMQX bodies go through the small translation below, which follows
- * the same conventions (conn_id '', node as given, zone 'default').
+ * source events: through the project's parsers.
  */
-import type { ConnectionInfo } from '../../functions/sessions/model.js';
 import type { Qos, SourceEvent } from '../../functions/sessions/source-events.js';
+import { parseAwsIotEvent } from '../../functions/sources/aws-iot/lifecycle.js';
+import { parseEmqxWebhook } from '../../functions/sources/emqx/webhook.js';
 
 export type Body = Record<string, unknown>;
 export type Parse = (body: Body, receivedAt: number) => SourceEvent[];
@@ -119,79 +118,14 @@ export const awsSubscribed = (c: AwsClient, at: number, topics: string[]): Body 
   topics,
 });
 
-// ---- Translation used while the EMQX parser is not in the tree ----
-
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
-const num = (v: unknown) => (typeof v === 'number' ? v : 0);
-
-function peer(peername: unknown): { ip_address: string; port: number } {
-  const text = str(peername);
-  const at = text.lastIndexOf(':');
-  return at < 0 ? { ip_address: text, port: 0 } : { ip_address: text.slice(0, at), port: Number(text.slice(at + 1)) || 0 };
-}
-
-function emqx5Connection(body: Body): ConnectionInfo {
-  return {
-    clientid: str(body.clientid),
-    node: str(body.node),
-    conn_id: '',
-    connected_at: num(body.connected_at),
-    created_at: num(body.connected_at),
-    username: typeof body.username === 'string' ? body.username : null,
-    zone: 'default',
-    ...peer(body.peername),
-    proto_name: 'MQTT',
-    proto_ver: num(body.proto_ver) || 4,
-    keepalive: num(body.keepalive),
-    clean_start: body.clean_start !== false,
-    expiry_interval: num(body.expiry_interval),
-    is_bridge: body.is_bridge === true,
-    mountpoint: null,
-    max_subscriptions: 0,
-    max_inflight: 0,
-    max_mqueue: 0,
-    max_awaiting_rel: 0,
-  };
-}
-
-export const fallbackEmqx: Parse = (body, receivedAt) => {
-  switch (body.event ?? body.action) {
-    case 'client.connected':
-      return [{ type: 'connected', conn: emqx5Connection(body) }];
-    case 'client.disconnected':
-      return [{ type: 'disconnected', conn: emqx5Connection(body), at: num(body.disconnected_at) }];
-    case 'session.subscribed':
-      return [{ type: 'subscribed', clientid: str(body.clientid), at: num(body.timestamp), topics: [{ topic: str(body.topic), qos: num(body.qos) as Qos }] }];
-    case 'session.unsubscribed':
-      return [{ type: 'unsubscribed', clientid: str(body.clientid), at: num(body.timestamp), topics: [str(body.topic)] }];
-    case 'session_terminated':
-      return [{ type: 'session-terminated', clientid: str(body.clientid), node: str(body.node), at: receivedAt, reason: body.reason === 'kicked' ? 'kicked' : 'expired' }];
-    default:
-      throw new Error(`no translation for ${String(body.event ?? body.action)}`);
-  }
-};
-
 export type Parsers = { emqx: Parse; aws: Parse; source: { emqx: string; aws: string } };
 
-/** The project's parsers; EMQX's where present (imported by a computed path, so that its absence is not a type error). */
-export async function loadParsers(): Promise<Parsers> {
-  const load = async (path: string, name: string) => {
-    try {
-      const module = (await import(path)) as Record<string, unknown>;
-      return typeof module[name] === 'function' ? (module[name] as (...args: unknown[]) => unknown) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const emqx = await load(['..', '..', 'functions', 'sources', 'emqx', 'webhook.js'].join('/'), 'parseEmqxWebhook');
-  const { parseAwsIotEvent } = await import('../../functions/sources/aws-iot/lifecycle.js');
-  const asList = (out: unknown) => (Array.isArray(out) ? (out as SourceEvent[]) : out ? [out as SourceEvent] : []);
-  return {
-    emqx: emqx ? (body, receivedAt) => asList(emqx(body, receivedAt)) : fallbackEmqx,
-    aws: (body) => parseAwsIotEvent(body, { node: AWS_NODE, sessionExpirySeconds: 3_600, persistentSessions: false }),
-    source: {
-      emqx: emqx ? 'parseEmqxWebhook (functions/sources/emqx/webhook.ts)' : 'bench translation (parser not in the tree)',
-      aws: 'parseAwsIotEvent (functions/sources/aws-iot/lifecycle.ts)',
-    },
-  };
-}
+/** The project's parsers, as the ingest handlers call them. */
+export const PARSERS: Parsers = {
+  emqx: (body, receivedAt) => parseEmqxWebhook(body, receivedAt),
+  aws: (body) => parseAwsIotEvent(body, { node: AWS_NODE, sessionExpirySeconds: 3_600, persistentSessions: false }),
+  source: {
+    emqx: 'parseEmqxWebhook (functions/sources/emqx/webhook.ts)',
+    aws: 'parseAwsIotEvent (functions/sources/aws-iot/lifecycle.ts)',
+  },
+};
