@@ -28,6 +28,12 @@ export type ReconcileOptions = {
   maxSessions?: number;
   /** Writes in flight at once. */
   concurrency?: number;
+  /**
+   * The statistics each session was last seen with in the table, by clientid,
+   * kept by the caller across runs: a session whose listed statistics match it
+   * costs no read.
+   */
+  statisticsMemo?: Map<string, string>;
 };
 
 export type ReconcileReport = {
@@ -52,6 +58,12 @@ export type ReconcileReport = {
 };
 
 export const DEFAULT_MAX_SESSIONS = 1_000_000;
+
+/** Sessions whose statistics are read at once (BatchGetItem requests of 100 in parallel). */
+const STATISTICS_READ_BATCH = 1_000;
+
+const statisticsSignature = (connKey: string, statistics: Record<string, number>) =>
+  `${connKey}\n${STATISTICS_FIELDS.map((field) => statistics[field]).join(',')}`;
 
 type TableEntry = { clientid: string; conn_key: string; node: string; conn_state: ConnState; connected_at: number };
 
@@ -204,20 +216,33 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     });
   }
 
-  // 6. Statistics, written only where they changed (a read costs a tenth of a write).
-  const withStatistics = sameConnection.filter((entry) => held.get(entry.clientid)?.statistics);
-  if (withStatistics.length > 0 && !signal.aborted) {
-    const items = await store.batchGetItems(withStatistics.map((entry) => entry.clientid));
+  // 6. Statistics, written only where they changed. What the table holds is
+  // known from the memo of earlier runs (a warm function keeps it), else read
+  // (a read costs a tenth of a write), in bounded batches.
+  const memo = options.statisticsMemo;
+  const toCheck = sameConnection.filter((entry) => {
+    const listed = held.get(entry.clientid)?.statistics;
+    return listed !== undefined && memo?.get(entry.clientid) !== statisticsSignature(entry.conn_key, listed);
+  });
+  for (let start = 0; start < toCheck.length && !signal.aborted; start += STATISTICS_READ_BATCH) {
+    const batch = toCheck.slice(start, start + STATISTICS_READ_BATCH);
+    const items = await store.batchGetItems(batch.map((entry) => entry.clientid));
     const changed: Array<{ record: LiveSession; broker: BrokerSession }> = [];
-    for (const entry of withStatistics) {
+    for (const entry of batch) {
       const record = fromItem(items.get(entry.clientid));
       const broker = held.get(entry.clientid)!;
       if (!isLive(record) || record.conn_key !== entry.conn_key) continue;
       if (STATISTICS_FIELDS.some((field) => record[field] !== broker.statistics![field])) changed.push({ record, broker });
+      else memo?.set(entry.clientid, statisticsSignature(entry.conn_key, broker.statistics!));
     }
-    await pool(changed, options.concurrency ?? 16, signal, ({ record, broker }) =>
-      count('statistics', () => writer.apply({ type: 'statistics', conn: record, seq: startedAt, statistics: broker.statistics! })),
-    );
+    await pool(changed, options.concurrency ?? 16, signal, async ({ record, broker }) => {
+      await count('statistics', () => writer.apply({ type: 'statistics', conn: record, seq: startedAt, statistics: broker.statistics! }));
+      memo?.set(record.clientid, statisticsSignature(record.conn_key, broker.statistics!));
+    });
+  }
+  if (memo && memo.size > 2 * Math.max(held.size, 1)) {
+    // Forget clients the broker no longer lists.
+    for (const clientid of memo.keys()) if (!held.has(clientid)) memo.delete(clientid);
   }
 
   if (signal.aborted) report.truncated = true;

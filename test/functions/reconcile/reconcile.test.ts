@@ -129,3 +129,23 @@ describe('reconciliation', () => {
     expect(await t.store.get('seconds', { consistent: true })).toMatchObject({ connected_at: T0 + 789, recv_cnt: 4 });
   });
 });
+
+describe('reconciliation with a statistics memo', () => {
+  it('reads no session whose listed statistics match what an earlier run saw', async () => {
+    const conn = emqx('memo');
+    await t.writer.apply(connected(conn));
+    const memo = new Map<string, string>();
+    const listed = online(conn, { ...ZERO_STATISTICS, recv_oct: 99 });
+    expect((await reconcile({ db: t.db, table: t.table, view: view([listed]), now: () => NOW, statisticsMemo: memo })).statistics).toBe(1);
+
+    const meter = new CapacityMeter(t.db);
+    const again = await meter.measure(() => reconcile({ db: t.db, table: t.table, view: view([listed]), now: () => NOW + 1, statisticsMemo: memo }));
+    expect(again.measurement.byCommand.BatchGetItemCommand ?? 0).toBe(0);
+    expect(again.result.statistics).toBe(0);
+
+    const changed = online(conn, { ...ZERO_STATISTICS, recv_oct: 100 });
+    const third = await meter.measure(() => reconcile({ db: t.db, table: t.table, view: view([changed]), now: () => NOW + 2, statisticsMemo: memo }));
+    expect(third.result.statistics).toBe(1);
+    expect(await t.store.get('memo', { consistent: true })).toMatchObject({ recv_oct: 100 });
+  });
+});
