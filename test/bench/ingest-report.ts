@@ -105,8 +105,9 @@ export function renderIngestMarkdown(results: IngestResults, level: 1 | 2): stri
   out.push(`${h(2)} One reconciliation run`, '');
   out.push(
     'Against an in-memory broker view (an EMQX 5 cluster: exact connect times, a list that cannot skip) over the table\'s live ' +
-      'sessions; the table was loaded with the session writer\'s items. Runs in order on one table: (a) the broker agrees, ' +
-      'statistics unchanged; (b) 1% of the statistics changed; (c) 1% of the sessions gone from the broker (ghosts) and 1% ' +
+      'sessions; the table was loaded with the session writer\'s items. Runs in order on one table, with the statistics memo a warm ' +
+      'reconcile function keeps: (a) the broker agrees, statistics unchanged, first as a cold function (it reads every ' +
+      'session to compare statistics), then warm (it reads none); (b) 1% of the statistics changed; (c) 1% of the sessions gone from the broker (ghosts) and 1% ' +
       'connected that the table missed. "Report" is what the run says it did (ended / added / disconnected / statistics), ' +
       '"agrees" whether that is what the scenario changed. WCU "model" prices the changed items by the published rules, ' +
       'state changes as transactions with their shard counter.',

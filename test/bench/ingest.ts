@@ -337,12 +337,14 @@ async function benchReconcile(n: number, db: DynamoDBDocumentClient, sideDb: Dyn
     const held = records.filter(isLive).map(brokerSession);
     const sideStore = new SessionStore(sideDb, table);
     const results: ReconcileResult[] = [];
+    // Kept across runs, as a warm reconcile function keeps it.
+    const statisticsMemo = new Map<string, string>();
 
     const run = async (scenario: string, view: BrokerSession[], expected: { ended: number; added: number; statistics: number }, touched: string[]) => {
       log(`reconcile N=${n}: ${scenario}`);
       const before = await sideStore.batchGetItems(touched);
       const started = performance.now();
-      const { result: report, measurement } = await meter.measure(() => reconcile({ db, table, view: memoryView(view), concurrency: 16 }));
+      const { result: report, measurement } = await meter.measure(() => reconcile({ db, table, view: memoryView(view), concurrency: 16, statisticsMemo }));
       const seconds = (performance.now() - started) / 1000;
       const after = await sideStore.batchGetItems(touched);
       // Writes that move a session between states are transactions with its shard's counter (under 1 KB).
@@ -382,7 +384,8 @@ async function benchReconcile(n: number, db: DynamoDBDocumentClient, sideDb: Dyn
 
     const onePercent = Math.max(1, Math.floor(held.length / 100));
     const every = Math.floor(held.length / onePercent);
-    await run('(a) broker agrees, statistics unchanged', held, { ended: 0, added: 0, statistics: 0 }, []);
+    await run('(a) broker agrees, statistics unchanged, cold function', held, { ended: 0, added: 0, statistics: 0 }, []);
+    await run('(a) again, warm function (statistics memo)', held, { ended: 0, added: 0, statistics: 0 }, []);
 
     const changedIds: string[] = [];
     const changed = held.map((s, i) => {
@@ -391,7 +394,7 @@ async function benchReconcile(n: number, db: DynamoDBDocumentClient, sideDb: Dyn
       const statistics = { ...s.statistics!, recv_pkt: s.statistics!.recv_pkt + 10, recv_msg: s.statistics!.recv_msg + 10, recv_oct: s.statistics!.recv_oct + 4_096 };
       return { ...s, statistics };
     });
-    await run('(b) 1% statistics changed', changed, { ended: 0, added: 0, statistics: changedIds.length }, changedIds);
+    await run('(b) 1% statistics changed, warm function', changed, { ended: 0, added: 0, statistics: changedIds.length }, changedIds);
 
     const ghostIds = new Set<string>();
     for (let i = Math.floor(every / 2); i < changed.length && ghostIds.size < onePercent; i += every) ghostIds.add(changed[i]!.conn.clientid);
