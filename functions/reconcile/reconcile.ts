@@ -81,7 +81,10 @@ function keyParts(key: string, node: string): { connectedAt: number; node: strin
 /** The record the broker's view of a session stands for. */
 function brokerRecord(broker: BrokerSession, now: number): SessionRecord | undefined {
   const fresh = applyEvent(undefined, { type: 'connected', conn: broker.conn });
-  if (isLive(fresh) && broker.subscriptions_cnt !== undefined) fresh.subscriptions_cnt = broker.subscriptions_cnt;
+  if (isLive(fresh)) {
+    if (broker.subscriptions_cnt !== undefined) fresh.subscriptions_cnt = broker.subscriptions_cnt;
+    if (broker.statistics) Object.assign(fresh, broker.statistics);
+  }
   if (broker.conn_state === 'connected' || !fresh) return fresh;
   return applyEvent(fresh, { type: 'disconnected', conn: broker.conn, at: broker.disconnected_at ?? now }) ?? fresh;
 }

@@ -1,6 +1,6 @@
 /** `npm start`'s settings, from the environment; each has a default that works on a fresh checkout. */
 import { z } from 'zod';
-import { LOCAL_DEFAULTS, type LocalStackOptions } from './stack.js';
+import { BROKER_MODES, LOCAL_DEFAULTS, type LocalStackOptions } from './stack.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const millis = (min: number) => z.coerce.number().int().min(min);
@@ -26,6 +26,7 @@ const settingsSchema = z.object({
   KICK_CONFIRM_TIMEOUT_MS: millis(0).default(LOCAL_DEFAULTS.kickConfirmTimeoutMs),
   CURSOR_SECRET: z.string().min(16).optional(),
   INGEST_TOKEN: z.string().min(16).optional(),
+  BROKER_MODE: z.enum(BROKER_MODES).default('native'),
   POWERTOOLS_LOG_LEVEL: z.string().default('WARN'),
 });
 
@@ -61,6 +62,7 @@ export function stackOptions(settings: Settings): LocalStackOptions {
     zone: { name: settings.ZONE, sessionExpiryInterval: settings.SESSION_EXPIRY_INTERVAL },
     ...(settings.CURSOR_SECRET ? { cursorSecret: settings.CURSOR_SECRET } : {}),
     ...(settings.INGEST_TOKEN ? { ingestToken: settings.INGEST_TOKEN } : {}),
+    brokerMode: settings.BROKER_MODE,
     functionLogLevel: settings.POWERTOOLS_LOG_LEVEL,
   };
 }

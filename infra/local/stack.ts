@@ -13,6 +13,10 @@ import { loadHandlers } from './api/handlers.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { AppCredentials } from './api/basic-auth.js';
 import { startBroker, type LocalBroker } from './broker/broker.js';
+import { EmqxClientList } from '../../functions/sources/emqx/client-list.js';
+import { startEmqxRestApi, type EmqxRestApi } from './emqx/rest-api.js';
+import { standInBackend } from './emqx/stand-in.js';
+import { EmqxWebhookWriter } from './emqx/webhook-writer.js';
 import type { ZoneSettings } from './broker/connection-info.js';
 import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { silentLog, type LocalLog } from './log.js';
@@ -38,12 +42,22 @@ export type LocalStackOptions = {
   cursorSecret?: string;
   /** The bearer token of `POST /ingest/*`; random per start when absent. */
   ingestToken?: string;
+  /**
+   * `native`: the node writes the table itself and takes kicks on its MQTT
+   * control topic. `emqx5` / `emqx4`: it stands in for an EMQX cluster: its
+   * events go to `POST /ingest/emqx` as EMQX's webhooks, kicks and the
+   * reconciliation go through an EMQX-style REST API it serves.
+   */
+  brokerMode?: BrokerMode;
   /** POWERTOOLS_LOG_LEVEL of the handler functions. */
   functionLogLevel?: string;
   log?: (part: 'db' | 'mqtt' | 'api') => LocalLog;
   /** Aborting it while the stack starts stops what has started and rejects. */
   signal?: AbortSignal;
 };
+
+export const BROKER_MODES = ['native', 'emqx5', 'emqx4'] as const;
+export type BrokerMode = (typeof BROKER_MODES)[number];
 
 export type LocalStack = {
   apiUrl: string;
@@ -56,6 +70,9 @@ export type LocalStack = {
   app: AppCredentials;
   /** What brokers send as `Authorization: Bearer <token>` to `POST /ingest/emqx` and `/ingest/aws-iot`. */
   ingestToken: string;
+  brokerMode: BrokerMode;
+  /** The EMQX-style REST API of the node, in the emqx modes. */
+  emqxApiUrl: string | undefined;
   broker: LocalBroker;
   stop(): Promise<void>;
 };
@@ -121,9 +138,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
     stops.push(async () => db.destroy());
+    const mode = options.brokerMode ?? 'native';
+    const tableWriter = new SessionWriter(db, { tableName, shards });
+    let brokerUrl = '';
+    const webhooks =
+      mode === 'native'
+        ? undefined
+        : new EmqxWebhookWriter({
+            dialect: mode === 'emqx5' ? 'v5' : 'v4',
+            table: tableWriter,
+            sockname: () => brokerUrl.replace(/^mqtt:\/\//, ''),
+            log: log('mqtt'),
+          });
     const broker = await startBroker({
       node,
-      writer: new SessionWriter(db, { tableName, shards }),
+      writer: webhooks ?? tableWriter,
       control,
       host,
       port: options.mqttPort ?? LOCAL_DEFAULTS.mqttPort,
@@ -134,7 +163,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log: log('mqtt'),
     });
     stops.push(() => broker.stop());
+    brokerUrl = broker.url;
     options.signal?.throwIfAborted();
+
+    let emqxApi: EmqxRestApi | undefined;
+    const emqxCredentials = { key: 'clients-api', secret: randomSecret() };
+    if (mode !== 'native') {
+      emqxApi = await startEmqxRestApi({ backend: standInBackend(broker), credentials: emqxCredentials, host });
+      stops.push(() => emqxApi!.stop());
+      broker.reconcileThrough(
+        new EmqxClientList({
+          dialect: mode === 'emqx5' ? 'v5' : 'v4',
+          baseUrl: emqxApi.url,
+          credentials: async () => emqxCredentials,
+          timeoutMs: 5_000,
+          pageSize: 1_000,
+        }),
+      );
+    }
 
     const ingestToken = options.ingestToken ?? randomSecret();
     const handlers = await loadHandlers({
@@ -152,6 +198,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CONTROL_TOPIC_PREFIX: control.topicPrefix,
       CONTROL_PUBACK_TIMEOUT_MS: String(options.pubackTimeoutMs ?? LOCAL_DEFAULTS.pubackTimeoutMs),
       KICK_CONFIRM_TIMEOUT_MS: String(options.kickConfirmTimeoutMs ?? LOCAL_DEFAULTS.kickConfirmTimeoutMs),
+      KICK_VIA: mode === 'native' ? 'mqtt' : mode,
+      ...(emqxApi
+        ? { EMQX_API_URL: emqxApi.url, EMQX_API_KEY: emqxCredentials.key, EMQX_API_SECRET: emqxCredentials.secret }
+        : {}),
       POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
       // CloudWatch metrics mean nothing here; their log lines would drown the request log.
       POWERTOOLS_METRICS_DISABLED: 'true',
@@ -164,6 +214,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log: log('api'),
     });
     stops.push(() => api.stop());
+    if (webhooks) {
+      webhooks.deliverTo({ url: api.url, token: ingestToken });
+      // The node's last webhooks (its clients' disconnects) still need the API: it stops first.
+      stops.push(() => broker.stop());
+    }
     options.signal?.throwIfAborted();
 
     return {
@@ -175,6 +230,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       node,
       app,
       ingestToken,
+      brokerMode: mode,
+      emqxApiUrl: emqxApi?.url,
       broker,
       stop,
     };

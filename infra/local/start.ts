@@ -43,6 +43,9 @@ function banner(started: LocalStack): string {
     '',
     `  DynamoDB      ${db}, table "${started.tableName}"`,
     `  MQTT broker   ${started.mqttUrl}  node "${started.node}", MQTT 3.1 and 3.1.1`,
+    ...(started.emqxApiUrl
+      ? [`  As ${started.brokerMode}    events posted to /ingest/emqx; its REST API (kicks, reconciliation) at ${started.emqxApiUrl}`]
+      : []),
     `  Clients API   ${started.apiUrl}/clients  (also under /api/v4/clients)`,
     '',
     `  curl -u ${appId}:${appSecret} ${started.apiUrl}/clients`,

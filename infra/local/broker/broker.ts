@@ -7,12 +7,16 @@ import type { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { commandTopic } from '../../../functions/control/channel.js';
-import type { SessionWriter } from '../../../functions/sessions/writer.js';
+import type { NodeSessionWriter } from './node-writer.js';
 import { silentLog, type LocalLog } from '../log.js';
 import { DEFAULT_ZONE, MAX_AWAITING_REL, type ZoneSettings } from './connection-info.js';
 import { ControlAccess, type ControlCredentials } from './control-access.js';
 import { ControlSubscription } from './control-subscription.js';
 import { HeldSessions } from './held-sessions.js';
+import type { BrokerView } from '../../../functions/reconcile/broker-view.js';
+import { COMMAND_VERSION } from '../../../functions/control/channel.js';
+import { connKey } from '../../../functions/sessions/keys.js';
+import { randomUUID } from 'node:crypto';
 import { Kicker } from './kicker.js';
 import { MeteredConnection } from './metered-connection.js';
 import { SessionPersistence } from './session-persistence.js';
@@ -27,7 +31,7 @@ import type { TableRef } from '../../../functions/sessions/writer.js';
 export type BrokerOptions = {
   /** The node name sessions are recorded under, e.g. `local@127.0.0.1`. */
   node: string;
-  writer: SessionWriter;
+  writer: NodeSessionWriter;
   control: ControlCredentials & { topicPrefix: string };
   /** Loopback by default. */
   host?: string;
@@ -61,6 +65,12 @@ export type LocalBroker = {
   sweep(now?: number): Promise<number>;
   /** Makes the table agree with what this node holds now (what the timer does every interval). */
   reconcile(): Promise<ReconcileReport | undefined>;
+  /** Reconciles against another view of this node from now on (the EMQX stand-in's REST list). */
+  reconcileThrough(view: BrokerView): void;
+  /** What the node holds, for views of it. */
+  readonly sessions: HeldSessions;
+  /** Kicks a client as a broker's own API does; false when the node holds no such client. */
+  kick(clientid: string): Promise<boolean>;
   /** Resolves once every session write and command received so far is done. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -157,7 +167,7 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
 
   // Every write is retried until it lands, but events can still be lost before they reach this
   // node's queue (a crash, a stop with the table down): the table is brought back to what the node holds.
-  const view = new HeldSessionsView(node, sessions);
+  let view: BrokerView = new HeldSessionsView(node, sessions);
   let reconciling: Promise<ReconcileReport | undefined> | undefined;
   const reconcileNow = (): Promise<ReconcileReport | undefined> => {
     const settings = options.reconciliation;
@@ -202,6 +212,24 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
     reportStatistics: () => reporter.report(),
     sweep,
     reconcile: reconcileNow,
+    reconcileThrough: (next) => {
+      view = next;
+    },
+    sessions,
+    kick: async (clientid) => {
+      const held = sessions.get(clientid)?.last;
+      if (!held) return false;
+      const outcome = await kicker.execute({
+        version: COMMAND_VERSION,
+        type: 'kick',
+        id: randomUUID(),
+        clientid,
+        node,
+        conn_key: connKey(held.info),
+        issued_at: new Date().toISOString(),
+      });
+      return outcome === 'kicked';
+    },
     idle,
     stop: () =>
       (stopping ??= (async () => {

@@ -8,7 +8,7 @@ import type { KickCommand } from '../../../functions/control/channel.js';
 import { compareBytes, connKey } from '../../../functions/sessions/keys.js';
 import { isLive } from '../../../functions/sessions/model.js';
 import { ended } from '../../../functions/sessions/reducer.js';
-import type { SessionWriter } from '../../../functions/sessions/writer.js';
+import type { NodeSessionWriter } from './node-writer.js';
 import type { LocalLog } from '../log.js';
 import type { HeldSessions } from './held-sessions.js';
 import { RecentIds } from './recent-ids.js';
@@ -29,7 +29,7 @@ export type KickerDeps = {
   node: string;
   sessions: HeldSessions;
   persistence: SessionPersistence;
-  writer: SessionWriter;
+  writer: NodeSessionWriter;
   queue: ClientWriteQueue;
   log: LocalLog;
 };

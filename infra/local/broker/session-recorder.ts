@@ -6,7 +6,7 @@
  */
 import type { Aedes, AedesOptions, Client } from 'aedes';
 import { isPersistent, type SessionEvent } from '../../../functions/sessions/model.js';
-import type { SessionWriter } from '../../../functions/sessions/writer.js';
+import type { NodeSessionWriter, TopicChange } from './node-writer.js';
 import type { LocalLog } from '../log.js';
 import { connectDetails, connectionIds, connectionInfo, socketAddress, type ConnectDetails, type ZoneSettings } from './connection-info.js';
 import type { ControlAccess } from './control-access.js';
@@ -22,7 +22,7 @@ export type SessionRecorderDeps = {
   sessions: HeldSessions;
   persistence: SessionPersistence;
   access: ControlAccess;
-  writer: SessionWriter;
+  writer: NodeSessionWriter;
   queue: ClientWriteQueue;
   log: LocalLog;
 };
@@ -61,11 +61,13 @@ export class SessionRecorder {
     aedes.on('client', (client) => this.registered(client));
     aedes.on('clientReady', (client) => this.ready(client));
     aedes.on('subscribe', (subscriptions, client) => {
-      const topics = subscriptions.filter((s) => (s.qos as number) !== REFUSED).map((s) => s.topic);
-      this.subscriptionsChanged(client, (held) => topics.forEach((topic) => held.add(topic)));
+      const granted = subscriptions
+        .filter((s) => (s.qos as number) !== REFUSED)
+        .map((s) => ({ topic: s.topic, qos: Math.min(s.qos, 2) as 0 | 1 | 2 }));
+      this.subscriptionsChanged(client, (held) => granted.forEach(({ topic }) => held.add(topic)), { subscribed: granted, unsubscribed: [] });
     });
     aedes.on('unsubscribe', (topics, client) =>
-      this.subscriptionsChanged(client, (held) => topics.forEach((topic) => held.delete(topic))),
+      this.subscriptionsChanged(client, (held) => topics.forEach((topic) => held.delete(topic)), { subscribed: [], unsubscribed: topics }),
     );
     aedes.on('clientDisconnect', (client) => this.disconnected(client));
   }
@@ -110,11 +112,16 @@ export class SessionRecorder {
     this.deps.log.info(`connected ${info.clientid} from ${info.ip_address}:${info.port} (MQTT v${info.proto_ver}, clean ${info.clean_start})`);
   }
 
-  private subscriptionsChanged(client: Client, change: (topics: Set<string>) => void): void {
+  private subscriptionsChanged(client: Client, change: (topics: Set<string>) => void, topicChange: TopicChange): void {
     const connection = this.deps.sessions.connectionOf(client);
     // On close aedes drops a clean client's subscriptions too; its session ends with it anyway.
     if (!connection?.open || client.closed) return;
     change(connection.session.topics);
+    const { writer, queue } = this.deps;
+    if (writer.topicsChanged) {
+      const info = connection.info;
+      queue.push(info.clientid, `topics of ${info.clientid}`, () => writer.topicsChanged!(info, topicChange));
+    }
     this.write({
       type: 'subscriptions',
       conn: connection.info,

@@ -9,7 +9,7 @@ import {
   type SessionEvent,
   type Statistics,
 } from '../../../functions/sessions/model.js';
-import type { SessionWriter } from '../../../functions/sessions/writer.js';
+import type { NodeSessionWriter } from './node-writer.js';
 import type { LocalLog } from '../log.js';
 import type { HeldConnection, HeldSessions } from './held-sessions.js';
 import type { SessionPersistence } from './session-persistence.js';
@@ -25,7 +25,7 @@ export class StatisticsReporter {
   constructor(
     private readonly sessions: HeldSessions,
     private readonly persistence: SessionPersistence,
-    private readonly writer: SessionWriter,
+    private readonly writer: NodeSessionWriter,
     private readonly log: LocalLog,
   ) {}
 

@@ -1,0 +1,3 @@
+import { standInSuite } from './emqx-stand-in.js';
+
+standInSuite('emqx4');
