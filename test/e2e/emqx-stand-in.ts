@@ -26,7 +26,7 @@ export function standInSuite(mode: 'emqx5' | 'emqx4'): void {
   afterEach(() => clients.closeAll());
   afterAll(() => stack?.close());
 
-  const shown = (clientid: string) => expect.poll(async () => api.client(clientid), { timeout: 5_000, interval: 50 });
+  const shown = (clientid: string) => expect.poll(async () => api.client(clientid), { timeout: 15_000, interval: 50 });
 
   describe(`the local node as ${mode}`, () => {
     it('serves an EMQX-style REST API and posts nothing but webhooks to the table', () => {
@@ -41,7 +41,7 @@ export function standInSuite(mode: 'emqx5' | 'emqx4'): void {
       await client.unsubscribeAsync('b');
       await shown(`${mode}-webhooks`).toMatchObject({ subscriptions_cnt: 1 });
       await client.endAsync();
-      await expect.poll(async () => (await api.get(`${mode}-webhooks`)).body.data, { timeout: 5_000 }).toEqual([]);
+      await expect.poll(async () => (await api.get(`${mode}-webhooks`)).body.data, { timeout: 15_000 }).toEqual([]);
     });
 
     it('kicks through the EMQX API: 200, the client is closed, the session gone', async () => {
@@ -92,7 +92,7 @@ export function standInSuite(mode: 'emqx5' | 'emqx4'): void {
       await first.endAsync();
       if (mode === 'emqx4') {
         // EMQX 4.4's webhooks do not tell a persistent session: its disconnect ends it until the list says otherwise.
-        await expect.poll(async () => (await api.get(`${mode}-persistent`)).body.data, { timeout: 5_000 }).toEqual([]);
+        await expect.poll(async () => (await api.get(`${mode}-persistent`)).body.data, { timeout: 15_000 }).toEqual([]);
         await stack.broker.reconcile();
       }
       await shown(`${mode}-persistent`).toMatchObject({ connected: false, clean_start: false });

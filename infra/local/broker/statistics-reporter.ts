@@ -18,6 +18,27 @@ function sameFigures(a: Statistics | undefined, b: Statistics): boolean {
   return a !== undefined && STATISTICS_FIELDS.every((field) => a[field] === b[field]);
 }
 
+/** A connection's figures from its metered socket; `stored` messages wait for it in the session's queue. */
+export function connectionStatistics(connection: HeldConnection, online: boolean, stored = 0): Statistics {
+  const traffic = connection.meter?.traffic;
+  // Offline, nothing is in flight: what is stored waits in the queue.
+  const inflight = online ? (traffic?.inflight ?? 0) : 0;
+  return {
+    ...ZERO_STATISTICS,
+    recv_oct: traffic?.recv_oct ?? 0,
+    recv_cnt: traffic?.recv_cnt ?? 0,
+    recv_pkt: traffic?.recv_pkt ?? 0,
+    recv_msg: traffic?.recv_msg ?? 0,
+    send_oct: traffic?.send_oct ?? 0,
+    send_cnt: traffic?.send_cnt ?? 0,
+    send_pkt: traffic?.send_pkt ?? 0,
+    send_msg: traffic?.send_msg ?? 0,
+    inflight,
+    mqueue_len: Math.max(stored - inflight, 0),
+    awaiting_rel: traffic?.awaiting_rel ?? 0,
+  };
+}
+
 export class StatisticsReporter {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<number> | undefined;
@@ -49,24 +70,8 @@ export class StatisticsReporter {
   }
 
   private async snapshot(connection: HeldConnection, online: boolean): Promise<Statistics> {
-    const traffic = connection.meter?.traffic;
     const stored = isPersistent(connection.info) ? await this.persistence.queueLength(connection.info.clientid) : 0;
-    // Offline, nothing is in flight: what is stored waits in the queue.
-    const inflight = online ? (traffic?.inflight ?? 0) : 0;
-    return {
-      ...ZERO_STATISTICS,
-      recv_oct: traffic?.recv_oct ?? 0,
-      recv_cnt: traffic?.recv_cnt ?? 0,
-      recv_pkt: traffic?.recv_pkt ?? 0,
-      recv_msg: traffic?.recv_msg ?? 0,
-      send_oct: traffic?.send_oct ?? 0,
-      send_cnt: traffic?.send_cnt ?? 0,
-      send_pkt: traffic?.send_pkt ?? 0,
-      send_msg: traffic?.send_msg ?? 0,
-      inflight,
-      mqueue_len: Math.max(stored - inflight, 0),
-      awaiting_rel: traffic?.awaiting_rel ?? 0,
-    };
+    return connectionStatistics(connection, online, stored);
   }
 
   private async writeChanged(): Promise<number> {

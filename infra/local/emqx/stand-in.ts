@@ -5,6 +5,7 @@
  */
 import type { LocalBroker } from '../broker/broker.js';
 import { MAX_AWAITING_REL } from '../broker/connection-info.js';
+import { connectionStatistics } from '../broker/statistics-reporter.js';
 import type { EmqxBackend, EmqxClient } from './rest-api.js';
 
 export function standInBackend(broker: LocalBroker): EmqxBackend {
@@ -18,7 +19,7 @@ export function standInBackend(broker: LocalBroker): EmqxBackend {
         const online = session.connection !== undefined;
         if (!online && session.expiresAt === null) continue;
         const { info } = last;
-        const traffic = last.meter?.traffic;
+        const figures = connectionStatistics(last, online);
         clients.push({
           clientid: info.clientid,
           username: info.username,
@@ -39,24 +40,24 @@ export function standInBackend(broker: LocalBroker): EmqxBackend {
           zone: info.zone,
           subscriptions_cnt: session.topics.size,
           subscriptions_max: 'infinity',
-          inflight_cnt: online ? (traffic?.inflight ?? 0) : 0,
+          inflight_cnt: figures.inflight,
           inflight_max: 32,
-          mqueue_len: 0,
+          mqueue_len: figures.mqueue_len,
           mqueue_max: 'infinity',
-          mqueue_dropped: 0,
-          awaiting_rel_cnt: traffic?.awaiting_rel ?? 0,
+          mqueue_dropped: figures.mqueue_dropped,
+          awaiting_rel_cnt: figures.awaiting_rel,
           awaiting_rel_max: MAX_AWAITING_REL,
-          mailbox_len: 0,
-          heap_size: 0,
-          reductions: 0,
-          recv_oct: traffic?.recv_oct ?? 0,
-          recv_cnt: traffic?.recv_cnt ?? 0,
-          recv_pkt: traffic?.recv_pkt ?? 0,
-          recv_msg: traffic?.recv_msg ?? 0,
-          send_oct: traffic?.send_oct ?? 0,
-          send_cnt: traffic?.send_cnt ?? 0,
-          send_pkt: traffic?.send_pkt ?? 0,
-          send_msg: traffic?.send_msg ?? 0,
+          mailbox_len: figures.mailbox_len,
+          heap_size: figures.heap_size,
+          reductions: figures.reductions,
+          recv_oct: figures.recv_oct,
+          recv_cnt: figures.recv_cnt,
+          recv_pkt: figures.recv_pkt,
+          recv_msg: figures.recv_msg,
+          send_oct: figures.send_oct,
+          send_cnt: figures.send_cnt,
+          send_pkt: figures.send_pkt,
+          send_msg: figures.send_msg,
         });
       }
       return clients.sort((a, b) => a.connected_at - b.connected_at || (a.clientid < b.clientid ? -1 : 1));
