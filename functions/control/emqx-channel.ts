@@ -12,7 +12,8 @@
  * which answers `{"code":0,"data":[]}` for an unknown client, and kicks only
  * a client the cluster holds.
  */
-import { callEmqxApi, EmqxApiError, type EmqxApiAnswer, type EmqxCredentialsSource } from '../sources/emqx/api-credentials.js';
+import { callEmqxApi, EmqxApiError, type EmqxApiAnswer } from '../sources/emqx/api.js';
+import type { EmqxCredentialsSource } from '../sources/emqx/api-credentials.js';
 import { ClientNotOnBrokerError, ControlChannelError, type ControlChannel, type ControlCommand } from './channel.js';
 
 export type EmqxChannelOptions = {

@@ -119,21 +119,13 @@ export class ClientsApiStack extends Stack {
     }
     const base = { kind: 'mqtt' as const, url: brokerUrl ?? PLACEHOLDER_BROKER_URL, ...(topicPrefix !== undefined ? { topicPrefix } : {}) };
     if (controlSecretArn) return { ...base, credentialsSecretArn: controlSecretArn };
-    const secret = new secretsmanager.Secret(this, 'ControlCredentials', {
-      description:
-        'Broker control channel credentials {"username","password"} of the clients API. Created because no controlSecretArn was given: put the broker credentials here.',
-      generateSecretString: {
-        secretStringTemplate: JSON.stringify({ username: 'clients-api' }),
-        generateStringKey: 'password',
-        excludePunctuation: true,
-        passwordLength: 32,
-      },
-    });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'The broker owns these credentials: they change when the broker operator changes them on the broker, which a Secrets Manager rotation function cannot do. Production deployments pass their own secret with -c controlSecretArn.',
-    });
+    const secret = this.brokerOwnedSecret(
+      'ControlCredentials',
+      'Broker control channel credentials {"username","password"} of the clients API. Created because no controlSecretArn was given: put the broker credentials here.',
+      { username: 'clients-api' },
+      'password',
+      'The broker owns these credentials: they change when the broker operator changes them on the broker, which a Secrets Manager rotation function cannot do. Production deployments pass their own secret with -c controlSecretArn.',
+    );
     return { ...base, credentialsSecret: secret };
   }
 
@@ -148,21 +140,29 @@ export class ClientsApiStack extends Stack {
     }
     const base = { kind, apiUrl: apiUrl ?? PLACEHOLDER_EMQX_API_URL };
     if (secretArn) return { ...base, apiCredentialsSecretArn: secretArn };
-    const secret = new secretsmanager.Secret(this, 'EmqxApiCredentials', {
-      description: `${kind} REST API credentials {"key","secret"} of the clients API. Created because no emqxApiSecretArn was given: put an API key (EMQX 5) or application id and secret (EMQX 4) here.`,
+    const secret = this.brokerOwnedSecret(
+      'EmqxApiCredentials',
+      `${kind} REST API credentials {"key","secret"} of the clients API. Created because no emqxApiSecretArn was given: put an API key (EMQX 5) or application id and secret (EMQX 4) here.`,
+      { key: 'clients-api' },
+      'secret',
+      'EMQX owns these credentials: they change when the EMQX operator changes the API key, which a Secrets Manager rotation function cannot do. Production deployments pass their own secret with -c emqxApiSecretArn.',
+    );
+    return { ...base, apiCredentialsSecret: secret };
+  }
+
+  /** A placeholder for credentials the broker's operator owns (and so rotates): generated, to be overwritten. */
+  private brokerOwnedSecret(id: string, description: string, template: Record<string, string>, generatedKey: string, whyNoRotation: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, id, {
+      description,
       generateSecretString: {
-        secretStringTemplate: JSON.stringify({ key: 'clients-api' }),
-        generateStringKey: 'secret',
+        secretStringTemplate: JSON.stringify(template),
+        generateStringKey: generatedKey,
         excludePunctuation: true,
         passwordLength: 32,
       },
     });
-    Validations.of(secret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'EMQX owns these credentials: they change when the EMQX operator changes the API key, which a Secrets Manager rotation function cannot do. Production deployments pass their own secret with -c emqxApiSecretArn.',
-    });
-    return { ...base, apiCredentialsSecret: secret };
+    Validations.of(secret).acknowledge({ id: 'AwsSolutions-SMG4', reason: whyNoRotation });
+    return secret;
   }
 
   private contextString(key: string): string | undefined {

@@ -12,9 +12,10 @@
  */
 import type { BrokerSession, BrokerView } from '../../reconcile/broker-view.js';
 import { PROTO_NAMES, STATISTICS_FIELDS, type ConnectionInfo, type ProtoName, type Statistics, type StatisticsField } from '../../sessions/model.js';
-import { callEmqxApi, EmqxApiError, type EmqxApiAnswer, type EmqxCredentialsSource } from './api-credentials.js';
+import { callEmqxApi, EmqxApiError, type EmqxApiAnswer } from './api.js';
+import type { EmqxCredentialsSource } from './api-credentials.js';
 
-export { EmqxApiError } from './api-credentials.js';
+export { EmqxApiError } from './api.js';
 
 export type EmqxClientListOptions = {
   dialect: 'v5' | 'v4';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BrokerSession } from '../../../../functions/reconcile/broker-view.js';
 import { STATISTICS_FIELDS } from '../../../../functions/sessions/model.js';
-import { EmqxApiError } from '../../../../functions/sources/emqx/api-credentials.js';
+import { EmqxApiError } from '../../../../functions/sources/emqx/api.js';
 import { EmqxClientList } from '../../../../functions/sources/emqx/client-list.js';
 import { startEmqxRestApi, type EmqxClient } from '../../../../infra/local/emqx/rest-api.js';
 
