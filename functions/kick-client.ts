@@ -1,11 +1,12 @@
-/** Lambda handler: DELETE /clients/{clientid}, through the kick channel KICK_VIA names. */
+/** Lambda handler of the kick routes (one client, or a list of them), through the kick channel KICK_VIA names. */
+import { kickClients, parseClientIdList } from './clients/bulk-kick.js';
 import { parseClientId } from './clients/client-id.js';
-import { kickClient } from './clients/kick-client.js';
+import { kickClient, type KickContext } from './clients/kick-client.js';
 import { loadKickConfig } from './config.js';
 import { controlChannelFor } from './control/select-channel.js';
-import { httpHandler } from './http/handler.js';
+import { dialectHandler, requestBody } from './dialects/handler.js';
+import { ClientNotFoundError } from './http/errors.js';
 import { logger, metrics } from './http/observability.js';
-import { jsonResponse } from './http/response.js';
 import { createDocumentClient } from './sessions/dynamodb.js';
 import { SessionStore } from './sessions/store.js';
 import { SessionWriter } from './sessions/writer.js';
@@ -17,12 +18,17 @@ const store = new SessionStore(db, config);
 const channel = controlChannelFor(config);
 // Only a broker that can answer "no such client" leads to a write.
 const writer = config.via === 'mqtt' ? undefined : new SessionWriter(db, config);
+const context: KickContext = { store, channel, confirmTimeoutMs: config.confirmTimeoutMs, now: Date.now, ...(writer ? { writer } : {}) };
 
-export const handler = httpHandler(logger, async (event) => {
+export const handler = dialectHandler('kick', logger, metrics, async ({ event, route, dialect }) => {
+  if (route.action === 'kickClients') {
+    return dialect.renderBulkKick(await kickClients(context, parseClientIdList(requestBody(event))));
+  }
   const clientid = parseClientId(event.pathParameters?.clientid);
-  const outcome = await kickClient(
-    { store, channel, confirmTimeoutMs: config.confirmTimeoutMs, now: Date.now, ...(writer ? { writer } : {}) },
-    clientid,
-  );
-  return jsonResponse(outcome.status, outcome.body);
-}, metrics);
+  try {
+    return dialect.renderKick((await kickClient(context, clientid)).status === 200 ? 'kicked' : 'pending');
+  } catch (error) {
+    if (error instanceof ClientNotFoundError) return dialect.renderKick('not-found');
+    throw error;
+  }
+});

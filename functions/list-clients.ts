@@ -1,18 +1,18 @@
-/** Lambda handler: GET /clients. */
-import { listClients } from './clients/list-clients.js';
-import { parseClientQuery } from './clients/query-params.js';
+/** Lambda handler of the list routes: clients (by page or cursor) and broker nodes, on every surface. */
+import { listNodes } from './clients/list-nodes.js';
+import { listSessions } from './clients/list-clients.js';
 import { loadListConfig } from './config.js';
-import { httpHandler } from './http/handler.js';
+import { dialectHandler } from './dialects/handler.js';
 import { logger, metrics } from './http/observability.js';
-import { jsonResponse } from './http/response.js';
 import { createDocumentClient } from './sessions/dynamodb.js';
 import { SessionStore } from './sessions/store.js';
 
 const config = loadListConfig();
 const store = new SessionStore(createDocumentClient(config), config);
 
-export const handler = httpHandler(logger, async (event) => {
-  const query = parseClientQuery(event.rawQueryString);
-  const result = await listClients({ store, cursorSecret: config.cursorSecret, now: Date.now() }, query);
-  return jsonResponse(200, result);
-}, metrics);
+export const handler = dialectHandler('list', logger, metrics, async ({ event, route, dialect }) => {
+  if (route.action === 'listNodes') return dialect.renderNodes(await listNodes(store));
+  const request = dialect.parseList(event.rawQueryString, event.pathParameters ?? {}, route.action);
+  const page = await listSessions({ store, cursorSecret: config.cursorSecret, now: Date.now() }, request.query);
+  return dialect.renderList(page, request);
+});

@@ -11,6 +11,8 @@ export type Range = { gte?: number; lte?: number };
 /** The filters of GET /clients after parsing. Repeated clientid/username mean "any of". */
 export type ClientFilter = {
   clientids?: string[];
+  /** The broker node holding the session. */
+  node?: string;
   usernames?: string[];
   zone?: string;
   ip_address?: string;
@@ -44,6 +46,7 @@ export function conditionsOf(filter: ClientFilter, options: { includeCreatedAt: 
   };
   if (filter.clientids) conditions.push({ op: 'in', attr: 'clientid', values: filter.clientids });
   if (filter.usernames) conditions.push({ op: 'in', attr: 'username', values: filter.usernames });
+  equal('node', filter.node);
   equal('zone', filter.zone);
   equal('ip_address', filter.ip_address);
   equal('conn_state', filter.conn_state);

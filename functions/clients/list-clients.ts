@@ -5,7 +5,7 @@
 import { SESSIONS_TABLE } from '../sessions/table.js';
 import { createdPartition, fromItem, statePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
-import { isVisible } from '../sessions/model.js';
+import { isVisible, type LiveSession } from '../sessions/model.js';
 import type { IndexEntry, IndexWalk, SessionStore } from '../sessions/store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionsOf, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
@@ -13,9 +13,13 @@ import { filterKind, type ClientQuery } from './query-params.js';
 import { toClient, type ClientObject } from './render.js';
 
 export type ListMeta = { page: number; limit: number; hasnext: boolean; count: number; cursor?: string };
+/** One page of sessions, for a dialect to render. */
+export type SessionPage = { sessions: LiveSession[]; meta: ListMeta };
+/** The page as the native surface (and EMQX 4) shows it. */
 export type ListResult = { code: 0; data: ClientObject[]; meta: ListMeta };
 
-export type ListContext = { store: SessionStore; cursorSecret: string; now: number };
+/** Without a cursor secret, a page carries no `meta.cursor`. */
+export type ListContext = { store: SessionStore; cursorSecret?: string; now: number };
 
 /** Where the rows come from. */
 export type AccessPath =
@@ -116,22 +120,40 @@ async function indexRows(
   return { rows, fullItems };
 }
 
-/** The exact count where it is cheap to know (no filter, or only conn_state), else -1 as EMQX 4. */
+/**
+ * The exact count where the counters give it (no filter, `conn_state`,
+ * `node`, or both), else -1 as EMQX 4. A node's count comes from its own
+ * counters, which still hold sessions expired since the last sweep.
+ */
 async function exactCount(store: SessionStore, query: ClientQuery, now: number): Promise<number> {
+  const { node, conn_state: state, ...others } = query.filter;
+  if (Object.keys(others).length > 0) return -1;
+  if (node !== undefined) {
+    const counts = (await store.countByNode()).get(node);
+    if (!counts) return 0;
+    const counted = state !== undefined ? counts[state] : counts.connected + counts.idle + counts.disconnected;
+    return Math.max(counted, 0);
+  }
   const kind = filterKind(query.filter);
-  if (kind === 'other') return -1;
-  const needsExpiry = kind === 'none' || query.filter.conn_state === 'disconnected';
+  const needsExpiry = kind === 'none' || state === 'disconnected';
   const [byState, expired] = await Promise.all([
     store.countByState(),
     needsExpiry ? store.countExpiredUnswept(now) : Promise.resolve(0),
   ]);
-  const counted = kind === 'none' ? byState.connected + byState.idle + byState.disconnected : byState[query.filter.conn_state!];
+  const counted = kind === 'none' ? byState.connected + byState.idle + byState.disconnected : byState[state!];
   return Math.max(counted - expired, 0);
 }
 
 export async function listClients(context: ListContext, query: ClientQuery): Promise<ListResult> {
+  const { sessions, meta } = await listSessions(context, query);
+  return { code: 0, data: sessions.map(toClient), meta };
+}
+
+export async function listSessions(context: ListContext, query: ClientQuery): Promise<SessionPage> {
   const { store, now } = context;
-  const position = query.cursor !== undefined ? decodeCursor(context.cursorSecret, query.filter, query.cursor) : undefined;
+  if (query.impossible) return { sessions: [], meta: { page: query.page, limit: query.limit, hasnext: false, count: -1 } };
+  const position =
+    query.cursor !== undefined && context.cursorSecret !== undefined ? decodeCursor(context.cursorSecret, query.filter, query.cursor) : undefined;
   const page = position?.page ?? query.page;
   const skip = position ? 0 : (query.page - 1) * query.limit;
   const path = planAccess(query, store.table.shards, now, position?.after);
@@ -152,14 +174,14 @@ export async function listClients(context: ListContext, query: ClientQuery): Pro
   if (missing.length > 0) {
     for (const [id, item] of await store.batchGetItems(missing)) fullItems.set(id, item);
   }
-  const data: ClientObject[] = [];
+  const sessions: LiveSession[] = [];
   for (const row of pageRows) {
     const record = fromItem(fullItems.get(row.entry.clientid as string));
     // The index is eventually consistent: drop a session that changed so that it no longer matches.
-    if (isVisible(record, now) && matches(record, path.conditions)) data.push(toClient(record));
+    if (isVisible(record, now) && matches(record, path.conditions)) sessions.push(record);
   }
   const meta: ListMeta = { page, limit: query.limit, hasnext, count };
   const last = pageRows.at(-1);
-  if (hasnext && last) meta.cursor = encodeCursor(context.cursorSecret, query.filter, { after: last.key, page: page + 1 });
-  return { code: 0, data, meta };
+  if (hasnext && last && context.cursorSecret !== undefined) meta.cursor = encodeCursor(context.cursorSecret, query.filter, { after: last.key, page: page + 1 });
+  return { sessions, meta };
 }

@@ -24,8 +24,11 @@ const MAX_TEXT_BYTES = 2048;
 export type ClientQuery = {
   filter: ClientFilter;
   page: number;
+  /** 0 asks only whether any row matches (`hasnext`). */
   limit: number;
   cursor: string | undefined;
+  /** The filter can match nothing: the answer is an empty page, without a read. */
+  impossible?: boolean;
 };
 
 const text = z
@@ -88,7 +91,12 @@ function integerIn(min: number, max: number) {
     .refine((n) => n >= min && n <= max, `an integer from ${min} to ${max}`);
 }
 
-const single = {
+/** A parsed value that is well-formed but can match no session (EMQX 4 answers such a filter with an empty page). */
+export const NO_MATCH = Symbol('no match');
+
+/** The parameters a surface understands, by their native names; each surface may rename or re-type them. */
+const NATIVE_PARAMETERS = {
+  node: text,
   zone: text,
   ip_address: ipAddress,
   conn_state: z.enum(CONN_STATES, { error: `one of ${CONN_STATES.join(', ')}` }),
@@ -110,22 +118,32 @@ const single = {
   _cursor: z.string().max(4096, 'a cursor from meta.cursor'),
 } as const;
 
-type SingleName = keyof typeof single;
-type SingleValues = { [K in SingleName]?: z.output<(typeof single)[K]> };
+export type ParameterName = keyof typeof NATIVE_PARAMETERS;
+type ParameterValues = {
+  [K in ParameterName]?: z.output<(typeof NATIVE_PARAMETERS)[K]>;
+};
 
-function parseValue<S extends z.ZodType>(name: string, schema: S, value: string): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new InvalidParameterError(name, result.error.issues[0]?.message ?? 'a valid value');
-  return result.data;
-}
+/**
+ * How one surface spells and types the list parameters. `names` maps a
+ * native name to the surface's (a parameter left out is not understood
+ * and, like any unknown parameter, ignored); `schemas` replaces the
+ * native schema of a parameter, and may answer NO_MATCH.
+ */
+export type QueryGrammar = {
+  names: Partial<Record<ParameterName | 'clientid' | 'username', string>>;
+  schemas?: Partial<Record<ParameterName, z.ZodType>>;
+  /** The invalid-parameter error of the surface. */
+  invalid?: (parameter: string, accepts: string) => Error;
+  defaultLimit: number;
+  /** Deepest offset page, in rows before it; beyond it `_cursor` is the way on. */
+  maxOffsetRows: number;
+};
 
-function anyOf(name: string, values: string[]): string[] | undefined {
-  const distinct = [...new Set(values.filter((v) => v !== ''))];
-  if (distinct.length === 0) return undefined;
-  if (distinct.length > MAX_ANY_OF) throw new InvalidParameterError(name, `at most ${MAX_ANY_OF} values`);
-  for (const value of distinct) parseValue(name, text, value);
-  return distinct;
-}
+const identity = Object.fromEntries(
+  [...Object.keys(NATIVE_PARAMETERS), 'clientid', 'username'].map((n) => [n, n]),
+) as QueryGrammar['names'];
+
+export const NATIVE_GRAMMAR: QueryGrammar = { names: identity, defaultLimit: DEFAULT_LIMIT, maxOffsetRows: MAX_OFFSET_ROWS };
 
 function range(gte: number | undefined, lte: number | undefined): Range | undefined {
   if (gte === undefined && lte === undefined) return undefined;
@@ -137,26 +155,43 @@ function range(gte: number | undefined, lte: number | undefined): Range | undefi
  * parameters are ignored; a single-valued parameter given twice with
  * different values is a 400.
  */
-export function parseClientQuery(rawQueryString: string): ClientQuery {
+export function parseClientQuery(rawQueryString: string, grammar: QueryGrammar = NATIVE_GRAMMAR): ClientQuery {
   const params = new URLSearchParams(rawQueryString);
-  const v: SingleValues = {};
-  for (const name of Object.keys(single) as SingleName[]) {
-    const given = [...new Set(params.getAll(name).filter((x) => x !== ''))];
+  const invalid = grammar.invalid ?? ((name: string, accepts: string) => new InvalidParameterError(name, accepts));
+  const parse = <S extends z.ZodType>(name: string, schema: S, value: string): z.output<S> => {
+    const result = schema.safeParse(value);
+    if (!result.success) throw invalid(name, result.error.issues[0]?.message ?? 'a valid value');
+    return result.data;
+  };
+  const anyOf = (name: string | undefined): string[] | undefined => {
+    if (name === undefined) return undefined;
+    const distinct = [...new Set(params.getAll(name).filter((v) => v !== ''))];
+    if (distinct.length === 0) return undefined;
+    if (distinct.length > MAX_ANY_OF) throw invalid(name, `at most ${MAX_ANY_OF} values`);
+    for (const value of distinct) parse(name, text, value);
+    return distinct;
+  };
+  const v: ParameterValues = {};
+  let impossible = false;
+  for (const name of Object.keys(NATIVE_PARAMETERS) as ParameterName[]) {
+    const wire = grammar.names[name];
+    if (wire === undefined) continue;
+    const given = [...new Set(params.getAll(wire).filter((x) => x !== ''))];
     if (given.length === 0) continue;
-    if (given.length > 1) throw new InvalidParameterError(name, 'a single value (it was given more than once, with different values)');
-    (v as Record<string, unknown>)[name] = parseValue(name, single[name], given[0] as string);
+    if (given.length > 1) throw invalid(wire, 'a single value (it was given more than once, with different values)');
+    const value = parse(wire, grammar.schemas?.[name] ?? NATIVE_PARAMETERS[name], given[0] as string);
+    if (value === NO_MATCH) impossible = true;
+    else (v as Record<string, unknown>)[name] = value;
   }
   const filter: ClientFilter = {};
-  const clientids = anyOf('clientid', params.getAll('clientid'));
-  const usernames = anyOf('username', params.getAll('username'));
+  const clientids = anyOf(grammar.names.clientid);
+  const usernames = anyOf(grammar.names.username);
   if (clientids) filter.clientids = clientids;
   if (usernames) filter.usernames = usernames;
-  if (v.zone !== undefined) filter.zone = v.zone;
-  if (v.ip_address !== undefined) filter.ip_address = v.ip_address;
-  if (v.conn_state !== undefined) filter.conn_state = v.conn_state;
-  if (v.clean_start !== undefined) filter.clean_start = v.clean_start;
-  if (v.proto_name !== undefined) filter.proto_name = v.proto_name;
-  if (v.proto_ver !== undefined) filter.proto_ver = v.proto_ver;
+  const exact = ['node', 'zone', 'ip_address', 'conn_state', 'clean_start', 'proto_name', 'proto_ver'] as const;
+  for (const name of exact) {
+    if (v[name] !== undefined) (filter as Record<string, unknown>)[name] = v[name];
+  }
   if (v._like_clientid !== undefined) filter.like_clientid = v._like_clientid;
   if (v._like_username !== undefined) filter.like_username = v._like_username;
   const ranges = {
@@ -169,14 +204,14 @@ export function parseClientQuery(rawQueryString: string): ClientQuery {
     if (value) filter[name as keyof typeof ranges] = value;
   }
   const page = v._page ?? 1;
-  const limit = v._limit ?? DEFAULT_LIMIT;
-  if (v._cursor === undefined && (page - 1) * limit > MAX_OFFSET_ROWS) {
-    throw new InvalidParameterError(
-      '_page',
-      `a page starting within the first ${MAX_OFFSET_ROWS} rows (_page × _limit); use meta.cursor to go deeper`,
+  const limit = v._limit ?? grammar.defaultLimit;
+  if (v._cursor === undefined && (page - 1) * limit > grammar.maxOffsetRows) {
+    throw invalid(
+      grammar.names._page ?? '_page',
+      `a page starting within the first ${grammar.maxOffsetRows} rows ((page − 1) × limit); use the cursor of meta.cursor to go deeper`,
     );
   }
-  return { filter, page, limit, cursor: v._cursor };
+  return { filter, page, limit, cursor: v._cursor, ...(impossible ? { impossible } : {}) };
 }
 
 /** Whether the query filters at all, and whether only by conn_state (the cases with an exact count). */

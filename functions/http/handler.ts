@@ -7,7 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
 import type { z } from 'zod';
-import { InternalError, toApiError } from './errors.js';
+import { InternalError, toApiError, type ApiError } from './errors.js';
 import { errorResponse, type HttpResponse } from './response.js';
 
 export type HttpEvent = z.infer<typeof APIGatewayProxyEventV2Schema>;
@@ -16,6 +16,8 @@ export function httpHandler(
   logger: Logger,
   operation: (event: HttpEvent) => Promise<HttpResponse>,
   metrics?: Metrics,
+  /** How this request's surface shows an error; the native `{code, message}` with its status by default. */
+  renderError: (event: HttpEvent, error: ApiError) => HttpResponse = (_, error) => errorResponse(error),
 ): (event: unknown) => Promise<HttpResponse> {
   return async (raw) => {
     const response = await handle(raw);
@@ -41,7 +43,7 @@ export function httpHandler(
       const apiError = toApiError(error);
       if (apiError.status >= 500) logger.error('request failed', { route: parsed.data.routeKey, error: error as Error });
       else logger.info('request rejected', { route: parsed.data.routeKey, status: apiError.status, code: apiError.code });
-      return errorResponse(apiError);
+      return renderError(parsed.data, apiError);
     }
   }
 }

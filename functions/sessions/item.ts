@@ -3,7 +3,9 @@ import { COUNTER_KEY_PREFIX, SESSIONS_TABLE } from './table.js';
 import { orderKey, shardOf } from './keys.js';
 import {
   CONN_STATES,
-  STATISTICS_FIELDS,
+  BASE_STATISTICS_FIELDS,
+  QOS_COUNTER_FIELDS,
+  type Statistics,
   ZERO_STATISTICS,
   type ConnState,
   type LiveSession,
@@ -25,6 +27,9 @@ export const statePartition = (state: ConnState, shard: number) => `${state}#${s
 export const createdPartition = (shard: number) => `all#${shard}`;
 export const expiryPartition = (shard: number) => `exp#${shard}`;
 export const counterKey = (shard: number) => `${COUNTER_KEY_PREFIX}${shard}`;
+/** A counter shard's count of one node's sessions in one state: `node:<state>:<node>`. */
+export const NODE_COUNTER_PREFIX = 'node:';
+export const nodeCounterName = (node: string, state: ConnState) => `${NODE_COUNTER_PREFIX}${state}:${node}`;
 
 /** The Query (less its table name) of one shard's offline sessions whose expiry is at or before `now`. */
 export function expiredSessionsQuery(shard: number, now: number) {
@@ -36,6 +41,16 @@ export function expiredSessionsQuery(shard: number, now: number) {
     ExpressionAttributeValues: { ':pk': expiryPartition(shard), ':now': now },
   };
 }
+
+/**
+ * The per-QoS counters live in one list attribute, in QOS_COUNTER_FIELDS
+ * order: eleven named attributes would add about 200 bytes to every item
+ * and push a statistics update past one write unit.
+ */
+export const QOS_COUNTERS_ATTRIBUTE = 'qos_counters';
+const QOS_COUNTERS: ReadonlySet<string> = new Set(QOS_COUNTER_FIELDS);
+export const qosCounterList = (statistics: Pick<Statistics, (typeof QOS_COUNTER_FIELDS)[number]>) =>
+  QOS_COUNTER_FIELDS.map((field) => statistics[field]);
 
 /** The item for a record, with `rev` as its revision for optimistic locking. */
 export function toItem(record: SessionRecord, shards: number, rev: number): Item {
@@ -52,8 +67,9 @@ export function toItem(record: SessionRecord, shards: number, rev: number): Item
   const shard = shardOf(record.clientid, shards);
   const item: Item = { rev };
   for (const [name, value] of Object.entries(record)) {
-    if (value !== null && value !== undefined) item[name] = value;
+    if (value !== null && value !== undefined && !QOS_COUNTERS.has(name)) item[name] = value;
   }
+  item[QOS_COUNTERS_ATTRIBUTE] = qosCounterList(record);
   item.state_pk = statePartition(record.conn_state, shard);
   item.created_pk = createdPartition(shard);
   item.order_key = orderKey(record.created_at, record.clientid);
@@ -111,6 +127,8 @@ export function fromItem(item: Item | undefined): SessionRecord | undefined {
     stats_seq: num(item.stats_seq),
     ...ZERO_STATISTICS,
   };
-  for (const field of STATISTICS_FIELDS) session[field] = num(item[field]);
+  for (const field of BASE_STATISTICS_FIELDS) session[field] = num(item[field]);
+  const counters = Array.isArray(item[QOS_COUNTERS_ATTRIBUTE]) ? (item[QOS_COUNTERS_ATTRIBUTE] as unknown[]) : [];
+  QOS_COUNTER_FIELDS.forEach((field, i) => (session[field] = num(counters[i])));
   return session;
 }

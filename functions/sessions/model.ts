@@ -6,7 +6,8 @@
 export const CONN_STATES = ['connected', 'idle', 'disconnected'] as const;
 export type ConnState = (typeof CONN_STATES)[number];
 
-export const PROTO_NAMES = ['MQTT', 'CoAP', 'LwM2M', 'MQTT-SN'] as const;
+/** As the CONNECT names its protocol: MQTT 3.1 calls itself `MQIsdp`, as EMQX shows it. */
+export const PROTO_NAMES = ['MQTT', 'MQIsdp', 'CoAP', 'LwM2M', 'MQTT-SN'] as const;
 export type ProtoName = (typeof PROTO_NAMES)[number];
 
 /** What a broker knows of one connection when it starts; fixed for its lifetime. */
@@ -37,7 +38,28 @@ export type ConnectionInfo = {
   max_awaiting_rel: number;
 };
 
-export const STATISTICS_FIELDS = [
+/**
+ * EMQX 4.4's per-QoS message counters, as its client object shows them
+ * (emqx_mgmt_api_clients.erl format_channel_info/1 picks these from the
+ * channel's counters, emqx_channel.erl ?CHANNEL_METRICS). Zero where a
+ * source does not count them.
+ */
+export const QOS_COUNTER_FIELDS = [
+  'recv_msg.qos0',
+  'recv_msg.qos1',
+  'recv_msg.qos2',
+  'recv_msg.dropped',
+  'send_msg.qos0',
+  'send_msg.qos1',
+  'send_msg.qos2',
+  'send_msg.dropped',
+  'send_msg.dropped.expired',
+  'send_msg.dropped.queue_full',
+  'send_msg.dropped.too_large',
+] as const;
+
+/** Statistics kept as attributes of their own (the per-QoS counters share one list attribute). */
+export const BASE_STATISTICS_FIELDS = [
   'recv_oct',
   'recv_cnt',
   'recv_pkt',
@@ -54,6 +76,7 @@ export const STATISTICS_FIELDS = [
   'heap_size',
   'reductions',
 ] as const;
+export const STATISTICS_FIELDS = [...BASE_STATISTICS_FIELDS, ...QOS_COUNTER_FIELDS] as const;
 export type StatisticsField = (typeof STATISTICS_FIELDS)[number];
 export type Statistics = Record<StatisticsField, number>;
 

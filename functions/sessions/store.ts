@@ -2,10 +2,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { IndexDefinition } from './table.js';
-import { counterKey, expiredSessionsQuery, fromItem, type Item } from './item.js';
+import { counterKey, expiredSessionsQuery, fromItem, NODE_COUNTER_PREFIX, type Item } from './item.js';
 import { CONN_STATES, type ConnState, type SessionRecord } from './model.js';
 import { compareBytes } from './keys.js';
 import type { TableRef } from './writer.js';
+import type { TopicSubscription } from './source-events.js';
+import { readSessionTopics } from './topics.js';
+
+const zeroByState = () => Object.fromEntries(CONN_STATES.map((s) => [s, 0])) as Record<ConnState, number>;
 
 /** BatchGetItem takes at most 100 keys a request. */
 const BATCH_GET_KEYS = 100;
@@ -107,6 +111,11 @@ export class SessionStore {
     return fromItem(result.Item);
   }
 
+  /** The session and its subscriptions (eventually consistent). */
+  sessionTopics(clientid: string): Promise<{ session: SessionRecord | undefined; topics: TopicSubscription[] }> {
+    return readSessionTopics(this.db, this.table, clientid);
+  }
+
   /** The items of these keys, by key (absent keys are absent), in parallel requests of 100. */
   async batchGetItems(keys: readonly string[]): Promise<Map<string, Item>> {
     const found = new Map<string, Item>();
@@ -181,12 +190,38 @@ export class SessionStore {
 
   /** Sessions per connection state, from the counter shards. */
   async countByState(): Promise<Record<ConnState, number>> {
-    const keys = Array.from({ length: this.table.shards }, (_, shard) => counterKey(shard));
-    const totals = Object.fromEntries(CONN_STATES.map((s) => [s, 0])) as Record<ConnState, number>;
-    for (const item of (await this.batchGetItems(keys)).values()) {
+    const totals = zeroByState();
+    for (const item of await this.counterShards()) {
       for (const state of CONN_STATES) totals[state] += typeof item[state] === 'number' ? item[state] : 0;
     }
     return totals;
+  }
+
+  /** Sessions per broker node and connection state, from the counter shards; nodes holding none left out. */
+  async countByNode(): Promise<Map<string, Record<ConnState, number>>> {
+    const nodes = new Map<string, Record<ConnState, number>>();
+    for (const item of await this.counterShards()) {
+      for (const [name, value] of Object.entries(item)) {
+        if (!name.startsWith(NODE_COUNTER_PREFIX) || typeof value !== 'number') continue;
+        const rest = name.slice(NODE_COUNTER_PREFIX.length);
+        const colon = rest.indexOf(':');
+        const state = rest.slice(0, colon) as ConnState;
+        if (!CONN_STATES.includes(state)) continue;
+        const node = rest.slice(colon + 1);
+        const counts = nodes.get(node) ?? zeroByState();
+        counts[state] += value;
+        nodes.set(node, counts);
+      }
+    }
+    for (const [node, counts] of nodes) {
+      if (CONN_STATES.every((state) => counts[state] <= 0)) nodes.delete(node);
+    }
+    return nodes;
+  }
+
+  private async counterShards(): Promise<Item[]> {
+    const keys = Array.from({ length: this.table.shards }, (_, shard) => counterKey(shard));
+    return [...(await this.batchGetItems(keys)).values()];
   }
 
   /** Offline sessions past their expiry that the sweep has not ended yet (still counted as disconnected). */

@@ -84,10 +84,21 @@ export async function readTopics(
   clientid: string,
   options: { consistent: boolean } = { consistent: false },
 ): Promise<TopicSubscription[]> {
-  const [session, topics] = await Promise.all(
+  return (await readSessionTopics(db, table, clientid, options)).topics;
+}
+
+/** The session record and its subscriptions, read side by side. */
+export async function readSessionTopics(
+  db: DynamoDBDocumentClient,
+  table: TableRef,
+  clientid: string,
+  options: { consistent: boolean } = { consistent: false },
+): Promise<{ session: SessionRecord | undefined; topics: TopicSubscription[] }> {
+  const [sessionItem, topicsItem] = await Promise.all(
     [clientid, topicsKey(clientid)].map((key) =>
       db.send(new GetCommand({ TableName: table.tableName, Key: { clientid: key }, ConsistentRead: options.consistent })),
     ),
   );
-  return subscribedTopics(topicsOf(fromItem(session?.Item), topics?.Item));
+  const session = fromItem(sessionItem?.Item);
+  return { session, topics: subscribedTopics(topicsOf(session, topicsItem?.Item)) };
 }

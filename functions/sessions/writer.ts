@@ -20,11 +20,21 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE } from './table.js';
-import { counterKey, expiredSessionsQuery, fromItem, statePartition, toItem, type Item } from './item.js';
+import {
+  counterKey,
+  expiredSessionsQuery,
+  fromItem,
+  nodeCounterName,
+  QOS_COUNTERS_ATTRIBUTE,
+  qosCounterList,
+  statePartition,
+  toItem,
+  type Item,
+} from './item.js';
 import { connKey, shardOf } from './keys.js';
 import { applyEvent, ended } from './reducer.js';
 import {
-  STATISTICS_FIELDS,
+  BASE_STATISTICS_FIELDS,
   isLive,
   type ConnState,
   type SessionEvent,
@@ -50,8 +60,9 @@ export function isConditionFailure(error: unknown): boolean {
   return false;
 }
 
-function countedState(record: SessionRecord | undefined): ConnState | null {
-  return isLive(record) ? record.conn_state : null;
+/** The counters a session counts in: its state, and its state on its node. */
+function countedIn(record: SessionRecord | undefined): string[] {
+  return isLive(record) ? [record.conn_state, nodeCounterName(record.node, record.conn_state)] : [];
 }
 
 export class SessionWriter {
@@ -100,10 +111,12 @@ export class SessionWriter {
     let seqField: string;
     if (event.type === 'statistics') {
       seqField = 'stats_seq';
-      for (const field of STATISTICS_FIELDS) {
+      for (const field of BASE_STATISTICS_FIELDS) {
         sets.push(`${field} = :${field}`);
         values[`:${field}`] = event.statistics[field];
       }
+      sets.push(`${QOS_COUNTERS_ATTRIBUTE} = :qos`);
+      values[':qos'] = qosCounterList(event.statistics);
     } else {
       seqField = 'subs_seq';
       sets.push('subscriptions_cnt = :subs');
@@ -179,23 +192,22 @@ export class SessionWriter {
           }
         : { ConditionExpression: 'attribute_not_exists(clientid)' }),
     };
-    const before = countedState(current);
-    const after = countedState(next);
-    if (before === after) {
+    const before = countedIn(current);
+    const after = countedIn(next);
+    if (before.join('\u0000') === after.join('\u0000')) {
       await this.db.send(new PutCommand(put));
       return;
     }
+    const delta = new Map<string, number>();
+    for (const name of before) delta.set(name, (delta.get(name) ?? 0) - 1);
+    for (const name of after) delta.set(name, (delta.get(name) ?? 0) + 1);
     const names: Record<string, string> = {};
     const values: Record<string, number> = {};
     const adds: string[] = [];
-    for (const [state, delta] of [
-      [before, -1],
-      [after, 1],
-    ] as const) {
-      if (state === null) continue;
-      names[`#${state}`] = state;
-      values[`:${state}`] = delta;
-      adds.push(`#${state} :${state}`);
+    for (const [i, [name, change]] of [...delta].filter(([, change]) => change !== 0).entries()) {
+      names[`#c${i}`] = name;
+      values[`:c${i}`] = change;
+      adds.push(`#c${i} :c${i}`);
     }
     await this.db.send(
       new TransactWriteCommand({

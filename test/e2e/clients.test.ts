@@ -68,6 +68,7 @@ describe('GET /clients with real MQTT clients', () => {
     });
     expect(byId.get('e2e-v3')).toMatchObject({
       username: 'bob',
+      proto_name: 'MQIsdp',
       proto_ver: 3,
       port: localPort(v3),
       keepalive: 45,

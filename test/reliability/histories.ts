@@ -5,7 +5,7 @@
  * each connection ended by a disconnect, a termination, both, or not at all.
  */
 import fc from 'fast-check';
-import type { ConnectionInfo, SessionEvent } from '../../functions/sessions/model.js';
+import { QOS_COUNTER_FIELDS, type ConnectionInfo, type SessionEvent, type Statistics } from '../../functions/sessions/model.js';
 import { connection } from '../support/sessions.js';
 
 export const HISTORY_T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -49,6 +49,7 @@ function connectionEvents(conn: ConnectionInfo, plan: ConnectionPlan): Timed[] {
           recv_oct: 100 * seq, recv_cnt: seq, recv_pkt: seq, recv_msg: seq, send_oct: 90 * seq, send_cnt: seq,
           send_pkt: seq, send_msg: seq, inflight: seq % 2, mqueue_len: 5 * seq, mqueue_dropped: seq - 1,
           awaiting_rel: 0, mailbox_len: 0, heap_size: 1000 + seq, reductions: 5000 * seq,
+          ...qosCounters(seq),
         },
       },
     });
@@ -101,4 +102,9 @@ export function deliveryOf(clientid: string, maxConnections = 4): fc.Arbitrary<D
         return { plans, inOrder, delivered };
       });
   });
+}
+
+/** Per-QoS counters that differ by field and by snapshot. */
+function qosCounters(seq: number): Pick<Statistics, (typeof QOS_COUNTER_FIELDS)[number]> {
+  return Object.fromEntries(QOS_COUNTER_FIELDS.map((field, i) => [field, seq * (i + 1)])) as Pick<Statistics, (typeof QOS_COUNTER_FIELDS)[number]>;
 }

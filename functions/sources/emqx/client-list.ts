@@ -228,7 +228,7 @@ function optionalText(value: unknown, dialect: 'v5' | 'v4'): string | null {
   return value;
 }
 
-/** MQTT 3.1 names itself "MQIsdp"; gateways list their own protocol. */
+/** The protocol as EMQX lists it (MQTT 3.1 is "MQIsdp"); anything else it may list counts as MQTT. */
 function protoName(value: unknown): ProtoName {
   return (PROTO_NAMES as readonly unknown[]).includes(value) ? (value as ProtoName) : 'MQTT';
 }

@@ -130,8 +130,7 @@ export function parsePeername(value: string, field = 'peername'): { ip_address: 
 export function protoName(value: string): ProtoName | undefined {
   switch (value) {
     case 'MQTT':
-    case 'MQIsdp': // MQTT 3.1's protocol name
-      return 'MQTT';
+    case 'MQIsdp': // MQTT 3.1's protocol name, kept as EMQX shows it
     case 'MQTT-SN':
     case 'CoAP':
     case 'LwM2M':

@@ -69,7 +69,7 @@ async function respond(request: IncomingMessage, options: ApiServerOptions): Pro
     case 'method-not-allowed':
       return failure(405, 405, `${method} is not allowed on ${rawPath}`, { allow: route.allow.join(', ') });
     case 'undecodable':
-      return failure(400, 108, 'invalid parameter clientid: a URL-encoded client identifier');
+      return failure(400, 108, `invalid parameter ${route.parameter}: a URL-encoded path segment`);
     case 'route': {
       const event = gatewayEvent({
         method,

@@ -72,7 +72,8 @@ export function connectionInfo(input: {
     zone: zone.name,
     ip_address: input.ip,
     port: input.port,
-    proto_name: 'MQTT',
+    // MQTT 3.1's CONNECT names the protocol MQIsdp; EMQX shows it so.
+    proto_name: details.protocolVersion === 3 ? 'MQIsdp' : 'MQTT',
     // MQTT 3.1 ("MQIsdp") is version 3, MQTT 3.1.1 ("MQTT") version 4.
     proto_ver: details.protocolVersion,
     keepalive: details.keepalive,

@@ -18,22 +18,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAuthorized } from '../api/basic-auth.js';
+import { QOS_COUNTER_FIELDS } from '../../../functions/sessions/model.js';
 
-/** Counters both dialects list under these names beside the main ones. */
-const DOTTED_COUNTERS = [
-  'recv_msg.qos0',
-  'recv_msg.qos1',
-  'recv_msg.qos2',
-  'recv_msg.dropped',
-  'recv_msg.dropped.await_pubrel_timeout',
-  'send_msg.qos0',
-  'send_msg.qos1',
-  'send_msg.qos2',
-  'send_msg.dropped',
-  'send_msg.dropped.expired',
-  'send_msg.dropped.queue_full',
-  'send_msg.dropped.too_large',
-] as const;
+/**
+ * Counters both dialects list under these names beside the main ones; 5.x
+ * also lists the await-PUBREL drops that 4.4's format_channel_info/1 leaves out.
+ */
+const DOTTED_COUNTERS = [...QOS_COUNTER_FIELDS, 'recv_msg.dropped.await_pubrel_timeout'] as const;
 
 /** The EMQX 5 client object, with the three times as epoch ms (rendered per dialect). */
 export type EmqxClient = {

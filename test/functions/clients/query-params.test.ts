@@ -29,7 +29,7 @@ describe('parseClientQuery defaults', () => {
   });
 
   it('ignores unknown parameters', () => {
-    expect(parseClientQuery('foo=bar&_sort=clientid&Clientid=x&node=n1')).toEqual(parseClientQuery(''));
+    expect(parseClientQuery('foo=bar&_sort=clientid&Clientid=x&nodes=n1')).toEqual(parseClientQuery(''));
   });
 
   it('treats empty values as absent', () => {

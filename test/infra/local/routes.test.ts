@@ -21,7 +21,7 @@ describe('matchRoute', () => {
   });
 
   it('finds no route for other paths, a second path segment or an empty clientid', () => {
-    for (const path of ['/', '/client', '/clients/', '/clients/a/b', '/api/v4', '/api/v5/clients', '/clientsx']) {
+    for (const path of ['/', '/client', '/clients//', '/clients/a/b', '/api/v4', '/api/v6/clients', '/clientsx']) {
       expect(matchRoute('GET', path)).toEqual({ kind: 'not-found' });
     }
   });
@@ -41,6 +41,28 @@ describe('matchRoute', () => {
   });
 
   it('tells an undecodable clientid apart', () => {
-    expect(matchRoute('GET', '/clients/%E0%A4%A')).toEqual({ kind: 'undecodable' });
+    expect(matchRoute('GET', '/clients/%E0%A4%A')).toEqual({ kind: 'undecodable', parameter: 'clientid' });
+  });
+
+  it('ignores a trailing slash, as API Gateway does (EMQX 4.4 lists on GET /api/v4/clients/)', () => {
+    expect(matchRoute('GET', '/api/v4/clients/')).toEqual({ kind: 'route', operation: 'list', routeKey: 'GET /api/v4/clients' });
+  });
+
+  it('prefers literal segments to variables, and hands over every path variable', () => {
+    expect(matchRoute('GET', '/api/v4/clients/username/bob%20b')).toEqual({
+      kind: 'route',
+      operation: 'get',
+      routeKey: 'GET /api/v4/clients/username/{username}',
+      pathParameters: { username: 'bob b' },
+    });
+    expect(matchRoute('GET', '/api/v4/nodes/emqx%40127.0.0.1/clients/a%2Fb')).toEqual({
+      kind: 'route',
+      operation: 'get',
+      routeKey: 'GET /api/v4/nodes/{node}/clients/{clientid}',
+      pathParameters: { node: 'emqx@127.0.0.1', clientid: 'a/b' },
+    });
+    expect(matchRoute('POST', '/api/v5/clients/kickout/bulk')).toMatchObject({ operation: 'kick', routeKey: 'POST /api/v5/clients/kickout/bulk' });
+    expect(matchRoute('GET', '/clients/kickout/bulk')).toEqual({ kind: 'method-not-allowed', allow: ['POST'] });
+    expect(matchRoute('GET', '/clients/kickout')).toMatchObject({ operation: 'get', pathParameters: { clientid: 'kickout' } });
   });
 });

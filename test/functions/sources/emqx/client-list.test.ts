@@ -14,6 +14,7 @@ const CONNECTED_AT = Date.UTC(2026, 10, 28, 6, 39, 21, 123);
 
 function client(clientid: string, overrides: Partial<EmqxClient> = {}): EmqxClient {
   return {
+    ...Object.fromEntries(Object.entries(STATISTICS).filter(([name]) => name.includes('.'))),
     clientid,
     username: 'alice',
     node: 'emqx@10.0.0.1',
@@ -108,6 +109,18 @@ const STATISTICS = {
   mailbox_len: 7,
   heap_size: 8,
   reductions: 9,
+  // EMQX 4.4 and 5 list the per-QoS counters under these same names.
+  'recv_msg.qos0': 20,
+  'recv_msg.qos1': 21,
+  'recv_msg.qos2': 22,
+  'recv_msg.dropped': 23,
+  'send_msg.qos0': 24,
+  'send_msg.qos1': 25,
+  'send_msg.qos2': 26,
+  'send_msg.dropped': 27,
+  'send_msg.dropped.expired': 28,
+  'send_msg.dropped.queue_full': 29,
+  'send_msg.dropped.too_large': 30,
 };
 
 describe('EmqxClientList (v5)', () => {
@@ -156,11 +169,11 @@ describe('EmqxClientList (v5)', () => {
     expect(pages()).toBe(3);
   });
 
-  it('lists an offline session as disconnected with its disconnect time; MQIsdp as MQTT; null username', async () => {
+  it('lists an offline session as disconnected with its disconnect time; MQIsdp as listed; null username', async () => {
     const { url } = await emqx([client('offline', { connected: false, disconnected_at: CONNECTED_AT + 5_432, proto_name: 'MQIsdp', proto_ver: 3, username: null, mountpoint: null })]);
     const [session] = await collect(list('v5', url));
     expect(session).toMatchObject({ conn_state: 'disconnected', disconnected_at: CONNECTED_AT + 5_432 });
-    expect(session!.conn).toMatchObject({ proto_name: 'MQTT', proto_ver: 3, username: null, mountpoint: null });
+    expect(session!.conn).toMatchObject({ proto_name: 'MQIsdp', proto_ver: 3, username: null, mountpoint: null });
   });
 
   it('looks one client up: the session, or undefined on 404', async () => {

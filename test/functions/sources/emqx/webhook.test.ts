@@ -123,11 +123,11 @@ describe('EMQX 5 rule events', () => {
     ]);
   });
 
-  it('stores MQTT 3.1 ("MQIsdp") as MQTT, and keeps a bridge and its mountpoint', () => {
+  it('keeps the MQTT 3.1 protocol name ("MQIsdp") as EMQX shows it, and keeps a bridge and its mountpoint', () => {
     const [event] = parse(v5.connected_bridge_mqtt31);
     expect(event).toMatchObject({
       type: 'connected',
-      conn: { proto_name: 'MQTT', proto_ver: 3, is_bridge: true, mountpoint: 'site-a/', clean_start: false, expiry_interval: 7200 },
+      conn: { proto_name: 'MQIsdp', proto_ver: 3, is_bridge: true, mountpoint: 'site-a/', clean_start: false, expiry_interval: 7200 },
     });
   });
 

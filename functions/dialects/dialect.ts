@@ -1,0 +1,42 @@
+/**
+ * An API dialect: how one surface (native, EMQX 4.4's `/api/v4`, EMQX 5's
+ * `/api/v5`) reads a request and shows the same domain answers. Parsing,
+ * rendering and the mapping of outcomes to HTTP statuses live here, so the
+ * domain code answers every surface alike.
+ */
+import type { Action } from '../api/routes.js';
+import type { ClientQuery } from '../clients/query-params.js';
+import type { SessionPage } from '../clients/list-clients.js';
+import type { ApiError } from '../http/errors.js';
+import type { HttpResponse } from '../http/response.js';
+import type { ConnState, LiveSession } from '../sessions/model.js';
+import type { TopicSubscription } from '../sessions/source-events.js';
+
+/** A list request as a dialect read it: the domain query, and what the page shows back. */
+export type ListRequest = {
+  query: ClientQuery;
+  /** The page number as the caller gave it (EMQX 4 echoes `_page=0` as 0). */
+  shownPage: number;
+  /** Client fields asked for (`fields=`); undefined means all. */
+  fields?: readonly string[];
+};
+
+export type NodeSummary = { node: string; sessions: Record<ConnState, number> };
+
+export type KickResult = 'kicked' | 'pending' | 'not-found';
+
+export type BulkKickResult = { clientid: string; outcome: KickResult | 'unavailable' };
+
+export interface Dialect {
+  parseList(rawQueryString: string, pathParameters: Record<string, string>, action: Action): ListRequest;
+  renderList(page: SessionPage, request: ListRequest): HttpResponse;
+  /** One client, or none. */
+  renderClient(session: LiveSession | undefined): HttpResponse;
+  /** The clients of one username (EMQX 4's `/clients/username/{username}`). */
+  renderClients(sessions: LiveSession[]): HttpResponse;
+  renderSubscriptions(session: LiveSession | undefined, topics: TopicSubscription[]): HttpResponse;
+  renderNodes(nodes: NodeSummary[]): HttpResponse;
+  renderKick(result: KickResult): HttpResponse;
+  renderBulkKick(results: BulkKickResult[]): HttpResponse;
+  renderError(error: ApiError): HttpResponse;
+}

@@ -1,0 +1,61 @@
+/**
+ * EMQX 4.4's list parameters (emqx_mgmt_api_clients.erl ?CLIENT_QS_SCHEMA,
+ * emqx_mgmt_api.erl): the native names, with 4.4's types. A value of the
+ * right type that names nothing (an unknown `conn_state`, a zone no session
+ * has) matches nothing, as in EMQX; a value of the wrong type is code 108.
+ */
+import { z } from 'zod';
+import { MAX_OFFSET_ROWS, NATIVE_GRAMMAR, NO_MATCH, type QueryGrammar } from '../../clients/query-params.js';
+import { CONN_STATES, PROTO_NAMES } from '../../sessions/model.js';
+
+/** emqx_mgmt:max_row_limit(): `_limit`'s default, and here its maximum too. */
+export const EMQX4_MAX_LIMIT = 10_000;
+
+const integer = z.string().regex(/^-?\d{1,15}$/, 'an integer').transform(Number);
+
+/** One of `values`, or NO_MATCH for any other string (EMQX turns it into an atom no session has). */
+const oneOf = <T extends string>(values: readonly T[]) =>
+  z.string().transform((value): T | typeof NO_MATCH => ((values as readonly string[]).includes(value) ? (value as T) : NO_MATCH));
+
+/** EMQX 4.4's aton/1: dot-separated integers; anything but four of 0..255 names no session. */
+const ipv4 = z
+  .string()
+  .regex(/^-?\d+(\.-?\d+)*$/, 'an IPv4 address (dotted decimal)')
+  .transform((value) => {
+    const parts = value.split('.').map(Number);
+    if (parts.length !== 4 || parts.some((p) => !Number.isSafeInteger(p) || p < 0 || p > 255)) return NO_MATCH;
+    return parts.join('.');
+  });
+
+/** Epoch seconds (4.3.12+), as milliseconds. */
+const seconds = integer.transform((s) => s * 1000);
+
+export const EMQX4_GRAMMAR: QueryGrammar = {
+  names: { ...NATIVE_GRAMMAR.names },
+  schemas: {
+    ip_address: ipv4,
+    conn_state: oneOf(CONN_STATES),
+    clean_start: oneOf(['true', 'false'] as const).transform((v) => (v === NO_MATCH ? v : v === 'true')),
+    proto_name: oneOf(PROTO_NAMES),
+    proto_ver: integer.transform((n) => (n >= 0 && n <= 255 ? n : NO_MATCH)),
+    _gte_created_at: seconds,
+    _lte_created_at: seconds,
+    _gte_connected_at: seconds,
+    _lte_connected_at: seconds,
+    _gte_mqueue_len: integer,
+    _lte_mqueue_len: integer,
+    _gte_mqueue_dropped: integer,
+    _lte_mqueue_dropped: integer,
+    // 4.4 starts a page of 0 or less at the first row, and shows the number as given.
+    _page: integer.transform((n) => Math.max(n, 1)),
+    _limit: integer.refine((n) => n >= 0 && n <= EMQX4_MAX_LIMIT, `an integer from 0 to ${EMQX4_MAX_LIMIT}`),
+  },
+  defaultLimit: EMQX4_MAX_LIMIT,
+  maxOffsetRows: MAX_OFFSET_ROWS,
+};
+
+/** `_page` as the caller wrote it, for meta.page (already checked to be an integer). */
+export function shownPage(rawQueryString: string, page: number): number {
+  const given = new URLSearchParams(rawQueryString).getAll('_page').find((v) => v !== '');
+  return given !== undefined && /^-?\d{1,15}$/.test(given) ? Number(given) : page;
+}
