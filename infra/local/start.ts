@@ -4,8 +4,11 @@
  * when they arrive while it is still starting.
  */
 import { consoleLog } from './log.js';
+import { quietAwsSdk, requireJava, requirePortsFree } from './preflight.js';
 import { loadSettings, stackOptions } from './settings.js';
-import { startLocalStack, type LocalStack } from './stack.js';
+import { LOCAL_DEFAULTS, startLocalStack, type LocalStack } from './stack.js';
+
+quietAwsSdk();
 
 const aborted = new AbortController();
 let stack: LocalStack | undefined;
@@ -63,7 +66,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
   const settings = loadSettings();
-  if (!settings.DYNAMODB_ENDPOINT) console.log('Starting DynamoDB Local (in memory)…');
+  // Everything that can be checked is checked before anything starts.
+  await requirePortsFree(LOCAL_DEFAULTS.host, [
+    { port: settings.PORT, setting: 'PORT' },
+    { port: settings.MQTT_PORT, setting: 'MQTT_PORT' },
+  ]);
+  if (!settings.DYNAMODB_ENDPOINT) {
+    await requireJava();
+    console.log('Starting DynamoDB Local (in memory)…');
+  }
   try {
     stack = await startLocalStack({ ...stackOptions(settings), log: consoleLog, signal: aborted.signal });
   } catch (error) {
@@ -84,6 +95,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   const hint = (error as { code?: string }).code === 'EADDRINUSE' ? ' (choose other ports with PORT and MQTT_PORT)' : '';
+  // One line: what failed and, for a LocalSetupError, what to do.
   console.error(`npm start failed: ${message}${hint}`);
   process.exit(1);
 });

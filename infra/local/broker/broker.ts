@@ -10,6 +10,7 @@ import { commandTopic } from '../../../functions/control/channel.js';
 import type { NodeSessionWriter } from './node-writer.js';
 import { silentLog, type LocalLog } from '../log.js';
 import { DEFAULT_ZONE, MAX_AWAITING_REL, type ZoneSettings } from './connection-info.js';
+import { refuseInvalidClientIds } from './client-identifier.js';
 import { ControlAccess, type ControlCredentials } from './control-access.js';
 import { ControlSubscription } from './control-subscription.js';
 import { HeldSessions } from './held-sessions.js';
@@ -81,6 +82,11 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 /** How long a stopping node waits for session writes that keep failing. */
 const STOP_DRAIN_MS = 5_000;
 
+function peer(conn: unknown): string {
+  const socket = conn instanceof MeteredConnection ? conn : undefined;
+  return socket?.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort ?? 0}` : 'a closed socket';
+}
+
 async function listen(server: Server, host: string, port: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -118,13 +124,15 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
     persistence: persistence.instance,
     maxInflightInbound: MAX_AWAITING_REL,
     preConnect: recorder.preConnect,
-    authenticate: access.authenticate,
+    authenticate: refuseInvalidClientIds(access.authenticate),
     authorizePublish: access.authorizePublish,
     authorizeSubscribe: access.authorizeSubscribe,
     authorizeForward: access.authorizeForward,
   });
   recorder.attach(aedes);
-  aedes.on('clientError', (client, error) => log.info(`client ${client.id} error: ${error.message}`));
+  aedes.on('clientError', (client, error) => log.info(`client ${JSON.stringify(client.id)} error: ${error.message}`));
+  // Connections refused before they had a client id (an unsupported protocol version, a malformed CONNECT).
+  aedes.on('connectionError', (client, error) => log.info(`refused a connection from ${peer(client.conn)}: ${error.message}`));
   (aedes as EventEmitter).on('error', (error: Error) => log.error('broker error', error));
 
   const sockets = new Set<Socket>();
