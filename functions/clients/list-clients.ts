@@ -3,7 +3,7 @@
  * far enough for the page and `hasnext`, and fills the page with full items.
  */
 import { SESSIONS_TABLE } from '../sessions/table.js';
-import { createdPartition, fromItem, statePartition, type Item } from '../sessions/item.js';
+import { createdPartition, fromItem, isIndexedUsername, statePartition, usernamePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
 import { isVisible, type LiveSession } from '../sessions/model.js';
 import type { IndexEntry, IndexWalk, SessionStore } from '../sessions/store.js';
@@ -29,6 +29,14 @@ export type AccessPath =
 /** A session as the ordering and the filters see it. */
 type Row = { key: string; entry: Item };
 
+/**
+ * A username filter walks the username index when it names few enough
+ * partitions (every username on every shard) and each username is indexed.
+ */
+export const MAX_USERNAME_PARTITIONS = 64;
+const usesUsernameIndex = (usernames: readonly string[], shards: number) =>
+  usernames.length * shards <= MAX_USERNAME_PARTITIONS && usernames.every(isIndexedUsername);
+
 export function planAccess(query: ClientQuery, shards: number, now: number, after: string | undefined): AccessPath {
   const { filter } = query;
   if (filter.clientids) {
@@ -39,23 +47,28 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
   const conditions = conditionsOf(filter, { includeCreatedAt: false });
   const narrow = conditions.filter((c) => !FULL_ITEM_ATTRIBUTES.has(c.attr));
   const residual = conditions.filter((c) => FULL_ITEM_ATTRIBUTES.has(c.attr));
-  const byState = filter.conn_state !== undefined;
-  const index = byState ? SESSIONS_TABLE.indexes.byConnState : SESSIONS_TABLE.indexes.byCreated;
   const shardList = Array.from({ length: shards }, (_, shard) => shard);
+  const byUsername = filter.usernames !== undefined && usesUsernameIndex(filter.usernames, shards);
+  const byState = !byUsername && filter.conn_state !== undefined;
+  const index = byUsername
+    ? SESSIONS_TABLE.indexes.byUsername
+    : byState
+      ? SESSIONS_TABLE.indexes.byConnState
+      : SESSIONS_TABLE.indexes.byCreated;
   return {
     kind: 'index',
     conditions,
     residual,
     walk: {
       index,
-      partitions: shardList.map((shard) =>
-        filter.conn_state !== undefined ? statePartition(filter.conn_state, shard) : createdPartition(shard),
-      ),
+      partitions: byUsername
+        ? filter.usernames!.flatMap((username) => shardList.map((shard) => usernamePartition(username, shard)))
+        : shardList.map((shard) => (byState ? statePartition(filter.conn_state!, shard) : createdPartition(shard))),
       low,
       high: range.high,
-      // The partition already fixes conn_state.
+      // The partition already fixes conn_state, or the username.
       filter: toFilterExpression(
-        narrow.filter((c) => !(byState && c.attr === 'conn_state')),
+        narrow.filter((c) => !(byState && c.attr === 'conn_state') && !(byUsername && c.attr === 'username')),
         now,
       ),
     },

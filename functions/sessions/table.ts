@@ -66,6 +66,17 @@ export const SESSIONS_TABLE = {
       projection: { type: 'INCLUDE', nonKeyAttributes: NARROW_ATTRIBUTES },
     },
     /**
+     * Live sessions of one username, newest first (sparse: sessions without
+     * a username are not in it); partition `<shard>#<username>`, so a big
+     * tenant's writes spread over the shards like every other index.
+     */
+    byUsername: {
+      indexName: 'by-username',
+      partitionKey: { name: 'user_pk', type: 'S' },
+      sortKey: { name: 'order_key', type: 'S' },
+      projection: { type: 'INCLUDE', nonKeyAttributes: NARROW_ATTRIBUTES },
+    },
+    /**
      * Offline persistent sessions by expiry time (sparse); partition
      * `exp#<shard>`. Serves the expiry sweep and the exact count of sessions
      * that have expired but are still counted.

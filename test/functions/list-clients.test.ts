@@ -350,9 +350,18 @@ describe('GET /clients access paths', () => {
     expect(await run(first, '_limit=2')).toEqual(listed.slice(0, 2).map((s) => s.conn.clientid));
     expect(scanned(first)).toBeLessThanOrEqual(4 * t.table.shards);
     const filtered = store();
-    expect(await run(filtered, 'username=bob&_limit=2')).toEqual(expectedIds((s) => s.conn.username === 'bob').slice(0, 2));
+    expect(await run(filtered, 'zone=internal&_limit=2')).toEqual(expectedIds((s) => s.conn.zone === 'internal').slice(0, 2));
     for (const { input } of filtered.queries) expect(input.IndexName).toBe('by-created');
     expect(scanned(filtered)).toBeLessThan(indexed);
+  });
+
+  it('walks by-username for a username, reading only that username\'s entries', async () => {
+    const recording = store();
+    const bobs = expectedIds((s) => s.conn.username === 'bob');
+    expect(bobs.length).toBeGreaterThan(0);
+    expect(await run(recording, 'username=bob&_limit=1000')).toEqual(bobs);
+    for (const { input } of recording.queries) expect(input.IndexName).toBe('by-username');
+    expect(recording.queries.reduce((n, q) => n + q.scanned, 0)).toBe(bobs.length);
   });
 
   it('checks message-queue filters on full items fetched along the walk', async () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planAccess, type AccessPath } from '../../../functions/clients/list-clients.js';
+import { MAX_USERNAME_PARTITIONS, planAccess, type AccessPath } from '../../../functions/clients/list-clients.js';
 import { parseClientQuery } from '../../../functions/clients/query-params.js';
 import { compareBytes, keyAfter, orderKey } from '../../../functions/sessions/keys.js';
 
@@ -27,15 +27,28 @@ describe('planAccess', () => {
   });
 
   it('walks the by-conn-state partitions of the state, without a conn_state filter', () => {
-    const path = indexPath(plan('conn_state=disconnected&username=u'));
+    const path = indexPath(plan('conn_state=disconnected&zone=z'));
     expect(path.walk.index.indexName).toBe('by-conn-state');
     expect(path.walk.partitions).toEqual(['disconnected#0', 'disconnected#1', 'disconnected#2', 'disconnected#3']);
-    expect(expressionAttrs(path)).toEqual(['expires_at', 'username']);
+    expect(expressionAttrs(path)).toEqual(['expires_at', 'zone']);
     expect(path.residual).toEqual([]);
   });
 
+  it('walks the by-username partitions of each username on every shard, before any other index', () => {
+    const path = indexPath(plan('username=u&username=v%23w&conn_state=connected'));
+    expect(path.walk.index.indexName).toBe('by-username');
+    expect(path.walk.partitions).toEqual(['0#u', '1#u', '2#u', '3#u', '0#v#w', '1#v#w', '2#v#w', '3#v#w']);
+    expect(expressionAttrs(path)).toEqual(['conn_state', 'expires_at']);
+  });
+
+  it('walks by-created for more usernames than the username index takes at once', () => {
+    const many = Array.from({ length: MAX_USERNAME_PARTITIONS / SHARDS + 1 }, (_, i) => `username=u${i}`).join('&');
+    expect(indexPath(plan(many)).walk.index.indexName).toBe('by-created');
+    expect(indexPath(plan(`username=${'x'.repeat(2001)}`)).walk.index.indexName).toBe('by-created');
+  });
+
   it('walks by-created when nothing selects a narrower index', () => {
-    for (const qs of ['', 'username=u&zone=z', '_like_clientid=x', 'ip_address=10.0.0.1&proto_ver=5']) {
+    for (const qs of ['', 'zone=z', '_like_clientid=x', 'ip_address=10.0.0.1&proto_ver=5']) {
       const path = indexPath(plan(qs));
       expect(path.walk.index.indexName).toBe('by-created');
       expect(path.walk.partitions).toEqual(['all#0', 'all#1', 'all#2', 'all#3']);
