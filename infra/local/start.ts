@@ -45,7 +45,7 @@ function banner(started: LocalStack): string {
   return [
     '',
     `  DynamoDB      ${db}, table "${started.tableName}"`,
-    `  MQTT broker   ${started.mqttUrl}  node "${started.node}", MQTT 3.1 and 3.1.1`,
+    `  MQTT broker   ${started.mqttUrl}  node "${started.node}", MQTT 3.1, 3.1.1 and 5.0`,
     ...(started.emqxApiUrl
       ? [`  As ${started.brokerMode}    events posted to /ingest/emqx; its REST API (kicks, reconciliation) at ${started.emqxApiUrl}`]
       : []),

@@ -1,5 +1,5 @@
 /**
- * A broker node for local use and tests: aedes (MQTT 3.1 and 3.1.1) on a
+ * A broker node for local use and tests: aedes (MQTT 3.1, 3.1.1 and 5.0) on a
  * loopback port, reporting its sessions to the sessions table as a fleet's
  * broker would, and executing kicks from its control topic.
  */
@@ -9,7 +9,7 @@ import { Aedes } from 'aedes';
 import { commandTopic } from '../../../functions/control/channel.js';
 import type { NodeSessionWriter } from './node-writer.js';
 import { silentLog, type LocalLog } from '../log.js';
-import { DEFAULT_ZONE, MAX_AWAITING_REL, type ZoneSettings } from './connection-info.js';
+import { DEFAULT_ZONE, type ZoneSettings } from './connection-info.js';
 import { refuseInvalidClientIds } from './client-identifier.js';
 import { ControlAccess, type ControlCredentials } from './control-access.js';
 import { ControlSubscription } from './control-subscription.js';
@@ -122,7 +122,6 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
 
   const aedes = await Aedes.createBroker({
     persistence: persistence.instance,
-    maxInflightInbound: MAX_AWAITING_REL,
     preConnect: recorder.preConnect,
     authenticate: refuseInvalidClientIds(access.authenticate),
     authorizePublish: access.authorizePublish,

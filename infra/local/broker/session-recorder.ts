@@ -109,7 +109,9 @@ export class SessionRecorder {
     const connection = this.deps.sessions.connectionOf(client);
     if (!connection?.open) return;
     const { info } = connection;
-    this.deps.log.info(`connected ${info.clientid} from ${info.ip_address}:${info.port} (MQTT v${info.proto_ver}, clean ${info.clean_start})`);
+    this.deps.log.info(
+      `connected ${info.clientid} from ${info.ip_address}:${info.port} (MQTT v${info.proto_ver}, clean ${info.clean_start}, expiry ${info.expiry_interval} s)`,
+    );
   }
 
   private subscriptionsChanged(client: Client, change: (topics: Set<string>) => void, topicChange: TopicChange): void {
@@ -144,7 +146,12 @@ export class SessionRecorder {
     if (session.connection === connection) {
       session.connection = undefined;
       if (isPersistent(info)) session.expiresAt = at + info.expiry_interval * 1000;
-      else sessions.drop(session);
+      else {
+        sessions.drop(session);
+        // An MQTT 5 client with Clean Start and an expiry would keep its session in aedes;
+        // the table ends every clean_start session at disconnect, so this node does too.
+        if (!client.clean) void this.deps.persistence.discard(info.clientid).catch((error: unknown) => log.error(`discarding ${info.clientid}`, error));
+      }
     }
     log.info(`disconnected ${info.clientid}`);
   }
