@@ -17,6 +17,8 @@ import { EmqxClientList } from '../../functions/sources/emqx/client-list.js';
 import { startEmqxRestApi, type EmqxRestApi } from './emqx/rest-api.js';
 import { standInBackend } from './emqx/stand-in.js';
 import { EmqxWebhookWriter } from './emqx/webhook-writer.js';
+import { tableNodeWriter } from './broker/node-writer.js';
+import { SourceWriter } from '../../functions/sessions/source-writer.js';
 import type { ZoneSettings } from './broker/connection-info.js';
 import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { silentLog, type LocalLog } from './log.js';
@@ -152,7 +154,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           });
     const broker = await startBroker({
       node,
-      writer: webhooks ?? tableWriter,
+      writer: webhooks ?? tableNodeWriter(tableWriter, new SourceWriter(db, { tableName, shards })),
       control,
       host,
       port: options.mqttPort ?? LOCAL_DEFAULTS.mqttPort,

@@ -1,6 +1,7 @@
 /**
  * A client's socket as the broker sees it, counting what crosses it: bytes and
- * socket reads/writes, MQTT packets and PUBLISH messages each way, and from
+ * socket reads/writes, MQTT packets and PUBLISH messages each way (also by
+ * QoS, as EMQX 4.4 counts them), and from
  * those the QoS 1/2 deliveries not yet acknowledged (inflight) and the QoS 2
  * messages received but not yet released (awaiting PUBREL).
  */
@@ -17,6 +18,12 @@ export type Traffic = {
   send_cnt: number;
   send_pkt: number;
   send_msg: number;
+  'recv_msg.qos0': number;
+  'recv_msg.qos1': number;
+  'recv_msg.qos2': number;
+  'send_msg.qos0': number;
+  'send_msg.qos1': number;
+  'send_msg.qos2': number;
   inflight: number;
   awaiting_rel: number;
 };
@@ -33,6 +40,12 @@ export class MeteredConnection extends Duplex {
     send_cnt: 0,
     send_pkt: 0,
     send_msg: 0,
+    'recv_msg.qos0': 0,
+    'recv_msg.qos1': 0,
+    'recv_msg.qos2': 0,
+    'send_msg.qos0': 0,
+    'send_msg.qos1': 0,
+    'send_msg.qos2': 0,
   };
   private unacknowledged = 0;
   private unreleased = 0;
@@ -40,6 +53,7 @@ export class MeteredConnection extends Duplex {
     this.counts.recv_pkt++;
     if (type === PacketType.PUBLISH) {
       this.counts.recv_msg++;
+      this.counts[`recv_msg.qos${qosOf(flags) as 0 | 1 | 2}`]++;
       if (qosOf(flags) === 2) this.unreleased++;
     } else if (type === PacketType.PUBREL) {
       this.unreleased--;
@@ -51,6 +65,7 @@ export class MeteredConnection extends Duplex {
     this.counts.send_pkt++;
     if (type === PacketType.PUBLISH) {
       this.counts.send_msg++;
+      this.counts[`send_msg.qos${qosOf(flags) as 0 | 1 | 2}`]++;
       if (qosOf(flags) > 0) this.unacknowledged++;
     }
   });

@@ -6,6 +6,7 @@
 import type { LocalBroker } from '../broker/broker.js';
 import { MAX_AWAITING_REL } from '../broker/connection-info.js';
 import { connectionStatistics } from '../broker/statistics-reporter.js';
+import { QOS_COUNTER_FIELDS } from '../../../functions/sessions/model.js';
 import type { EmqxBackend, EmqxClient } from './rest-api.js';
 
 export function standInBackend(broker: LocalBroker): EmqxBackend {
@@ -58,6 +59,7 @@ export function standInBackend(broker: LocalBroker): EmqxBackend {
           send_cnt: figures.send_cnt,
           send_pkt: figures.send_pkt,
           send_msg: figures.send_msg,
+          ...Object.fromEntries(QOS_COUNTER_FIELDS.map((field) => [field, figures[field]])),
         });
       }
       return clients.sort((a, b) => a.connected_at - b.connected_at || (a.clientid < b.clientid ? -1 : 1));
