@@ -57,8 +57,17 @@ describe('MQTT 5 with mqtt.js', () => {
     expect(await shown('v5-persistent')).toMatchObject({ proto_ver: 5, subscriptions_cnt: 1, expiry_interval: 600 });
   });
 
-  it('is kicked with DISCONNECT "administrative action" and comes back to a fresh session', async () => {
-    const options = { clientId: 'v5-kicked', protocolVersion: 5 as const, clean: false, properties: { sessionExpiryInterval: 600 } };
+  it('is kicked with DISCONNECT "administrative action", its will published, and comes back to a fresh session', async () => {
+    const watcher = await clients.connect({ clientId: 'v5-will-watcher', protocolVersion: 5 });
+    await watcher.subscribeAsync('wills/#', { qos: 1 });
+    const will = new Promise<string>((resolve) => watcher.once('message', (topic, payload) => resolve(`${topic} ${payload.toString()}`)));
+    const options = {
+      clientId: 'v5-kicked',
+      protocolVersion: 5 as const,
+      clean: false,
+      properties: { sessionExpiryInterval: 600 },
+      will: { topic: 'wills/v5-kicked', payload: Buffer.from('gone'), qos: 1 as const, retain: false },
+    };
     const client = await clients.connect(options);
     await client.subscribeAsync('kicked/#', { qos: 1 });
     await shown('v5-kicked');
@@ -70,6 +79,8 @@ describe('MQTT 5 with mqtt.js', () => {
     expect(response.status).toBe(200);
     expect((await disconnect).reasonCode).toBe(ADMINISTRATIVE_ACTION);
     await connectionClosed;
+    // A kick is not a ban: the will goes out as for any lost connection, and the client may come back.
+    expect(await will).toBe('wills/v5-kicked gone');
     expect((await api.get('v5-kicked')).body.data).toEqual([]);
     const again = await clients.connect(options);
     expect(again.connack.sessionPresent).toBe(false);

@@ -58,6 +58,10 @@ describe('client identifiers', () => {
     expect(logged.some((line) => line.includes('"bad\\u0000id"') && line.includes('U+0000'))).toBe(true);
   });
 
+  it('refuses it from an MQTT 5 client with 0x85 "Client Identifier not valid"', async () => {
+    expect(await connackCode('bad\u0000v5', 5)).toBe(0x85);
+  });
+
   it('still accepts the same id without the U+0000', async () => {
     expect(await connackCode('badid')).toBe(0);
   });
