@@ -1,0 +1,158 @@
+/**
+ * What the EMQX 4 compatibility surface costs at its edges:
+ * - a 10,000-row `/api/v4/clients` page (EMQX 4's default `_limit`): read
+ *   units, requests, time, and the response in bytes raw and gzip-compressed
+ *   (a Lambda response holds 6 MB);
+ * - a username lookup (`/clients/username/{username}`, `username=`) through
+ *   the username index, beside the same lookup walking all sessions, at two
+ *   table sizes: the index keeps its cost flat in the table size.
+ *
+ * `tsx test/bench/compat.ts` starts its own DynamoDB Local and writes
+ * bench-results/compat.json and compat.md. BENCH_COMPAT_SIZES sets the table
+ * sizes (default 2000,20000).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { listSessions } from '../../functions/clients/list-clients.js';
+import { parseClientQuery } from '../../functions/clients/query-params.js';
+import { EMQX4_DIALECT } from '../../functions/dialects/emqx4/index.js';
+import { EMQX4_GRAMMAR } from '../../functions/dialects/emqx4/query.js';
+import { MAX_RESPONSE_BYTES } from '../../functions/dialects/handler.js';
+import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
+import type { LiveSession } from '../../functions/sessions/model.js';
+import { SessionStore } from '../../functions/sessions/store.js';
+import { createTableInput } from '../../functions/sessions/table.js';
+import type { TableRef } from '../../functions/sessions/writer.js';
+import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { bulkLoad, foldEvents } from './bulk-load.js';
+import { CapacityMeter, totalUnits } from './capacity-meter.js';
+import { planSessions } from './population.js';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RESULTS_DIR = join(PROJECT_ROOT, 'bench-results');
+const SHARDS = 8;
+const SIZES = (process.env.BENCH_COMPAT_SIZES ?? '2000,20000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+
+type Row = { operation: string; sessions: number; rows: number; readUnits: number; requests: number; entriesRead: number; ms: number; note?: string };
+
+function documentClient(endpoint: string): DynamoDBDocumentClient {
+  return createDocumentClient(
+    { endpoint, region: LOCAL_CLIENT_CONFIG.region },
+    { credentials: LOCAL_CLIENT_CONFIG.credentials, maxAttempts: 10, requestHandler: { connectionTimeout: 30_000, requestTimeout: 60_000, throwOnRequestTimeout: true } },
+  );
+}
+
+async function loadTable(db: DynamoDBDocumentClient, size: number, now: number): Promise<TableRef> {
+  const table: TableRef = { tableName: `bench-compat-${size}-${Date.now()}`, shards: SHARDS };
+  await db.send(new CreateTableCommand(createTableInput(table.tableName)));
+  const records = planSessions(size, now, 11)
+    .filter((s) => s.kind === 'connected' || s.kind === 'offline')
+    .map((s) => foldEvents(s.events))
+    .filter((r): r is LiveSession => r !== undefined);
+  await bulkLoad(db, table, records);
+  return table;
+}
+
+/** The most common username among the newest sessions. */
+async function biggestTenant(store: SessionStore, now: number): Promise<string> {
+  const counts = new Map<string, number>();
+  const { sessions } = await listSessions({ store, now }, parseClientQuery('_limit=1000'));
+  for (const s of sessions) if (s.username) counts.set(s.username, (counts.get(s.username) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+async function measured(meter: CapacityMeter, operation: string, sessions: number, run: () => Promise<{ rows: number; note?: string }>): Promise<Row> {
+  const started = performance.now();
+  const { result, measurement } = await meter.measure(run);
+  return {
+    operation,
+    sessions,
+    rows: result.rows,
+    readUnits: totalUnits(measurement).read,
+    requests: measurement.requests,
+    entriesRead: measurement.scanned,
+    ms: Math.round(performance.now() - started),
+    ...(result.note ? { note: result.note } : {}),
+  };
+}
+
+async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size: number, log: (m: string) => void): Promise<Row[]> {
+  const now = Date.now();
+  log(`loading ${size} sessions`);
+  const table = await loadTable(db, size, now);
+  const store = new SessionStore(db, table);
+  const rows: Row[] = [];
+
+  const page = parseClientQuery('', EMQX4_GRAMMAR);
+  rows.push(
+    await measured(meter, '/api/v4/clients, default _limit (10000)', size, async () => {
+      const result = await listSessions({ store, now }, page);
+      const response = EMQX4_DIALECT.renderList(result, { query: page, shownPage: 1 });
+      const raw = Buffer.byteLength(response.body);
+      const gzipped = gzipSync(response.body).length;
+      const base64 = Math.ceil(gzipped / 3) * 4;
+      return {
+        rows: result.sessions.length,
+        note: `${(raw / 1e6).toFixed(2)} MB raw (${raw > MAX_RESPONSE_BYTES ? 'over' : 'within'} the limit), ${(gzipped / 1e6).toFixed(2)} MB gzip, ${(base64 / 1e6).toFixed(2)} MB as sent`,
+      };
+    }),
+  );
+
+  const username = await biggestTenant(store, now);
+  const byIndex = parseClientQuery(`username=${encodeURIComponent(username)}&_limit=1000`);
+  rows.push(
+    await measured(meter, `username=${username} (username index)`, size, async () => ({
+      rows: (await listSessions({ store, now }, byIndex)).sessions.length,
+    })),
+  );
+  // Nine usernames on eight shards are more partitions than the index walk takes: the plan walks all sessions instead.
+  const decoys = Array.from({ length: 8 }, (_, i) => `username=no-such-tenant-${i}`).join('&');
+  const byWalk = parseClientQuery(`username=${encodeURIComponent(username)}&${decoys}&_limit=1000`);
+  rows.push(
+    await measured(meter, `username=${username} (walk of all sessions)`, size, async () => ({
+      rows: (await listSessions({ store, now }, byWalk)).sessions.length,
+    })),
+  );
+  return rows;
+}
+
+function markdown(rows: Row[]): string {
+  const lines = [
+    '# EMQX 4 compatibility: large pages and username lookups',
+    '',
+    `DynamoDB Local, ${SHARDS} shards; read units as DynamoDB reports them (eventually consistent reads).`,
+    '',
+    '| operation | sessions | rows | read units | requests | index entries read | ms | response |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.operation} | ${r.sessions} | ${r.rows} | ${r.readUnits} | ${r.requests} | ${r.entriesRead} | ${r.ms} | ${r.note ?? ''} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main() {
+  const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  const local = await startDynamoDbLocal();
+  const db = documentClient(local.endpoint);
+  try {
+    const meter = new CapacityMeter(db);
+    meter.keepCommands = false;
+    const rows: Row[] = [];
+    for (const size of SIZES) rows.push(...(await benchSize(db, meter, size, log)));
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await writeFile(join(RESULTS_DIR, 'compat.json'), `${JSON.stringify({ at: new Date().toISOString(), shards: SHARDS, rows }, null, 2)}\n`);
+    const md = markdown(rows);
+    await writeFile(join(RESULTS_DIR, 'compat.md'), md);
+    process.stdout.write(md);
+  } finally {
+    db.destroy();
+    await local.stop();
+  }
+}
+
+await main();
