@@ -6,7 +6,7 @@
  * sessions. The items are the writer's own; only the path to them differs.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { counterKey, toItem, type Item } from '../../functions/sessions/item.js';
+import { counterKey, nodeCounterName, toItem, type Item } from '../../functions/sessions/item.js';
 import { shardOf } from '../../functions/sessions/keys.js';
 import { isLive, type SessionEvent, type SessionRecord } from '../../functions/sessions/model.js';
 import { applyEvent } from '../../functions/sessions/reducer.js';
@@ -29,14 +29,14 @@ async function batchWrite(db: DynamoDBDocumentClient, tableName: string, items: 
   }
 }
 
-/** Writes the records and the per-shard state counters they add up to. */
+/** Writes the records and the per-shard state counters (totals and per node) they add up to. */
 export async function bulkLoad(db: DynamoDBDocumentClient, table: TableRef, records: readonly SessionRecord[], concurrency = 16): Promise<void> {
   const counters = new Map<number, Record<string, number>>();
   const items = records.map((record) => {
     if (isLive(record)) {
       const shard = shardOf(record.clientid, table.shards);
       const counts = counters.get(shard) ?? {};
-      counts[record.conn_state] = (counts[record.conn_state] ?? 0) + 1;
+      for (const name of [record.conn_state, nodeCounterName(record.node, record.conn_state)]) counts[name] = (counts[name] ?? 0) + 1;
       counters.set(shard, counts);
     }
     return toItem(record, table.shards, 1);
