@@ -2,10 +2,10 @@
  * GET /clients: plans the cheapest access path for the filter, walks it just
  * far enough for the page and `hasnext`, and fills the page with full items.
  */
-import { SESSIONS_TABLE } from '../sessions/table.js';
+import { NARROW_ATTRIBUTES, SESSIONS_TABLE } from '../sessions/table.js';
 import { createdPartition, fromItem, isIndexedUsername, statePartition, usernamePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
-import { isVisible, type LiveSession } from '../sessions/model.js';
+import { isLive, isVisible, type LiveSession, type SessionRecord } from '../sessions/model.js';
 import type { IndexEntry, IndexWalk, SessionStore } from '../sessions/store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionsOf, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
@@ -162,6 +162,26 @@ export async function listClients(context: ListContext, query: ClientQuery): Pro
   return { code: 0, data: sessions.map(toClient), meta };
 }
 
+/** What an entry of the narrow indexes holds: the projected attributes and the table key. */
+const INDEX_HELD: ReadonlySet<string> = new Set<string>([...NARROW_ATTRIBUTES, SESSIONS_TABLE.partitionKey.name]);
+
+/** Whether the index entries alone can show these fields (`connected` is conn_state as the client object shows it). */
+export function servedByIndex(fields: readonly string[] | undefined): boolean {
+  return fields !== undefined && fields.every((field) => field === 'connected' || INDEX_HELD.has(field));
+}
+
+/**
+ * A session as its index entry holds it. The attributes the entry does not
+ * hold are left out rather than given made-up values (`disconnected_at` is
+ * null), so a renderer that shows more than was asked shows nothing wrong.
+ */
+function sessionOfEntry(entry: Item): SessionRecord | undefined {
+  const record = fromItem(entry);
+  if (!isLive(record)) return record;
+  const held = Object.entries(record).filter(([name]) => INDEX_HELD.has(name));
+  return { ...Object.fromEntries(held), disconnected_at: null } as LiveSession;
+}
+
 export async function listSessions(context: ListContext, query: ClientQuery): Promise<SessionPage> {
   const { store, now } = context;
   if (query.impossible) return { sessions: [], meta: { page: query.page, limit: query.limit, hasnext: false, count: -1 } };
@@ -183,13 +203,15 @@ export async function listSessions(context: ListContext, query: ClientQuery): Pr
 
   const hasnext = rows.length > query.limit;
   const pageRows = rows.slice(0, query.limit);
-  const missing = pageRows.map((r) => r.entry.clientid as string).filter((id) => !fullItems.has(id));
+  // A lean page: every field asked for is in the index entries just walked, so no full item is read.
+  const lean = path.kind === 'index' && path.residual.length === 0 && servedByIndex(query.fields);
+  const missing = lean ? [] : pageRows.map((r) => r.entry.clientid as string).filter((id) => !fullItems.has(id));
   if (missing.length > 0) {
     for (const [id, item] of await store.batchGetItems(missing)) fullItems.set(id, item);
   }
   const sessions: LiveSession[] = [];
   for (const row of pageRows) {
-    const record = fromItem(fullItems.get(row.entry.clientid as string));
+    const record = lean ? sessionOfEntry(row.entry) : fromItem(fullItems.get(row.entry.clientid as string));
     // The index is eventually consistent: drop a session that changed so that it no longer matches.
     if (isVisible(record, now) && matches(record, path.conditions)) sessions.push(record);
   }

@@ -29,6 +29,13 @@ export type ClientQuery = {
   cursor: string | undefined;
   /** The filter can match nothing: the answer is an empty page, without a read. */
   impossible?: boolean;
+  /**
+   * The client fields the page shows (`fields=`), named as the session
+   * record names them (`connected` stands for conn_state); undefined: all.
+   * When the narrow index projection holds them all, the page is served
+   * from the index walk alone.
+   */
+  fields?: readonly string[];
 };
 
 const text = z
@@ -91,6 +98,18 @@ function integerIn(min: number, max: number) {
     .refine((n) => n >= min && n <= max, `an integer from ${min} to ${max}`);
 }
 
+/** `all`, or a comma-separated list of field names (empty entries skipped); undefined means every field. */
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.]{0,63}$/;
+const fieldList = z.string().transform((value, ctx) => {
+  if (value === 'all') return undefined;
+  const names = [...new Set(value.split(',').filter((name) => name !== ''))];
+  if (names.length === 0 || names.some((name) => !FIELD_NAME.test(name))) {
+    ctx.addIssue({ code: 'custom', message: 'all, or a comma-separated list of client field names' });
+    return z.NEVER;
+  }
+  return names;
+});
+
 /** A parsed value that is well-formed but can match no session (EMQX 4 answers such a filter with an empty page). */
 export const NO_MATCH = Symbol('no match');
 
@@ -116,6 +135,7 @@ const NATIVE_PARAMETERS = {
   _page: integerIn(1, MAX_PAGE),
   _limit: integerIn(1, MAX_LIMIT),
   _cursor: z.string().max(4096, 'a cursor from meta.cursor'),
+  fields: fieldList,
 } as const;
 
 export type ParameterName = keyof typeof NATIVE_PARAMETERS;
@@ -211,7 +231,8 @@ export function parseClientQuery(rawQueryString: string, grammar: QueryGrammar =
       `a page starting within the first ${grammar.maxOffsetRows} rows ((page − 1) × limit); use the cursor of meta.cursor to go deeper`,
     );
   }
-  return { filter, page, limit, cursor: v._cursor, ...(impossible ? { impossible } : {}) };
+  const fields = v.fields as readonly string[] | undefined;
+  return { filter, page, limit, cursor: v._cursor, ...(impossible ? { impossible } : {}), ...(fields ? { fields } : {}) };
 }
 
 /** Whether the query filters at all, and whether only by conn_state (the cases with an exact count). */

@@ -17,8 +17,10 @@ export type ListRequest = {
   query: ClientQuery;
   /** The page number as the caller gave it (EMQX 4 echoes `_page=0` as 0). */
   shownPage: number;
-  /** Client fields asked for (`fields=`); undefined means all. */
+  /** Client fields asked for (`fields=`), in the surface's names; undefined means all. */
   fields?: readonly string[];
+  /** The route's action, where a surface shows its pages differently (EMQX 5's `clients_v2` pages by cursor). */
+  action?: Action;
 };
 
 export type NodeSummary = { node: string; sessions: Record<ConnState, number> };
