@@ -1,10 +1,13 @@
 /** GET /clients through the real handler, against DynamoDB Local, with a fleet loaded through the session writer. */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../functions/clients/cursor.js';
 import { listClients } from '../../functions/clients/list-clients.js';
 import { parseClientQuery } from '../../functions/clients/query-params.js';
+import { orderKey } from '../../functions/sessions/keys.js';
 import { COUNTER_KEY_PREFIX } from '../../functions/sessions/table.js';
-import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { cursorBody, signedWith, withField } from '../support/cursors.js';
+import { createTestTable, TEST_CURSOR_SECRET, type TestTable } from '../support/dynamodb.js';
 import { buildFleet, eventsFor, expectedClient, isListed, SPECIAL_CLIENTIDS, type SessionSpec } from '../support/fleet.js';
 import { expectApiError, invoke, loadHandler, type HttpFunction, type ListResponseBody as ListBody } from '../support/api-calls.js';
 import { listEvent } from '../support/http.js';
@@ -413,10 +416,24 @@ describe('GET /clients refuses bad parameters with 400 {code: 108} naming the pa
     expectApiError(await invoke(handler, listEvent(`_cursor=${enc(cursor)}`)), 400, 108, '_cursor');
   });
 
-  it('a cursor changed by the caller', async () => {
+  it('a cursor whose payload the caller changed to another valid position, the signature kept', async () => {
     const cursor = (await list('_limit=2')).meta.cursor!;
-    const changed = (cursor[0] === 'e' ? 'f' : 'e') + cursor.slice(1);
-    expectApiError(await invoke(handler, listEvent(`_cursor=${enc(changed)}`)), 400, 108, '_cursor');
+    const { a: after, p: page } = cursorBody(cursor);
+    const target = listed[5]!.conn;
+    expect(after).not.toBe(orderKey(target.created_at, target.clientid));
+    const changes = [withField(cursor, 'p', page + 3), withField(cursor, 'a', orderKey(target.created_at, target.clientid))];
+    for (const { payload, tampered } of changes) {
+      // The changed payload is a position the API would serve if it were signed.
+      const resigned = await invoke<ListBody>(handler, listEvent(`_limit=2&_cursor=${enc(signedWith(TEST_CURSOR_SECRET, payload))}`));
+      expect(resigned.status).toBe(200);
+      expectApiError(await invoke(handler, listEvent(`_limit=2&_cursor=${enc(tampered)}`)), 400, 108, '_cursor');
+    }
+  });
+
+  it('a cursor signed with another secret', async () => {
+    const own = (await list('_limit=2')).meta.cursor!;
+    const foreign = encodeCursor('another-deployment-secret-0001', parseClientQuery('_limit=2').filter, { after: cursorBody(own).a, page: 2 });
+    expectApiError(await invoke(handler, listEvent(`_limit=2&_cursor=${enc(foreign)}`)), 400, 108, '_cursor');
   });
 
   it('a malformed event is a 500 {code: 102} with nothing of the failure in it', async () => {

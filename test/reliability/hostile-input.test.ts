@@ -8,12 +8,15 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { encodeCursor } from '../../functions/clients/cursor.js';
+import { freePort } from '../../infra/local/dynamodb-local.js';
 import { parseClientQuery, type ClientQuery } from '../../functions/clients/query-params.js';
 import { ApiError } from '../../functions/http/errors.js';
 import { PROTO_NAMES } from '../../functions/sessions/model.js';
 import type { HttpResponse } from '../../functions/http/response.js';
+import { cursorBody, withField } from '../support/cursors.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { getEvent, kickEvent, listEvent } from '../support/http.js';
+import { propertyRuns } from '../support/property-seed.js';
 import { connection, disconnected, statistics } from '../support/sessions.js';
 import { clientIdParameter, queryString, type CursorSource } from './hostile-inputs.js';
 
@@ -83,6 +86,19 @@ function rowSatisfies(row: z.infer<typeof clientObject>, query: ClientQuery): bo
   );
 }
 
+/**
+ * Whether `cursor` is one the API issued, as issued: the same payload and the
+ * same signature bytes (base64url's last character carries unused bits, so
+ * two spellings of one signature are the same signature).
+ */
+function isIssuedUnchanged(cursor: string): boolean {
+  const [payload, signature] = cursor.split('.');
+  return cursors.issued.some(({ cursor: issued }) => {
+    const [issuedPayload, issuedSignature] = issued.split('.');
+    return payload === issuedPayload && Buffer.from(signature ?? '', 'base64url').equals(Buffer.from(issuedSignature ?? '', 'base64url'));
+  });
+}
+
 const SEED_IDS = ['alpha', 'beta', 'gamma', 'a/b', 'sp ace', 'plus+hash#', 'pct%41', '日本語', '😀emoji', 'comma,id', "o'reilly", 'user-1'];
 
 let t: TestTable;
@@ -95,8 +111,8 @@ let rejectedKicks = 0;
 beforeAll(async () => {
   t = await createTestTable({ shards: 4 });
   Object.assign(process.env, t.env, {
-    // Kicks must never get as far as the broker here: nothing listens on this port.
-    CONTROL_BROKER_URL: 'mqtt://127.0.0.1:9',
+    // Kicks must never get as far as the broker here: nothing listens on this port (just opened and closed).
+    CONTROL_BROKER_URL: `mqtt://127.0.0.1:${await freePort()}`,
     CONTROL_PUBACK_TIMEOUT_MS: '200',
     // One EMF line per request would bury the test output.
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -128,7 +144,9 @@ beforeAll(async () => {
     const body = JSON.parse((await list(listEvent(query))).body) as { meta: { cursor?: string } };
     if (!body.meta.cursor) throw new Error(`seed query ${query} issued no cursor`);
     cursors.issued.push({ query, cursor: body.meta.cursor });
-    cursors.foreign.push(encodeCursor('some-other-deployment-secret', parseClientQuery(query).filter, { after: '0', page: 2 }));
+    // The same position and query, signed by another deployment: only the signature differs.
+    const { a: after, p: page } = cursorBody(body.meta.cursor);
+    cursors.foreign.push({ query, cursor: encodeCursor('some-other-deployment-secret', parseClientQuery(query).filter, { after, page }) });
   }
 });
 afterAll(() => t?.drop());
@@ -149,7 +167,7 @@ describe('query parsing (pure)', () => {
           expect((error as ApiError).message).toMatch(/^invalid parameter /);
         }
       }),
-      { numRuns: 3000 },
+      propertyRuns(3000),
     );
   });
 });
@@ -167,16 +185,34 @@ describe('GET /clients through the handler (DynamoDB Local)', () => {
         const parsed = listBody.safeParse(body);
         expect(parsed.success, `${raw.slice(0, 300)}: ${parsed.error?.message}`).toBe(true);
         const query = parseClientQuery(raw);
+        if (query.cursor !== undefined) {
+          expect(isIssuedUnchanged(query.cursor), `a 200 for a cursor the API did not issue: ${raw.slice(0, 300)}`).toBe(true);
+        }
         for (const row of parsed.data!.data) {
           expect(rowSatisfies(row, query), `${row.clientid} for ${raw.slice(0, 300)}`).toBe(true);
           expect(row.clientid.startsWith('\u0000')).toBe(false);
         }
       }),
-      { numRuns: 400 },
+      propertyRuns(400),
     );
     // The generator must reach both outcomes, or the property says little.
     expect(statuses.get(200) ?? 0).toBeGreaterThan(40);
     expect(statuses.get(400) ?? 0).toBeGreaterThan(40);
+  });
+
+  it('answers 400 naming _cursor for a cursor of another secret, or one whose payload was changed to another valid value', async () => {
+    for (const [i, { query, cursor }] of cursors.issued.entries()) {
+      const { p: page, a: after } = cursorBody(cursor);
+      const refused = [cursors.foreign[i]!.cursor, withField(cursor, 'p', page + 1).tampered, withField(cursor, 'a', `${after}\u0001`).tampered];
+      for (const bad of refused) {
+        const response = await list(listEvent(`${query}&_cursor=${encodeURIComponent(bad)}`));
+        checkResponse(response, `${query} with ${bad}`);
+        expect(response.statusCode, `${query} with ${bad}`).toBe(400);
+        expect(JSON.parse(response.body)).toMatchObject({ code: 108, message: expect.stringContaining('_cursor') });
+      }
+      // The cursor as issued is served.
+      expect((await list(listEvent(`${query}&_cursor=${encodeURIComponent(cursor)}`))).statusCode).toBe(200);
+    }
   });
 
   it('answers an inverted range with an empty page, not an error', async () => {
@@ -223,7 +259,7 @@ describe('GET /clients through the handler (DynamoDB Local)', () => {
         expect(byCursor).toEqual(expected);
         expect(byPage).toEqual(expected);
       }),
-      { numRuns: 40 },
+      propertyRuns(40),
     );
   });
 });
@@ -240,7 +276,7 @@ describe('GET and DELETE /clients/{clientid} through the handlers (DynamoDB Loca
         const seeded = SEED_IDS.includes(clientid);
         expect(parsed.data.map((c) => c.clientid)).toEqual(seeded ? [clientid] : []);
       }),
-      { numRuns: 400 },
+      propertyRuns(400),
     );
   });
 
@@ -254,7 +290,7 @@ describe('GET and DELETE /clients/{clientid} through the handlers (DynamoDB Loca
         if (response.statusCode === 404) expect(body).toEqual({ code: 112, message: 'Client not found' });
         else rejectedKicks++;
       }),
-      { numRuns: 300 },
+      propertyRuns(300),
     );
     expect(rejectedKicks).toBeGreaterThan(0);
   });

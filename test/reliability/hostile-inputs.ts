@@ -96,8 +96,8 @@ export const parameterName: fc.Arbitrary<string> = fc.oneof(
 export type CursorSource = {
   /** Cursors the API itself issued, each with the query string it was issued for. */
   issued: Array<{ query: string; cursor: string }>;
-  /** Cursors signed with some other secret. */
-  foreign: string[];
+  /** Cursors signed with some other secret, each with the query string it names. */
+  foreign: Array<{ query: string; cursor: string }>;
 };
 
 /** A `_cursor` value: issued (possibly for another query), truncated, altered, foreign or made up. */
@@ -109,7 +109,7 @@ export function cursorValue(source: CursorSource): fc.Arbitrary<string> {
     fc.tuple(issued, fc.nat(), fc.constantFrom('A', '_', '-', '.', '=', '%', '+', '/')).map(
       ([c, at, ch]) => c.slice(0, at % c.length) + ch + c.slice((at % c.length) + 1),
     ),
-    fc.constantFrom(...source.foreign),
+    fc.constantFrom(...source.foreign.map((f) => f.cursor)),
     fc.tuple(fc.base64String({ maxLength: 60 }), fc.base64String({ maxLength: 30 })).map(([a, b]) => `${a}.${b}`),
     fc.constantFrom('.', '..', 'a.b.c', 'x'.repeat(4096), 'x'.repeat(4097), `${'e30'}.${'A'.repeat(22)}`),
     hostileText,
@@ -138,9 +138,9 @@ export function queryString(source: CursorSource): fc.Arbitrary<string> {
   const fromParts = fc
     .tuple(fc.array(pair, { maxLength: 8 }), fc.constantFrom('&', '&', '&', ';', '&&'))
     .map(([pairs, separator]) => pairs.join(separator));
-  // A cursor the API issued, replayed with its own query or with another one.
+  // A cursor the API issued or another deployment signed, replayed with its own query or with another one.
   const replayed = fc
-    .tuple(fc.constantFrom(...source.issued), fc.constantFrom(...source.issued), fc.boolean())
+    .tuple(fc.constantFrom(...source.issued, ...source.foreign), fc.constantFrom(...source.issued), fc.boolean())
     .map(([a, b, same]) => `${same ? a.query : b.query}&_cursor=${encodeURIComponent(a.cursor)}`);
   return fc.oneof({ weight: 6, arbitrary: fromParts }, { weight: 1, arbitrary: replayed });
 }

@@ -8,6 +8,9 @@ import { createTableInput } from '../../functions/sessions/table.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import { SessionWriter, type TableRef } from '../../functions/sessions/writer.js';
 
+/** The cursor secret of every test table's handler environment. */
+export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789';
+
 export type TestTable = {
   endpoint: string;
   table: TableRef;
@@ -43,7 +46,7 @@ export async function createTestTable(options: { shards?: number } = {}): Promis
       AWS_REGION: LOCAL_CLIENT_CONFIG.region,
       AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
-      CURSOR_SECRET: 'test-cursor-secret-0123456789',
+      CURSOR_SECRET: TEST_CURSOR_SECRET,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
