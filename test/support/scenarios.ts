@@ -1,9 +1,10 @@
 /** Random but well-formed broker histories of one clientid, for order-insensitivity properties. */
 import fc from 'fast-check';
-import { connKey } from '../../functions/sessions/keys.js';
+import { compareBytes, connKey } from '../../functions/sessions/keys.js';
 import type { ConnectionInfo, SessionEvent, SessionRecord } from '../../functions/sessions/model.js';
 import { applyEvent } from '../../functions/sessions/reducer.js';
-import { connected, connection, disconnected, statistics, subscriptions, terminated } from './sessions.js';
+import { connIdArbitrary, nodeNameArbitrary } from './connection-names.js';
+import { connected, connection, disconnected, distinctStatistics, subscriptions, terminated } from './sessions.js';
 
 export const SCENARIO_T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -14,53 +15,57 @@ export function fold(events: readonly SessionEvent[], start?: SessionRecord): Se
   return events.reduce<SessionRecord | undefined>((record, event) => applyEvent(record, event) ?? record, start);
 }
 
-/** What the API can see of a record: a live session in full, or that the last connection ended. */
-export function observable(record: SessionRecord | undefined) {
-  if (record === undefined) return undefined;
-  if (record.conn_state === null) return { ended: record.conn_key };
-  return record;
-}
-
-/** Events of one connection in the order its broker sends them. */
-export function connectionScript(conn: ConnectionInfo, steps: ConnectionSteps): SessionEvent[] {
+/**
+ * Events of one connection in the order its broker sends them. `number` tells
+ * this connection's statistics and subscription counts from those of the
+ * other connections of the history.
+ */
+export function connectionScript(conn: ConnectionInfo, steps: ConnectionSteps, number = 0): SessionEvent[] {
   const events: SessionEvent[] = [connected(conn)];
-  for (let seq = 1; seq <= steps.stats; seq++) events.push(statistics(conn, seq, { mqueue_len: seq * 10, recv_oct: seq }));
-  for (let seq = 1; seq <= steps.subs; seq++) events.push(subscriptions(conn, seq, seq + 1));
+  for (let seq = 1; seq <= steps.stats; seq++) events.push({ type: 'statistics', conn, seq, statistics: distinctStatistics(number, seq) });
+  for (let seq = 1; seq <= steps.subs; seq++) events.push(subscriptions(conn, seq, (number + 1) * 100 + seq));
+  // A clean session that is kicked also disconnects: two ends, the earlier of which must stand.
   if (steps.end === 'disconnect' || steps.end === 'both') events.push(disconnected(conn, conn.connected_at + 100));
   if (steps.end === 'kick' || steps.end === 'both') events.push(terminated(conn, 'kicked', conn.connected_at + 200));
   return events;
 }
 
-/** One to three connections of `clientid` (takeovers across nodes, same-millisecond ties), in broker order. */
+const stepsArbitrary = fc.record({
+  node: fc.nat(1),
+  offset: fc.integer({ min: 0, max: 3 }),
+  persistent: fc.boolean(),
+  stats: fc.integer({ min: 0, max: 3 }),
+  subs: fc.integer({ min: 0, max: 2 }),
+  end: fc.constantFrom<ConnectionSteps['end']>('none', 'disconnect', 'kick', 'both'),
+});
+
+/**
+ * One to three connections of `clientid` (takeovers across two nodes whose
+ * names vary in length and content, same-millisecond ties broken by node and
+ * connection id), in broker order.
+ */
 export function historyArbitrary(clientid: string): fc.Arbitrary<SessionEvent[]> {
   return fc
-    .array(
-      fc.record({
-        node: fc.constantFrom('node-a', 'node-b'),
-        offset: fc.integer({ min: 0, max: 3 }),
-        persistent: fc.boolean(),
-        stats: fc.integer({ min: 0, max: 3 }),
-        subs: fc.integer({ min: 0, max: 2 }),
-        end: fc.constantFrom<ConnectionSteps['end']>('none', 'disconnect', 'kick', 'both'),
-      }),
-      { minLength: 1, maxLength: 3 },
+    .tuple(fc.array(stepsArbitrary, { minLength: 1, maxLength: 3 }), fc.tuple(nodeNameArbitrary, nodeNameArbitrary))
+    .chain(([specs, nodes]) =>
+      // Distinct ids: two connections of one node in the same millisecond are still two connections.
+      fc.uniqueArray(connIdArbitrary, { minLength: specs.length, maxLength: specs.length }).map((connIds) => ({ specs, nodes, connIds })),
     )
-    .map((specs) => {
+    .map(({ specs, nodes, connIds }) => {
       const connections = specs.map((s, i) =>
         connection({
           clientid,
-          node: s.node,
-          conn_id: `conn-${i}`,
+          node: nodes[s.node]!,
+          conn_id: connIds[i]!,
           connected_at: SCENARIO_T0 + s.offset * 1000,
           created_at: SCENARIO_T0,
           clean_start: !s.persistent,
           expiry_interval: s.persistent ? 3600 : 0,
+          port: 40000 + i,
         }),
       );
-      const byAge = connections
-        .map((conn, i) => ({ conn, spec: specs[i]! }))
-        .sort((a, b) => Buffer.compare(Buffer.from(connKey(a.conn)), Buffer.from(connKey(b.conn))));
-      return byAge.flatMap(({ conn, spec }) => connectionScript(conn, spec));
+      const byAge = connections.map((conn, i) => ({ conn, spec: specs[i]!, number: i })).sort((a, b) => compareBytes(connKey(a.conn), connKey(b.conn)));
+      return byAge.flatMap(({ conn, spec, number }) => connectionScript(conn, spec, number));
     });
 }
 

@@ -1,6 +1,6 @@
 /** Builders for broker events in tests. */
 import type { ConnectionInfo, SessionEvent, Statistics } from '../../functions/sessions/model.js';
-import { ZERO_STATISTICS } from '../../functions/sessions/model.js';
+import { STATISTICS_FIELDS, ZERO_STATISTICS } from '../../functions/sessions/model.js';
 
 let counter = 0;
 
@@ -53,3 +53,15 @@ export const terminated = (
   reason: 'kicked' | 'expired' | 'discarded' = 'kicked',
   at = conn.connected_at + 2000,
 ): SessionEvent => ({ type: 'terminated', conn, at, reason });
+
+/**
+ * Statistics that tell connections, snapshots and fields apart: every field
+ * of snapshot `seq` of connection number `connection` has its own value, so a
+ * snapshot landing on another connection's record, or one field written into
+ * another, shows in a comparison of whole records.
+ */
+export function distinctStatistics(connection: number, seq: number): Statistics {
+  return Object.fromEntries(
+    STATISTICS_FIELDS.map((field, i) => [field, (connection + 1) * 1_000_000 + seq * 1_000 + i]),
+  ) as Statistics;
+}

@@ -4,8 +4,11 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connKey } from '../../../functions/sessions/keys.js';
 import { CONN_STATES, isLive, type ConnState, type ConnectionInfo, type SessionEvent, type SessionRecord } from '../../../functions/sessions/model.js';
-import { createTestTable, type TestTable } from '../../support/dynamodb.js';
-import { deliveryArbitrary, fold, observable } from '../../support/scenarios.js';
+import { SessionWriter } from '../../../functions/sessions/writer.js';
+import { CapacityMeter } from '../../bench/capacity-meter.js';
+import { createTestTable, localDocumentClient, type TestTable } from '../../support/dynamodb.js';
+import { PROPERTY_SEED } from '../../support/property-seed.js';
+import { deliveryArbitrary, fold } from '../../support/scenarios.js';
 import { connected, connection, disconnected, statistics, subscriptions, terminated } from '../../support/sessions.js';
 
 let t: TestTable;
@@ -123,6 +126,39 @@ describe('SessionWriter ordering guards', () => {
   });
 });
 
+describe('SessionWriter snapshot cost (ReturnConsumedCapacity: INDEXES)', () => {
+  it('writes a statistics or subscriptions snapshot of a live session as one UpdateItem: one write unit, no index capacity', async () => {
+    // A client of its own, so that the meter sees only this writer's requests.
+    const db = localDocumentClient(t.endpoint);
+    const meter = new CapacityMeter(db);
+    const writer = new SessionWriter(db, t.table);
+    try {
+      const online = connection({ clientid: fresh('cost-online'), username: 'tenant-a' });
+      const offline = persistent(fresh('cost-offline'), { username: 'tenant-b' });
+      await writer.apply(connected(online));
+      await writer.apply(connected(offline));
+      await writer.apply(disconnected(offline));
+      for (const conn of [online, offline]) {
+        const snapshots = [
+          statistics(conn, 1, { recv_oct: 4096, send_msg: 12, mqueue_len: 3, inflight: 2, heap_size: 9000 }),
+          subscriptions(conn, 1, 5),
+        ];
+        for (const event of snapshots) {
+          const label = `${event.type} of ${conn.clientid}`;
+          const { result, measurement } = await meter.measure(() => writer.apply(event));
+          expect(result, label).toBe('applied');
+          expect(measurement.byCommand, label).toEqual({ UpdateItemCommand: 1 });
+          expect(measurement.table, label).toEqual({ read: 0, write: 1 });
+          for (const [index, units] of Object.entries(measurement.indexes)) expect(units, `${label}: ${index}`).toEqual({ read: 0, write: 0 });
+        }
+        expect(await record(conn.clientid)).toMatchObject({ recv_oct: 4096, send_msg: 12, heap_size: 9000, stats_seq: 1, subscriptions_cnt: 5, subs_seq: 1 });
+      }
+    } finally {
+      db.destroy();
+    }
+  });
+});
+
 describe('SessionWriter under concurrency', () => {
   it('keeps the newest of concurrent statistics snapshots', async () => {
     const conn = connection({ clientid: fresh('concurrent-stats') });
@@ -155,23 +191,24 @@ describe('SessionWriter with shuffled, duplicated, concurrent delivery (property
   it('ends every session where the broker order does, with exact counters', async () => {
     const before = await t.store.countByState();
     const clientids = Array.from({ length: 40 }, (_, i) => fresh(`prop-${i}`));
-    const deliveries = clientids.map((clientid, i) => fc.sample(deliveryArbitrary(clientid), { numRuns: 1, seed: 1000 + i })[0]!);
+    const deliveries = clientids.map((clientid, i) => fc.sample(deliveryArbitrary(clientid), { numRuns: 1, seed: PROPERTY_SEED + i })[0]!);
     // All clients' events interleaved, eight writers at once: conflicts on items and on counter shards.
     const all = deliveries.flatMap((d) => d.delivered.map((event) => () => t.writer.apply(event)));
-    const interleaved = fc.sample(fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }), { numRuns: 1, seed: 7 })[0]!;
+    const interleaved = fc.sample(fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length }), { numRuns: 1, seed: PROPERTY_SEED })[0]!;
+    const replay = `PROPERTY_SEED=${PROPERTY_SEED}`;
     await runConcurrently(interleaved, 8);
 
     const stored = await t.store.batchGet(clientids);
     const expected = new Map<string, SessionRecord | undefined>(deliveries.map((d, i) => [clientids[i]!, fold(d.inOrder)]));
     for (const clientid of clientids) {
-      expect(observable(stored.get(clientid)), clientid).toEqual(observable(expected.get(clientid)));
+      expect(stored.get(clientid), `${clientid} (${replay})`).toEqual(expected.get(clientid));
     }
     const after = await t.store.countByState();
     const states = await statesOf(clientids);
-    for (const state of CONN_STATES) expect(after[state] - before[state], state).toBe(states[state]);
+    for (const state of CONN_STATES) expect(after[state] - before[state], `${state} (${replay})`).toBe(states[state]);
     // The scenario covers both outcomes.
-    expect([...expected.values()].some(isLive)).toBe(true);
-    expect([...expected.values()].some((r) => r !== undefined && !isLive(r))).toBe(true);
+    expect([...expected.values()].some(isLive), replay).toBe(true);
+    expect([...expected.values()].some((r) => r !== undefined && !isLive(r)), replay).toBe(true);
   });
 });
 
