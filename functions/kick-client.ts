@@ -20,13 +20,13 @@ const channel = controlChannelFor(config);
 const writer = config.via === 'mqtt' ? undefined : new SessionWriter(db, config);
 const context: KickContext = { store, channel, confirmTimeoutMs: config.confirmTimeoutMs, now: Date.now, ...(writer ? { writer } : {}) };
 
-export const handler = dialectHandler('kick', logger, metrics, async ({ event, route, dialect }) => {
+export const handler = dialectHandler('kick', logger, metrics, async ({ event, route, dialect, deadline }) => {
   if (route.action === 'kickClients') {
-    return dialect.renderBulkKick(await kickClients(context, parseClientIdList(requestBody(event))));
+    return dialect.renderBulkKick(await kickClients({ ...context, deadline }, parseClientIdList(requestBody(event))));
   }
   const clientid = parseClientId(event.pathParameters?.clientid);
   try {
-    return dialect.renderKick((await kickClient(context, clientid)).status === 200 ? 'kicked' : 'pending');
+    return dialect.renderKick((await kickClient({ ...context, deadline }, clientid)).status === 200 ? 'kicked' : 'pending');
   } catch (error) {
     if (error instanceof ClientNotFoundError) return dialect.renderKick('not-found');
     throw error;

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ClientNotFoundError, ControlChannelUnavailableError } from '../http/errors.js';
+import { ClientNotFoundError, ControlChannelUnavailableError, DeadlineExceededError } from '../http/errors.js';
 import { isLive, isVisible, type SessionRecord } from '../sessions/model.js';
 import { ended } from '../sessions/reducer.js';
 import type { SessionStore } from '../sessions/store.js';
@@ -29,6 +29,12 @@ export type KickContext = {
    * broker answers that it holds no such client.
    */
   writer?: SessionWriter;
+  /**
+   * Epoch ms by which the request must answer: no kick is sent after it
+   * (a read that answers late must not send one nobody waits for), and the
+   * confirmation wait ends before it.
+   */
+  deadline?: number;
 };
 
 export type KickOutcome = { status: 200; body: { code: 0 } } | { status: 202; body: { code: 0; message: 'kick pending' } };
@@ -55,6 +61,7 @@ export async function kickClient(context: KickContext, clientid: string): Promis
     context.writer?.mutate(clientid, (current) =>
       isLive(current) && current.conn_key === record.conn_key ? ended(current, context.now(), reason) : undefined,
     );
+  if (context.deadline !== undefined && context.now() >= context.deadline) throw new DeadlineExceededError();
   try {
     await channel.send(command);
   } catch (error) {
@@ -74,7 +81,8 @@ export async function kickClient(context: KickContext, clientid: string): Promis
       // The broker has acted; the table will learn it from the broker's own event.
     }
   }
-  return (await confirmed(store, clientid, record.conn_key, context.confirmTimeoutMs))
+  const waitMs = Math.min(context.confirmTimeoutMs, context.deadline !== undefined ? context.deadline - context.now() : Infinity);
+  return (await confirmed(store, clientid, record.conn_key, Math.max(waitMs, 0)))
     ? { status: 200, body: { code: 0 } }
     : { status: 202, body: { code: 0, message: 'kick pending' } };
 }

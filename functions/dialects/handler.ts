@@ -9,7 +9,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { clientRouteOf, routeOf, type ApiRoute, type ClientHandler } from '../api/routes.js';
 import { ApiError } from '../http/errors.js';
-import { httpHandler, type HttpEvent } from '../http/handler.js';
+import { httpHandler, type HttpEvent, type InvocationContext } from '../http/handler.js';
 import { errorResponse, type HttpResponse } from '../http/response.js';
 import type { Dialect } from './dialect.js';
 import { DIALECTS } from './select.js';
@@ -33,7 +33,7 @@ export function requestBody(event: HttpEvent): string | undefined {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
-export type DialectRequest = { event: HttpEvent; route: ApiRoute; dialect: Dialect };
+export type DialectRequest = { event: HttpEvent; route: ApiRoute; dialect: Dialect; deadline: number };
 
 /** Whether Accept-Encoding (RFC 9110 §12.5.3) takes gzip: named, or `*`, with a quality above 0. */
 function acceptsGzip(event: HttpEvent): boolean {
@@ -62,13 +62,13 @@ export function dialectHandler(
   logger: Logger,
   metrics: Metrics,
   operation: (request: DialectRequest) => Promise<HttpResponse>,
-): (event: unknown) => Promise<HttpResponse> {
+): (event: unknown, context?: InvocationContext) => Promise<HttpResponse> {
   return httpHandler(
     logger,
-    async (event) => {
+    async (event, { deadline }) => {
       const route = clientRouteOf(event.routeKey, handler);
       const dialect = DIALECTS[route.surface];
-      return fitResponse(await operation({ event, route, dialect }), event, dialect, route.surface === 'emqx5' ? 'limit' : '_limit');
+      return fitResponse(await operation({ event, route, dialect, deadline }), event, dialect, route.surface === 'emqx5' ? 'limit' : '_limit');
     },
     metrics,
     (event, error) => {

@@ -45,6 +45,13 @@ export class BackendBusyError extends ApiError {
   }
 }
 
+/** The request's time ran out before the store or the broker answered. */
+export class DeadlineExceededError extends ApiError {
+  constructor() {
+    super(503, 101, 'no answer from the sessions store or the broker in time; retry later', { 'Retry-After': '1' });
+  }
+}
+
 export class InternalError extends ApiError {
   constructor() {
     super(500, 102, 'internal error');

@@ -1,26 +1,56 @@
 /**
  * The frame every HTTP handler runs in: the API Gateway v2 event checked
- * against its schema, one log line per request, and every failure turned into
- * a `{code, message}` response (unexpected ones logged, never shown).
+ * against its schema, one log line per request, every failure turned into
+ * a `{code, message}` response (unexpected ones logged, never shown), and an
+ * answer before the function's own time limit whatever its calls do.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
 import type { z } from 'zod';
-import { InternalError, toApiError, type ApiError } from './errors.js';
+import { DeadlineExceededError, InternalError, toApiError, type ApiError } from './errors.js';
 import { errorResponse, type HttpResponse } from './response.js';
 
 export type HttpEvent = z.infer<typeof APIGatewayProxyEventV2Schema>;
 
+/** What Lambda hands a handler beside the event (only the part used here). */
+export type InvocationContext = { getRemainingTimeInMillis?: () => number };
+
+/** The request's deadline (epoch ms): work not begun by then is not begun at all. */
+export type RequestScope = { deadline: number };
+
+/** Time kept back from the function's limit to answer in. */
+export const ANSWER_MARGIN_MS = 1_000;
+/** The time a request has when no Lambda context tells (the local stack): the API functions' 10 s limit. */
+export const DEFAULT_REQUEST_BUDGET_MS = 10_000;
+
+export function requestDeadline(context: InvocationContext | undefined, now = Date.now()): number {
+  const remaining = context?.getRemainingTimeInMillis?.() ?? DEFAULT_REQUEST_BUDGET_MS;
+  return now + Math.max(remaining - ANSWER_MARGIN_MS, 0);
+}
+
+/** The operation's answer, or DeadlineExceededError at the deadline. */
+async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceededError()), Math.max(deadline - Date.now(), 0));
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function httpHandler(
   logger: Logger,
-  operation: (event: HttpEvent) => Promise<HttpResponse>,
+  operation: (event: HttpEvent, scope: RequestScope) => Promise<HttpResponse>,
   metrics?: Metrics,
   /** How this request's surface shows an error; the native `{code, message}` with its status by default. */
   renderError: (event: HttpEvent, error: ApiError) => HttpResponse = (_, error) => errorResponse(error),
-): (event: unknown) => Promise<HttpResponse> {
-  return async (raw) => {
-    const response = await handle(raw);
+): (event: unknown, context?: InvocationContext) => Promise<HttpResponse> {
+  return async (raw, context) => {
+    const response = await handle(raw, requestDeadline(context));
     if (metrics) {
       const kind = response.statusCode >= 500 ? 'ServerError' : response.statusCode >= 400 ? 'ClientError' : 'Success';
       metrics.addMetric(kind, MetricUnit.Count, 1);
@@ -29,14 +59,14 @@ export function httpHandler(
     return response;
   };
 
-  async function handle(raw: unknown): Promise<HttpResponse> {
+  async function handle(raw: unknown, deadline: number): Promise<HttpResponse> {
     const parsed = APIGatewayProxyEventV2Schema.safeParse(raw);
     if (!parsed.success) {
       logger.error('event is not an API Gateway v2 request', { issues: parsed.error.issues.slice(0, 5) });
       return errorResponse(new InternalError());
     }
     try {
-      const response = await operation(parsed.data);
+      const response = await withinDeadline(operation(parsed.data, { deadline }), deadline);
       logger.info('request', { route: parsed.data.routeKey, status: response.statusCode });
       return response;
     } catch (error) {
