@@ -5,6 +5,7 @@
  * for its query conversion is INVALID_PARAMETER (emqx_mgmt_api_clients.erl:951).
  */
 import { ApiError } from '../../http/errors.js';
+import { ResponseTooLargeError } from '../handler.js';
 import { jsonResponse, type HttpResponse } from '../../http/response.js';
 
 export type Emqx5Code = 'BAD_REQUEST' | 'INVALID_PARAMETER' | 'CLIENTID_NOT_FOUND' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR' | 'BAD_API_KEY_OR_SECRET';
@@ -35,7 +36,9 @@ const CURSOR_ERROR = /^invalid parameter _cursor:/;
 function codeOf(error: ApiError): Emqx5Code {
   switch (error.status) {
     case 400:
-      return 'INVALID_PARAMETER';
+      // A page over the response limit "exceeds the boundary value"; any other refusal of the request
+      // (a bulk body that is not an array of clientids, an over-long clientid) is a schema refusal.
+      return error instanceof ResponseTooLargeError ? 'INVALID_PARAMETER' : 'BAD_REQUEST';
     case 401:
       return 'BAD_API_KEY_OR_SECRET';
     case 404:

@@ -135,6 +135,7 @@ describe('EMQX 5 answers', () => {
   it('apps/emqx/include/http_api.hrl:34-52 and l.974: domain errors in EMQX 5 codes; a bad cursor is BAD_REQUEST "bad cursor"', () => {
     const render = (e: Parameters<typeof EMQX5_DIALECT.renderError>[0]) => ({ status: EMQX5_DIALECT.renderError(e).statusCode, body: body(EMQX5_DIALECT.renderError(e)) });
     expect(render(new InvalidParameterError('_cursor', 'a cursor from meta.cursor'))).toEqual({ status: 400, body: { code: 'BAD_REQUEST', message: 'bad cursor' } });
+    expect(render(new InvalidParameterError('body', 'a JSON array of 1 to 100 clientids'))).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
     expect(render(new ResponseTooLargeError('limit'))).toMatchObject({ status: 400, body: { code: 'INVALID_PARAMETER', message: expect.stringContaining('limit') } });
     expect(render(new ClientNotFoundError())).toEqual({ status: 404, body: { code: 'CLIENTID_NOT_FOUND', message: 'Client ID not found' } });
     expect(render(new ControlChannelUnavailableError('down'))).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE' } });
