@@ -12,6 +12,7 @@ import type { Item } from '../../functions/sessions/item.js';
 import { isPersistent, type SessionEvent, type SessionRecord } from '../../functions/sessions/model.js';
 import { applyEvent } from '../../functions/sessions/reducer.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { propertyRuns } from '../support/property-seed.js';
 import { snapshotTable, tableProblems, withoutRev } from '../support/table-invariants.js';
 import { deliveryOf, type Delivery } from './histories.js';
 
@@ -25,7 +26,7 @@ describe('applyEvent: delivery order and repetition do not matter (pure)', () =>
       fc.property(deliveryOf('client-1'), (delivery) => {
         expect(fold(delivery.delivered)).toEqual(fold(delivery.inOrder));
       }),
-      { numRuns: 5000 },
+      propertyRuns(5000),
     );
   });
 });
@@ -78,7 +79,7 @@ describe('SessionWriter: delivery order and repetition do not matter (DynamoDB L
           expect(c).toEqual(a);
         },
       ),
-      { numRuns: 40 },
+      propertyRuns(40),
     );
     for (const t of [inOrderTable, shuffledTable, concurrentTable]) {
       expect(tableProblems(await snapshotTable(t.db, t.table), t.table)).toEqual([]);
