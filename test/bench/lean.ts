@@ -1,0 +1,127 @@
+/**
+ * Lean pages, side by side: a 100-row page with every field, and the same
+ * page asking only (`fields=`) for fields the narrow index projection holds,
+ * which is served from the index walk alone (no BatchGetItem of the rows).
+ * Read units, requests and index entries read, as DynamoDB Local reports
+ * them, at each table size; on `/api/v5/clients` and on the native list.
+ *
+ * `npx tsx test/bench/lean.ts` starts its own DynamoDB Local and writes
+ * bench-results/lean.json and lean.md (a minute or two). BENCH_LEAN_SIZES
+ * sets the table sizes (default 1000,10000). `npm run bench` measures the
+ * same pair for the native list among its operations.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Action } from '../../functions/api/routes.js';
+import { listSessions } from '../../functions/clients/list-clients.js';
+import type { Dialect } from '../../functions/dialects/dialect.js';
+import { EMQX5_DIALECT } from '../../functions/dialects/emqx5/index.js';
+import { NATIVE_DIALECT } from '../../functions/dialects/native.js';
+import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
+import type { LiveSession } from '../../functions/sessions/model.js';
+import { SessionStore } from '../../functions/sessions/store.js';
+import { createTableInput } from '../../functions/sessions/table.js';
+import type { TableRef } from '../../functions/sessions/writer.js';
+import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { bulkLoad, foldEvents } from './bulk-load.js';
+import { CapacityMeter, totalUnits } from './capacity-meter.js';
+import { planSessions } from './population.js';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RESULTS_DIR = join(PROJECT_ROOT, 'bench-results');
+const SHARDS = 8;
+const SIZES = (process.env.BENCH_LEAN_SIZES ?? '1000,10000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+const CURSOR_SECRET = 'bench-cursor-secret-0123456789';
+/** Every 5.x field the narrow index holds (or that needs nothing stored). */
+const V5_LEAN = 'clientid,username,node,connected,connected_at,created_at,clean_start,proto_name,proto_ver,ip_address,is_expired,durable';
+/** The same for the native client object. */
+const NATIVE_LEAN = 'clientid,username,node,connected,connected_at,created_at,clean_start,proto_name,proto_ver,ip_address,zone';
+
+type Case = { name: string; dialect: Dialect; action: Action; query: string };
+type Row = { operation: string; sessions: number; rows: number; readUnits: number; requests: number; batchGets: number; entriesRead: number; bytes: number };
+
+const CASES: Case[] = [
+  { name: '/api/v5/clients?limit=100 (every field)', dialect: EMQX5_DIALECT, action: 'listClients', query: 'limit=100' },
+  { name: `/api/v5/clients?limit=100&fields=<index fields> (lean)`, dialect: EMQX5_DIALECT, action: 'listClients', query: `limit=100&fields=${V5_LEAN}` },
+  { name: '/api/v5/clients?limit=100&conn_state=connected (every field)', dialect: EMQX5_DIALECT, action: 'listClients', query: 'limit=100&conn_state=connected' },
+  { name: '/api/v5/clients?limit=100&conn_state=connected&fields=<index fields> (lean)', dialect: EMQX5_DIALECT, action: 'listClients', query: `limit=100&conn_state=connected&fields=${V5_LEAN}` },
+  { name: '/api/v5/clients_v2?limit=100&fields=clientid,connected (lean)', dialect: EMQX5_DIALECT, action: 'listClientsByCursor', query: 'limit=100&fields=clientid,connected' },
+  { name: 'GET /clients?_limit=100 (every field)', dialect: NATIVE_DIALECT, action: 'listClients', query: '_limit=100' },
+  { name: 'GET /clients?_limit=100&fields=<index fields> (lean)', dialect: NATIVE_DIALECT, action: 'listClients', query: `_limit=100&fields=${NATIVE_LEAN}` },
+];
+
+function documentClient(endpoint: string): DynamoDBDocumentClient {
+  return createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, { credentials: LOCAL_CLIENT_CONFIG.credentials, maxAttempts: 10 });
+}
+
+async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size: number, log: (m: string) => void): Promise<Row[]> {
+  const now = Date.now();
+  const table: TableRef = { tableName: `bench-lean-${size}-${Date.now()}`, shards: SHARDS };
+  await db.send(new CreateTableCommand(createTableInput(table.tableName)));
+  try {
+    log(`loading ${size} sessions`);
+    const records = planSessions(size, now, 7)
+      .filter((s) => s.kind === 'connected' || s.kind === 'offline')
+      .map((s) => foldEvents(s.events))
+      .filter((r): r is LiveSession => r !== undefined);
+    await bulkLoad(db, table, records);
+    const store = new SessionStore(db, table);
+    const rows: Row[] = [];
+    for (const c of CASES) {
+      const request = c.dialect.parseList(c.query, {}, c.action);
+      const { result, measurement } = await meter.measure(() => listSessions({ store, now, cursorSecret: CURSOR_SECRET }, request.query));
+      rows.push({
+        operation: c.name,
+        sessions: size,
+        rows: result.sessions.length,
+        readUnits: totalUnits(measurement).read,
+        requests: measurement.requests,
+        batchGets: measurement.byCommand.BatchGetItemCommand ?? 0,
+        entriesRead: measurement.scanned,
+        bytes: Buffer.byteLength(c.dialect.renderList(result, request).body),
+      });
+      log(`${size}: ${c.name}: ${rows.at(-1)!.readUnits} read units`);
+    }
+    return rows;
+  } finally {
+    await db.send(new DeleteTableCommand({ TableName: table.tableName }));
+  }
+}
+
+function markdown(rows: Row[]): string {
+  return [
+    '# Lean pages: a 100-row page with and without `fields=`',
+    '',
+    `DynamoDB Local, ${SHARDS} shards; read units as DynamoDB reports them (eventually consistent reads). BatchGetItem requests include the exact count's reads of the counter shards (one request).`,
+    '',
+    '| operation | sessions | rows | read units | requests | BatchGetItem | index entries read | response bytes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.operation} | ${r.sessions} | ${r.rows} | ${r.readUnits} | ${r.requests} | ${r.batchGets} | ${r.entriesRead} | ${r.bytes} |`),
+    '',
+  ].join('\n');
+}
+
+async function main() {
+  const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+  const local = await startDynamoDbLocal();
+  const db = documentClient(local.endpoint);
+  try {
+    const meter = new CapacityMeter(db);
+    meter.keepCommands = false;
+    const rows: Row[] = [];
+    for (const size of SIZES) rows.push(...(await benchSize(db, meter, size, log)));
+    await mkdir(RESULTS_DIR, { recursive: true });
+    await writeFile(join(RESULTS_DIR, 'lean.json'), `${JSON.stringify({ at: new Date().toISOString(), shards: SHARDS, rows }, null, 2)}\n`);
+    const md = markdown(rows);
+    await writeFile(join(RESULTS_DIR, 'lean.md'), md);
+    process.stdout.write(md);
+  } finally {
+    db.destroy();
+    await local.stop();
+  }
+}
+
+await main();
