@@ -42,3 +42,9 @@ export interface Dialect {
   renderBulkKick(results: BulkKickResult[]): HttpResponse;
   renderError(error: ApiError): HttpResponse;
 }
+
+/** The client object with only the fields asked for (`fields=`), or whole. */
+export function pickFields<T extends Record<string, unknown>>(client: T, fields: readonly string[] | undefined): Partial<T> {
+  if (!fields) return client;
+  return Object.fromEntries(fields.filter((name) => name in client).map((name) => [name, client[name]])) as Partial<T>;
+}

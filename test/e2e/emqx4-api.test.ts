@@ -95,6 +95,20 @@ describe('EMQX 4.4 /api/v4 surface', () => {
     await gone;
   });
 
+  it('fields= (an extension): only the fields asked for, on /api/v4 and natively', async () => {
+    const client = await clients.connect({ clientId: 'v4-fields', clean: false });
+    await listed('v4-fields');
+    await client.endAsync();
+    await expect.poll(async () => (await listed('v4-fields')).connected, { timeout: 5000, interval: 50 }).toBe(false);
+    // A walk of the index alone (every field asked for is in it), an offline session included.
+    const lean = (await v4('/clients?_like_clientid=v4-fields&fields=clientid,node,conn_state')).body;
+    expect(lean.data).toEqual([{ clientid: 'v4-fields', node: NODE }]);
+    const v4Page = (await v4('/clients?clientid=v4-fields&fields=clientid,node,connected_at')).body;
+    expect(v4Page.data).toEqual([{ clientid: 'v4-fields', node: NODE, connected_at: expect.any(String) }]);
+    const native = (await api.list('clientid=v4-fields&fields=clientid,recv_oct')).body;
+    expect(native.data).toEqual([{ clientid: 'v4-fields', recv_oct: expect.any(Number) }]);
+  });
+
   it('emqx_mgmt_api_clients.erl:186 lookup: an unknown client is HTTP 200 {"code":0,"data":[]}', async () => {
     const response = await v4('/clients/v4-unknown');
     expect(response.status).toBe(200);

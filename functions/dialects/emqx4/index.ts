@@ -7,21 +7,25 @@
 import { filterKind, parseClientQuery } from '../../clients/query-params.js';
 import { errorResponse, jsonResponse } from '../../http/response.js';
 import { CONN_STATES } from '../../sessions/model.js';
-import type { Dialect } from '../dialect.js';
+import { pickFields, type Dialect } from '../dialect.js';
 import { toEmqx4Client } from './client.js';
 import { EMQX4_GRAMMAR, shownPage } from './query.js';
 
 export const EMQX4_DIALECT: Dialect = {
-  parseList(rawQueryString, pathParameters) {
+  parseList(rawQueryString, pathParameters, action) {
     const query = parseClientQuery(rawQueryString, EMQX4_GRAMMAR);
     if (pathParameters.node !== undefined) query.filter.node = pathParameters.node;
-    return { query, shownPage: shownPage(rawQueryString, query.page) };
+    return { query, shownPage: shownPage(rawQueryString, query.page), action, ...(query.fields ? { fields: query.fields } : {}) };
   },
   renderList({ sessions, meta }, request) {
     // emqx_mgmt_api:cluster_query/3: any query parameter makes the count -1; the node of the path is none.
     const { node: _, ...filter } = request.query.filter;
     const count = filterKind(filter) === 'none' && !request.query.impossible ? meta.count : -1;
-    return jsonResponse(200, { code: 0, data: sessions.map(toEmqx4Client), meta: { ...meta, page: request.shownPage, count } });
+    return jsonResponse(200, {
+      code: 0,
+      data: sessions.map((s) => pickFields(toEmqx4Client(s), request.fields)),
+      meta: { ...meta, page: request.shownPage, count },
+    });
   },
   renderClient(session) {
     return jsonResponse(200, { code: 0, data: session ? [toEmqx4Client(session)] : [] });
