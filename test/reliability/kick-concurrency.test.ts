@@ -14,6 +14,7 @@ import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { FakeNode, TEST_TOPIC_PREFIX } from '../support/fake-node.js';
 import { kickEvent, listEvent } from '../support/http.js';
 import { testBroker, type TestBroker } from '../support/mqtt-broker.js';
+import { propertyRuns } from '../support/property-seed.js';
 import { connected, connection, terminated } from '../support/sessions.js';
 import { snapshotTable, tableProblems } from '../support/table-invariants.js';
 
@@ -144,7 +145,7 @@ describe('concurrent kicks', () => {
           expect(listed.data.map((c) => c.node)).toEqual(newerKicked ? [] : ['node-b']);
         },
       ),
-      { numRuns: 25 },
+      propertyRuns(25),
     );
     node.delayMs = 0;
     await expectConsistent();

@@ -7,6 +7,7 @@ import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionsOf, matches, toFilterExpression, type ClientFilter } from '../../../functions/clients/filter.js';
 import { createTestTable, type TestTable } from '../../support/dynamodb.js';
+import { propertyRuns } from '../../support/property-seed.js';
 
 const NOW = Date.UTC(2026, 5, 1);
 
@@ -135,7 +136,7 @@ describe('filter expression and in-memory predicate', () => {
         if (expected.length > 0) nonEmpty++;
         expect(await scanWith(filter)).toEqual(expected);
       }),
-      { numRuns: runs },
+      propertyRuns(runs),
     );
     // Agreement on empty results alone would prove little.
     expect(nonEmpty).toBeGreaterThan(runs / 4);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_USERNAME_PARTITIONS, planAccess, type AccessPath } from '../../../functions/clients/list-clients.js';
 import { parseClientQuery } from '../../../functions/clients/query-params.js';
 import { compareBytes, keyAfter, orderKey } from '../../../functions/sessions/keys.js';
+import { propertyRuns } from '../../support/property-seed.js';
 
 const SHARDS = 4;
 const NOW = Date.UTC(2026, 5, 1);
@@ -88,7 +89,7 @@ describe('planAccess', () => {
         const expected = (gte === null || created >= gte) && (lte === null || created <= lte);
         expect(within).toBe(expected);
       }),
-      { numRuns: 500 },
+      propertyRuns(500),
     );
   });
 

@@ -23,6 +23,7 @@ import {
 } from '../../../functions/http/errors.js';
 import { httpHandler } from '../../../functions/http/handler.js';
 import { jsonResponse } from '../../../functions/http/response.js';
+import { freePort } from '../../../infra/local/dynamodb-local.js';
 import { SessionStore } from '../../../functions/sessions/store.js';
 import { expectApiError, invoke } from '../../support/api-calls.js';
 import { getEvent } from '../../support/http.js';
@@ -100,7 +101,9 @@ describe('httpHandler', () => {
   });
 
   it('answers throttling of the sessions table during a real read with 503, not 500', async () => {
-    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+    // Every send is answered by the spy below; the endpoint, a port just closed, is never reached.
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
     const send = vi.spyOn(db, 'send').mockRejectedValue(
       new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata }) as never,
     );

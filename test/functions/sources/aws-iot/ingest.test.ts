@@ -7,6 +7,7 @@ import { readTopics } from '../../../../functions/sessions/topics.js';
 import { awsIotConnId } from '../../../../functions/sources/aws-iot/connection-version.js';
 import { parseAwsIotEvent, type AwsIotOptions } from '../../../../functions/sources/aws-iot/lifecycle.js';
 import { createTestTable, type TestTable } from '../../../support/dynamodb.js';
+import { propertyRuns } from '../../../support/property-seed.js';
 
 const NODE = 'aws-iot@eu-west-1';
 const CLEAN: AwsIotOptions = { node: NODE, sessionExpirySeconds: 3600, persistentSessions: false };
@@ -252,7 +253,7 @@ describe('any order of two successive connections', () => {
           expect(record).toMatchObject({ conn_state: null, ended_reason: 'disconnected' });
         }
       }),
-      { numRuns: 60 },
+      propertyRuns(60),
     );
   });
 });

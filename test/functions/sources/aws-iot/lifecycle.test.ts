@@ -12,6 +12,7 @@ import {
 import { parseAwsIotEvent, type AwsIotOptions } from '../../../../functions/sources/aws-iot/lifecycle.js';
 import { InvalidEventError } from '../../../../functions/sources/invalid-event.js';
 import fixtures from '../../../fixtures/aws-iot-events.json' with { type: 'json' };
+import { propertyRuns } from '../../../support/property-seed.js';
 
 const NODE = 'aws-iot@eu-west-1';
 const OPTIONS: AwsIotOptions = { node: NODE, sessionExpirySeconds: 3600, persistentSessions: false };
@@ -201,7 +202,7 @@ describe('parseAwsIotEvent: malformed events', () => {
         }
         return true;
       }),
-      { numRuns: 2000 },
+      propertyRuns(2000),
     );
   });
 });

@@ -11,6 +11,7 @@ import { SourceWriter } from '../../../../functions/sessions/source-writer.js';
 import { readTopics } from '../../../../functions/sessions/topics.js';
 import { parseEmqxWebhook } from '../../../../functions/sources/emqx/webhook.js';
 import { createTestTable, type TestTable } from '../../../support/dynamodb.js';
+import { propertyRuns } from '../../../support/property-seed.js';
 
 type Body = Record<string, unknown>;
 const fixtures = (name: string) => JSON.parse(readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, Body>;
@@ -265,7 +266,7 @@ describe('any order of one connection\'s events', () => {
         expect(shape(await record(id))).toEqual(expected);
         expect(await topics(id)).toEqual(expectedTopics);
       }),
-      { numRuns: 15 },
+      propertyRuns(15),
     );
     return expected;
   }

@@ -11,6 +11,7 @@ import type { ConnectionInfo } from '../../../../functions/sessions/model.js';
 import type { SourceEvent } from '../../../../functions/sessions/source-events.js';
 import { InvalidEventError } from '../../../../functions/sources/invalid-event.js';
 import { parseEmqxWebhook } from '../../../../functions/sources/emqx/webhook.js';
+import { propertyRuns } from '../../../support/property-seed.js';
 
 type Body = Record<string, unknown>;
 const fixtures = (name: string) => JSON.parse(readFileSync(new URL(`../../../fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, Body>;
@@ -312,7 +313,7 @@ describe('any body', () => {
           expect(error).toBeInstanceOf(InvalidEventError);
         }
       }),
-      { numRuns: 2000 },
+      propertyRuns(2000),
     );
   });
 });
