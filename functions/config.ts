@@ -231,3 +231,18 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
     maxSessions: c.RECONCILE_MAX_SESSIONS,
   };
 }
+
+const appsSchema = z.object({
+  APPS_TABLE_NAME: z.string().min(3).max(255),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  APP_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+});
+
+export type AppsConfig = { appsTableName: string; endpoint: string | undefined; region: string; cacheTtlMs: number };
+
+/** The app authorizer's configuration: the apps table only. */
+export function loadAppsConfig(env: NodeJS.ProcessEnv = process.env): AppsConfig {
+  const c = parse(appsSchema, env);
+  return { appsTableName: c.APPS_TABLE_NAME, endpoint: c.DYNAMODB_ENDPOINT, region: c.AWS_REGION, cacheTtlMs: c.APP_CACHE_TTL_MS };
+}

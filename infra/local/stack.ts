@@ -11,7 +11,9 @@ import { createTableInput } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
 import { loadHandlers } from './api/handlers.js';
 import { startApiServer, type ApiServer } from './api/server.js';
-import type { AppCredentials } from './api/basic-auth.js';
+import type { AppCredentials } from '../../functions/apps/basic-auth.js';
+import type { SigV4Key } from './api/sigv4-auth.js';
+import { ensureAppsTable, LOCAL_APPS_TABLE } from './apps-table.js';
 import { startBroker, type LocalBroker } from './broker/broker.js';
 import { EmqxClientList } from '../../functions/sources/emqx/client-list.js';
 import { startEmqxRestApi, type EmqxRestApi } from './emqx/rest-api.js';
@@ -33,6 +35,9 @@ export type LocalStackOptions = {
   shards?: number;
   node?: string;
   app?: AppCredentials;
+  sigv4Key?: SigV4Key;
+  /** The apps table of `/api/v4` and `/api/v5` (`npm run apps`), beside the sessions table. */
+  appsTableName?: string;
   control?: { username?: string; password?: string; topicPrefix?: string };
   kickConfirmTimeoutMs?: number;
   pubackTimeoutMs?: number;
@@ -70,6 +75,8 @@ export type LocalStack = {
   tableName: string;
   node: string;
   app: AppCredentials;
+  sigv4Key: SigV4Key;
+  appsTableName: string;
   /** What brokers send as `Authorization: Bearer <token>` to `POST /ingest/emqx` and `/ingest/aws-iot`. */
   ingestToken: string;
   brokerMode: BrokerMode;
@@ -87,6 +94,8 @@ export const LOCAL_DEFAULTS = {
   shards: 8,
   node: 'local@127.0.0.1',
   app: { appId: 'admin', appSecret: 'public' },
+  /** The key pair a SigV4-signed request to the local API is checked with. */
+  sigv4Key: { accessKeyId: 'LOCALACCESSKEY000000', secretAccessKey: 'local-secret-access-key' },
   controlUsername: 'clients-api-control',
   controlTopicPrefix: 'clients-api/control',
   kickConfirmTimeoutMs: 3000,
@@ -116,6 +125,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const shards = options.shards ?? LOCAL_DEFAULTS.shards;
   const node = options.node ?? LOCAL_DEFAULTS.node;
   const app = options.app ?? LOCAL_DEFAULTS.app;
+  const sigv4Key = options.sigv4Key ?? LOCAL_DEFAULTS.sigv4Key;
   const control = {
     username: options.control?.username ?? LOCAL_DEFAULTS.controlUsername,
     password: options.control?.password ?? randomSecret(),
@@ -137,6 +147,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.signal?.throwIfAborted();
     const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
     await ensureTable(endpoint, tableName);
+    const appsTableName = options.appsTableName ?? LOCAL_APPS_TABLE;
+    await ensureAppsTable(endpoint, appsTableName);
 
     const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
     stops.push(async () => db.destroy());
@@ -187,6 +199,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const ingestToken = options.ingestToken ?? randomSecret();
     const handlers = await loadHandlers({
       TABLE_NAME: tableName,
+      APPS_TABLE_NAME: appsTableName,
+      // A revoked app stops working locally within a second.
+      APP_CACHE_TTL_MS: '1000',
       SESSION_SHARDS: String(shards),
       DYNAMODB_ENDPOINT: endpoint,
       AWS_REGION: LOCAL_CLIENT_CONFIG.region,
@@ -211,6 +226,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const api: ApiServer = await startApiServer({
       handlers,
       credentials: app,
+      sigv4Key,
       host,
       port: options.apiPort ?? LOCAL_DEFAULTS.apiPort,
       log: log('api'),
@@ -231,6 +247,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       tableName,
       node,
       app,
+      sigv4Key,
+      appsTableName,
       ingestToken,
       brokerMode: mode,
       emqxApiUrl: emqxApi?.url,

@@ -25,12 +25,13 @@ export async function loadHandlers(env: Record<string, string>): Promise<ApiHand
   for (const name of ['CONTROL_CREDENTIALS_SECRET_ARN', 'EMQX_API_CREDENTIALS_SECRET_ARN', 'INGEST_TOKEN_SECRET_ARN']) {
     if (!(name in env)) delete process.env[name];
   }
-  const [list, get, kick, ingestEmqx, ingestAwsIot] = await Promise.all([
+  const [list, get, kick, ingestEmqx, ingestAwsIot, authorizeApp] = await Promise.all([
     import('../../../functions/list-clients.js'),
     import('../../../functions/get-client.js'),
     import('../../../functions/kick-client.js'),
     import('../../../functions/ingest-emqx.js'),
     import('../../../functions/ingest-aws-iot.js'),
+    import('../../../functions/authorize-app.js'),
   ]);
   const handlers: ApiHandlers = {
     list: list.handler as LambdaHttpHandler,
@@ -38,6 +39,7 @@ export async function loadHandlers(env: Record<string, string>): Promise<ApiHand
     kick: kick.handler as LambdaHttpHandler,
     ingestEmqx: ingestEmqx.handler as LambdaHttpHandler,
     ingestAwsIot: ingestAwsIot.handler as LambdaHttpHandler,
+    authorizeApp: authorizeApp.handler,
   };
   loaded = { env: { ...env }, handlers };
   return handlers;

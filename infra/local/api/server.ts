@@ -9,16 +9,22 @@ import { ApiError } from '../../../functions/http/errors.js';
 import { errorResponse, type HttpResponse } from '../../../functions/http/response.js';
 import { socketAddress } from '../broker/connection-info.js';
 import type { LocalLog } from '../log.js';
-import { BASIC_CHALLENGE, isAuthorized, type AppCredentials } from './basic-auth.js';
+import { BASIC_CHALLENGE, isAuthorized, type AppCredentials } from '../../../functions/apps/basic-auth.js';
 import { gatewayEvent } from './gateway-event.js';
-import { isIngest, matchRoute, type Operation } from './routes.js';
+import { isIngest, matchRoute, type Operation, type RouteMatch } from './routes.js';
+import { isSigV4, verifySigV4, type SignedRequest, type SigV4Key } from './sigv4-auth.js';
+import { routeOf } from '../../../functions/api/routes.js';
+import type { AuthorizerResult } from '../../../functions/authorize-app.js';
 
 export type LambdaHttpHandler = (event: unknown) => Promise<HttpResponse>;
-export type ApiHandlers = Record<Operation, LambdaHttpHandler>;
+/** The API's functions, and the authorizer API Gateway runs before the EMQX-compatible routes. */
+export type ApiHandlers = Record<Operation, LambdaHttpHandler> & { authorizeApp: (event: unknown) => Promise<AuthorizerResult> };
 
 export type ApiServerOptions = {
   handlers: ApiHandlers;
   credentials: AppCredentials;
+  /** The key pair SigV4-signed requests are checked with. */
+  sigv4Key?: SigV4Key;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -57,12 +63,12 @@ async function respond(request: IncomingMessage, options: ApiServerOptions): Pro
   const route = matchRoute(method, rawPath);
   // Ingest routes check the brokers' bearer token in their handler, as in AWS.
   const ingest = route.kind === 'route' && isIngest(route.operation);
-  if (!ingest && !isAuthorized(request.headers.authorization, options.credentials)) {
-    return failure(401, 401, 'missing or wrong credentials: use HTTP Basic with the app id and secret', {
+  if (body === undefined) return failure(413, 413, `request body over ${MAX_BODY_BYTES} bytes`);
+  if (!ingest && !(await authenticated(request, { method, rawPath, rawQueryString, body }, route, options))) {
+    return failure(401, 401, 'missing or wrong credentials: use HTTP Basic with the app id and secret, an app of `npm run apps`, or SigV4 with the local key pair', {
       'www-authenticate': BASIC_CHALLENGE,
     });
   }
-  if (body === undefined) return failure(413, 413, `request body over ${MAX_BODY_BYTES} bytes`);
   switch (route.kind) {
     case 'not-found':
       return failure(404, 404, `no route for ${method} ${rawPath}`);
@@ -85,6 +91,25 @@ async function respond(request: IncomingMessage, options: ApiServerOptions): Pro
       return options.handlers[route.operation](event);
     }
   }
+}
+
+/**
+ * Who may call: the local app's Basic credentials or a request signed with
+ * the local key pair on every route; on the EMQX-compatible routes also an
+ * app of the apps table, checked by the same authorizer as in AWS.
+ */
+async function authenticated(
+  request: IncomingMessage,
+  parts: Omit<SignedRequest, 'headers'>,
+  route: RouteMatch,
+  options: ApiServerOptions,
+): Promise<boolean> {
+  const authorization = request.headers.authorization;
+  if (isSigV4(authorization)) return options.sigv4Key !== undefined && verifySigV4({ ...parts, headers: request.headers }, options.sigv4Key);
+  if (isAuthorized(authorization, options.credentials)) return true;
+  const surface = route.kind === 'route' ? routeOf(route.routeKey)?.surface : undefined;
+  if (surface !== 'emqx4' && surface !== 'emqx5') return false;
+  return (await options.handlers.authorizeApp({ type: 'REQUEST', routeKey: route.kind === 'route' ? route.routeKey : '', headers: { authorization } })).isAuthorized;
 }
 
 function send(response: ServerResponse, result: HttpResponse): void {

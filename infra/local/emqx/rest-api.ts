@@ -17,7 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isAuthorized } from '../api/basic-auth.js';
+import { isAuthorized } from '../../../functions/apps/basic-auth.js';
 import { QOS_COUNTER_FIELDS } from '../../../functions/sessions/model.js';
 
 /**

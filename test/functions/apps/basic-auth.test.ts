@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAuthorized, parseBasicAuth } from '../../../infra/local/api/basic-auth.js';
+import { isAuthorized, parseBasicAuth } from '../../../functions/apps/basic-auth.js';
 
 const app = { appId: 'admin', appSecret: 'pub:lic' };
 const basic = (text: string) => `Basic ${Buffer.from(text, 'utf8').toString('base64')}`;

@@ -1,0 +1,88 @@
+/**
+ * `npm run apps -- <command>`: the app credentials of the EMQX-compatible
+ * surfaces. Against the local stack (`--endpoint`, the DynamoDB URL its
+ * banner prints) or a deployed apps table (`--table`, `--region`; the
+ * caller's AWS credentials, from the default chain).
+ *
+ *   create <name>   prints the new app's id and secret (the secret only now)
+ *   list            every app, revoked ones marked
+ *   revoke <id>     the app stops working within the authorizer's cache time
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { AppStore, type App } from '../../functions/apps/app-store.js';
+import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
+import { LOCAL_CLIENT_CONFIG } from '../local/dynamodb-local.js';
+import { LOCAL_APPS_TABLE } from '../local/apps-table.js';
+
+const USAGE = `usage: npm run apps -- <create <name> | list | revoke <app id>> [--table <name>] [--region <region>] [--endpoint <url>] [--json]`;
+
+export type AppsCommandOptions = { table: string; region: string; endpoint?: string | undefined; json: boolean };
+
+/** Runs one command; returns what to print. Exported for the tests. */
+export async function runAppsCommand(args: string[], options: AppsCommandOptions): Promise<string> {
+  const [command, argument] = args;
+  const db = createDocumentClient(
+    { endpoint: options.endpoint, region: options.region },
+    options.endpoint ? { credentials: LOCAL_CLIENT_CONFIG.credentials } : {},
+  );
+  const store = new AppStore(db, options.table);
+  try {
+    switch (command) {
+      case 'create': {
+        if (!argument) throw new Error(`create needs a name\n${USAGE}`);
+        const app = await store.create(argument);
+        return options.json
+          ? JSON.stringify({ app_id: app.app_id, app_secret: app.secret, name: app.name })
+          : `app_id     ${app.app_id}\napp_secret ${app.secret}\n(the secret is shown only now; curl -u ${app.app_id}:<secret> …/api/v4/clients)`;
+      }
+      case 'list': {
+        const apps = await store.list();
+        if (options.json) return JSON.stringify(apps);
+        return apps.length === 0 ? 'no apps' : apps.map(describe).join('\n');
+      }
+      case 'revoke': {
+        if (!argument) throw new Error(`revoke needs an app id\n${USAGE}`);
+        if (!(await store.revoke(argument))) throw new Error(`no app ${argument}`);
+        return `revoked ${argument}`;
+      }
+      default:
+        throw new Error(USAGE);
+    }
+  } finally {
+    db.destroy();
+  }
+}
+
+function describe(app: App): string {
+  const state = app.revoked_at !== undefined ? `revoked ${new Date(app.revoked_at).toISOString()}` : 'active';
+  return `${app.app_id}  ${new Date(app.created_at).toISOString()}  ${state}  ${app.name}`;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      table: { type: 'string' },
+      region: { type: 'string' },
+      endpoint: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const endpoint = values.endpoint ?? process.env.DYNAMODB_ENDPOINT;
+  const output = await runAppsCommand(positionals, {
+    table: values.table ?? process.env.APPS_TABLE_NAME ?? LOCAL_APPS_TABLE,
+    region: values.region ?? process.env.AWS_REGION ?? LOCAL_CLIENT_CONFIG.region,
+    endpoint,
+    json: values.json,
+  });
+  process.stdout.write(`${output}\n`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`apps: ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}
