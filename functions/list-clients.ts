@@ -1,4 +1,5 @@
 /** Lambda handler of the list routes: clients (by page or cursor) and broker nodes, on every surface. */
+import { openapiJson } from './api/openapi.js';
 import { listNodes } from './clients/list-nodes.js';
 import { listSessions } from './clients/list-clients.js';
 import { loadListConfig } from './config.js';
@@ -11,6 +12,7 @@ const config = loadListConfig();
 const store = new SessionStore(createDocumentClient(config), config);
 
 export const handler = dialectHandler('list', logger, metrics, async ({ event, route, dialect }) => {
+  if (route.action === 'openapiDocument') return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openapiJson() };
   if (route.action === 'listNodes') return dialect.renderNodes(await listNodes(store));
   const request = dialect.parseList(event.rawQueryString, event.pathParameters ?? {}, route.action);
   const page = await listSessions({ store, cursorSecret: config.cursorSecret, now: Date.now() }, request.query);

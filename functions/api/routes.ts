@@ -20,7 +20,8 @@ export type Action =
   | 'getClientsByUsername'
   | 'getSubscriptions'
   | 'kickClient'
-  | 'kickClients';
+  | 'kickClients'
+  | 'openapiDocument';
 
 export type HttpMethod = 'GET' | 'DELETE' | 'POST';
 
@@ -42,6 +43,7 @@ const HANDLER_OF: Record<Action, ClientHandler> = {
   getSubscriptions: 'get',
   kickClient: 'kick',
   kickClients: 'kick',
+  openapiDocument: 'list',
 };
 
 const route = (surface: Surface, method: HttpMethod, path: string, action: Action): ApiRoute => ({
@@ -59,6 +61,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   route('native', 'GET', '/clients/{clientid}/subscriptions', 'getSubscriptions'),
   route('native', 'POST', '/clients/kickout/bulk', 'kickClients'),
   route('native', 'GET', '/nodes', 'listNodes'),
+  // The OpenAPI 3.1 document of every route here (functions/api/openapi.ts).
+  route('native', 'GET', '/openapi.json', 'openapiDocument'),
 
   // EMQX 4.4: emqx_mgmt_api_clients.erl, emqx_mgmt_api_subscriptions.erl, emqx_mgmt_api_nodes.erl.
   route('emqx4', 'GET', '/api/v4/clients', 'listClients'),

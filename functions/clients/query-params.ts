@@ -114,7 +114,7 @@ const fieldList = z.string().transform((value, ctx) => {
 export const NO_MATCH = Symbol('no match');
 
 /** The parameters a surface understands, by their native names; each surface may rename or re-type them. */
-const NATIVE_PARAMETERS = {
+export const NATIVE_PARAMETERS = {
   node: text,
   zone: text,
   ip_address: ipAddress,
