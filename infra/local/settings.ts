@@ -10,6 +10,9 @@ const settingsSchema = z.object({
   MQTT_PORT: port.default(LOCAL_DEFAULTS.mqttPort),
   APP_ID: z.string().min(1).default(LOCAL_DEFAULTS.app.appId),
   APP_SECRET: z.string().min(1).default(LOCAL_DEFAULTS.app.appSecret),
+  LOCAL_ACCESS_KEY_ID: z.string().min(1).default(LOCAL_DEFAULTS.sigv4Key.accessKeyId),
+  LOCAL_SECRET_ACCESS_KEY: z.string().min(1).default(LOCAL_DEFAULTS.sigv4Key.secretAccessKey),
+  APPS_TABLE_NAME: z.string().min(3).max(255).optional(),
   NODE_NAME: z.string().min(1).default(LOCAL_DEFAULTS.node),
   DYNAMODB_ENDPOINT: z.url().optional(),
   TABLE_NAME: z.string().min(3).max(255).default(LOCAL_DEFAULTS.tableName),
@@ -49,6 +52,8 @@ export function stackOptions(settings: Settings): LocalStackOptions {
     shards: settings.SESSION_SHARDS,
     node: settings.NODE_NAME,
     app: { appId: settings.APP_ID, appSecret: settings.APP_SECRET },
+    sigv4Key: { accessKeyId: settings.LOCAL_ACCESS_KEY_ID, secretAccessKey: settings.LOCAL_SECRET_ACCESS_KEY },
+    ...(settings.APPS_TABLE_NAME ? { appsTableName: settings.APPS_TABLE_NAME } : {}),
     control: {
       username: settings.CONTROL_USERNAME,
       ...(settings.CONTROL_PASSWORD ? { password: settings.CONTROL_PASSWORD } : {}),

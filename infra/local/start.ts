@@ -49,10 +49,12 @@ function banner(started: LocalStack): string {
     ...(started.emqxApiUrl
       ? [`  As ${started.brokerMode}    events posted to /ingest/emqx; its REST API (kicks, reconciliation) at ${started.emqxApiUrl}`]
       : []),
-    `  Clients API   ${started.apiUrl}/clients  (also under /api/v4/clients)`,
+    `  Clients API   ${started.apiUrl}/clients  (EMQX 4.4: /api/v4/clients, EMQX 5: /api/v5/clients)`,
     '',
     `  curl -u ${appId}:${appSecret} ${started.apiUrl}/clients`,
     `  curl -u ${appId}:${appSecret} -X DELETE ${started.apiUrl}/clients/<clientid>`,
+    `  SigV4 (service execute-api, any region): AWS_ACCESS_KEY_ID=${started.sigv4Key.accessKeyId} AWS_SECRET_ACCESS_KEY=${started.sigv4Key.secretAccessKey}`,
+    `  Apps of /api/v4 and /api/v5: npm run apps -- create <name> --endpoint ${started.dynamodbEndpoint}${started.appsTableName !== 'apps' ? ` --table ${started.appsTableName}` : ''}`,
     '',
     `  Broker events  POST ${started.apiUrl}/ingest/emqx  and  /ingest/aws-iot`,
     `  Ingest token   ${started.ingestToken}  (Authorization: Bearer …; set INGEST_TOKEN to choose it)`,
