@@ -15,6 +15,7 @@ import { AppStore, type App } from '../../functions/apps/app-store.js';
 import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { LOCAL_CLIENT_CONFIG } from '../local/dynamodb-local.js';
 import { LOCAL_APPS_TABLE } from '../local/apps-table.js';
+import { quietAwsSdk } from '../local/preflight.js';
 
 const USAGE = `usage: npm run apps -- <create <name> | list | revoke <app id>> [--table <name>] [--region <region>] [--endpoint <url>] [--json]`;
 
@@ -61,6 +62,7 @@ function describe(app: App): string {
 }
 
 async function main(): Promise<void> {
+  quietAwsSdk();
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
