@@ -183,7 +183,7 @@ function pathParameters(route: ApiRoute): Parameter[] {
 
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 const answer = (description: string, name?: ComponentName): Response => ({ description, ...(name ? { content: json(ref(name)) } : {}) });
-const oneOf = (description: string, ...names: ComponentName[]): Response => ({ description, content: json({ oneOf: names.map(ref) }) });
+const anyOf = (description: string, ...names: ComponentName[]): Response => ({ description, content: json({ anyOf: names.map(ref) }) });
 const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } };
 
 /** The answers any request of a surface may end in besides its own. */
@@ -191,7 +191,7 @@ function commonErrors(surface: Surface): Record<string, Response> {
   const error: ComponentName = surface === 'emqx5' ? 'Emqx5Error' : 'NativeError';
   return {
     ...(surface === 'emqx4' ? {} : { '400': answer('A parameter or the body is invalid; the message names it', error) }),
-    '401': oneOf('Missing or wrong credentials (the local stack answers `{code: 401, message}`)', 'NativeError', 'GatewayError'),
+    '401': anyOf('Missing or wrong credentials (the local stack answers `{code: 401, message}`)', 'NativeError', 'GatewayError'),
     '403': answer('Deployed: API Gateway refused the signature or the credentials', 'GatewayError'),
     '500': answer('Internal error, never a stack trace', error),
     '503': { ...answer('The sessions store is busy or the broker unreachable; retry', error), headers: RETRY_AFTER },
@@ -201,7 +201,7 @@ function commonErrors(surface: Surface): Record<string, Response> {
 /** The success (and not-found) answers of one route. */
 function ownResponses(surface: Surface, action: Action): Record<string, Response> {
   // EMQX 4's minirest answers a bad parameter with HTTP 200 and code 108.
-  const v4 = (name: ComponentName): Response => oneOf('The answer, or a bad parameter (code 108) with HTTP 200', name, 'NativeError');
+  const v4 = (name: ComponentName): Response => anyOf('The answer, or a bad parameter (code 108) with HTTP 200', name, 'NativeError');
   const notFound = answer('No such client', surface === 'emqx5' ? 'Emqx5Error' : 'NativeError');
   const noContent: Response = { description: 'Done' };
   switch (`${surface}:${action}`) {

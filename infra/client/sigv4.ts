@@ -41,6 +41,8 @@ export function regionOfUrl(url: string): string | undefined {
 
 export type SigV4Options = {
   region: string;
+  /** `execute-api` (API Gateway) unless told. */
+  service?: string;
   /** A fixed key, or a provider; the default credential chain when absent. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 };
@@ -58,7 +60,7 @@ export type RequestToSign = {
 
 export function sigV4Signer(options: SigV4Options): (request: RequestToSign) => Promise<Record<string, string>> {
   const signer = new SignatureV4({
-    service: SIGV4_SERVICE,
+    service: options.service ?? SIGV4_SERVICE,
     region: options.region,
     credentials: options.credentials ?? defaultProvider(),
     sha256: Sha256,
