@@ -43,6 +43,8 @@ export type SigV4Options = {
   region: string;
   /** `execute-api` (API Gateway) unless told. */
   service?: string;
+  /** Sign an `x-amz-content-sha256` header with the body's hash (the default; optional for execute-api). */
+  applyChecksum?: boolean;
   /** A fixed key, or a provider; the default credential chain when absent. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 };
@@ -64,6 +66,7 @@ export function sigV4Signer(options: SigV4Options): (request: RequestToSign) => 
     region: options.region,
     credentials: options.credentials ?? defaultProvider(),
     sha256: Sha256,
+    applyChecksum: options.applyChecksum ?? true,
   });
   return async (request) => {
     const signed = await signer.sign(
