@@ -1,6 +1,9 @@
 /**
- * The EMQX 4 clients API on AWS: the sessions table, four functions and an
- * IAM-authorized HTTP API. Usable from any CDK app:
+ * The clients API on AWS: the sessions table, the API's functions and an HTTP
+ * API built from the route table (functions/api/routes.ts): native routes
+ * IAM-authorized (SigV4), the EMQX-compatible `/api/v4` and `/api/v5` routes
+ * checked by an app-credentials authorizer (HTTP Basic) against an apps
+ * table. Usable from any CDK app:
  *
  *   new ClientsApi(stack, 'ClientsApi', {
  *     controlBrokerUrl: 'mqtts://broker.internal:8883',
@@ -10,7 +13,7 @@
 import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -21,6 +24,8 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { API_ROUTES, routeKeyOf, type ApiRoute, type ClientHandler } from '../../functions/api/routes.js';
+import { APPS_TABLE } from '../../functions/apps/table.js';
 import { SESSION_INDEXES, SESSIONS_TABLE, type IndexDefinition, type KeyAttribute } from '../../functions/sessions/table.js';
 import { TeamFunction, type PowertoolsLogLevel } from './team-function.js';
 
@@ -173,6 +178,14 @@ export interface ClientsApiProps {
    * @default events.Schedule.rate(Duration.minutes(1))
    */
   readonly sweepSchedule?: events.Schedule;
+  /**
+   * How long an app-credentials decision is reused: API Gateway caches the
+   * authorizer's answer per `Authorization` header, and the authorizer keeps
+   * each app record as long. A revoked app stops working within twice this
+   * time at most. 0 turns both caches off.
+   * @default 60
+   */
+  readonly appCredentialsCacheSeconds?: number;
 }
 
 /** Defaults of the props, exported for tests and documentation. */
@@ -186,7 +199,20 @@ export const CLIENTS_API_DEFAULTS = {
   metricsNamespace: 'MqttClientsApi',
   brokerTimeoutMs: 3000,
   awsIotSessionExpirySeconds: 3600,
+  appCredentialsCacheSeconds: 60,
 } as const;
+
+/** Where the app-credentials authorizer reads the caller's credentials (and what API Gateway caches its answer by). */
+export const APP_AUTHORIZER_IDENTITY_SOURCE = '$request.header.Authorization';
+
+/** The surfaces whose routes take HTTP Basic app credentials instead of SigV4. */
+const APP_CREDENTIAL_SURFACES: ReadonlySet<ApiRoute['surface']> = new Set(['emqx4', 'emqx5']);
+
+/** `GET /api/v4/clients/{clientid}` → `GetApiV4ClientsClientidRoute`: a stable construct id per route. */
+export function routeConstructId(route: Pick<ApiRoute, 'method' | 'path'>): string {
+  const words = `${route.method} ${route.path}`.split(/[^A-Za-z0-9]+/).filter((w) => w !== '');
+  return `${words.map((w) => w[0]!.toUpperCase() + w.slice(1).toLowerCase()).join('')}Route`;
+}
 
 /** IoT topic rules that feed the AWS IoT ingest function: connects/disconnects and subscription changes. */
 export const AWS_IOT_RULE_SQL = {
@@ -242,7 +268,7 @@ function integerIn(value: number, name: string, min: number, max: number): numbe
 export class ClientsApi extends Construct {
   /** The sessions table (built from functions/sessions/table.ts). */
   public readonly table: dynamodb.Table;
-  /** The HTTP API; every route requires SigV4 (AWS_IAM). */
+  /** The HTTP API: native routes require SigV4 (AWS_IAM), `/api/v4` and `/api/v5` routes app credentials. */
   public readonly httpApi: apigwv2.HttpApi;
   /** The API's `$default` stage. */
   public readonly stage: apigwv2.HttpStage;
@@ -278,6 +304,12 @@ export class ClientsApi extends Construct {
   public readonly iotTopicRules: iot.CfnTopicRule[];
   /** The schedule of the sweeper. */
   public readonly sweepRule: events.Rule;
+  /** The apps of `/api/v4` and `/api/v5` (functions/apps/table.ts): ids, names, secret hashes, revocations. */
+  public readonly appsTable: dynamodb.Table;
+  /** The Lambda REQUEST authorizer of the `/api/v4` and `/api/v5` routes (HTTP Basic app id and secret). */
+  public readonly authorizeAppFunction: TeamFunction;
+  /** Every route of the API, by route key (`GET /api/v4/clients`), built from functions/api/routes.ts. */
+  public readonly routes: ReadonlyMap<string, apigwv2.HttpRoute>;
 
   private readonly readRoutes: apigwv2.HttpRoute[];
   private readonly allRoutes: apigwv2.HttpRoute[];
@@ -339,6 +371,23 @@ export class ClientsApi extends Construct {
     for (const index of SESSION_INDEXES) {
       this.table.addGlobalSecondaryIndex(globalSecondaryIndexProps(index));
     }
+    // A table of its own: IAM cannot confine the authorizer to a key prefix of
+    // the sessions table, as that prefix starts with U+0000 and policy
+    // documents hold only U+0009, U+000A, U+000D and U+0020 to U+00FF.
+    this.appsTable = new dynamodb.Table(this, 'AppsTable', {
+      partitionKey: attribute(APPS_TABLE.partitionKey),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const appCredentialsCacheSeconds = integerIn(
+      props.appCredentialsCacheSeconds ?? CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds,
+      'appCredentialsCacheSeconds',
+      0,
+      3600,
+    );
+
     const tableArn = this.table.tableArn;
     const indexArn = (indexName: string): string => `${tableArn}/index/${indexName}`;
     const allIndexArns = SESSION_INDEXES.map((index) => indexArn(index.indexName));
@@ -418,6 +467,21 @@ export class ClientsApi extends Construct {
       entry: 'functions/get-client.ts',
       description: 'GET /clients/{clientid}',
       timeout: Duration.seconds(10),
+    });
+
+    // Reads the apps table only: no sessions table name in its environment.
+    this.authorizeAppFunction = new TeamFunction(this, 'AuthorizeApp', {
+      memorySize,
+      logRetention,
+      powertools,
+      entry: 'functions/authorize-app.ts',
+      description: 'App credentials (HTTP Basic) of /api/v4 and /api/v5',
+      // One lookup and one scrypt check; API Gateway gives an authorizer 10 s.
+      timeout: Duration.seconds(5),
+      environment: {
+        APPS_TABLE_NAME: this.appsTable.tableName,
+        APP_CACHE_TTL_MS: String(appCredentialsCacheSeconds * 1000),
+      },
     });
 
     const brokerNetwork = props.vpc
@@ -522,6 +586,14 @@ export class ClientsApi extends Construct {
         }),
       );
     }
+
+    this.authorizeAppFunction.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadApps',
+        actions: ['dynamodb:GetItem'],
+        resources: [this.appsTable.tableArn],
+      }),
+    );
 
     const readSecret = (fn: TeamFunction, sid: string, secret: secretsmanager.ISecret) => {
       fn.addToRolePolicy(
@@ -650,13 +722,23 @@ export class ClientsApi extends Construct {
     }
 
     // --- HTTP API -------------------------------------------------------
-    // SigV4 on every route; the default also covers any route added later.
-    const authorizer = new HttpIamAuthorizer();
+    // SigV4 by default, so a route added without an authorizer stays closed.
+    const iamAuthorizer = new HttpIamAuthorizer();
+    // Simple responses: `isAuthorized: false` is API Gateway's 403
+    // {"message":"Forbidden"}; a request without an Authorization header is its
+    // 401 {"message":"Unauthorized"} before the function runs. HTTP APIs have
+    // no gateway responses, so neither carries WWW-Authenticate (DEPLOY.md).
+    const appAuthorizer = new HttpLambdaAuthorizer('AppCredentialsAuthorizer', this.authorizeAppFunction, {
+      authorizerName: 'app-credentials',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [APP_AUTHORIZER_IDENTITY_SOURCE],
+      resultsCacheTtl: Duration.seconds(appCredentialsCacheSeconds),
+    });
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
-      description: 'EMQX 4 compatible clients API (SigV4)',
+      description: 'MQTT clients API: native routes SigV4, /api/v4 and /api/v5 HTTP Basic app credentials',
       createDefaultStage: false,
-      defaultAuthorizer: authorizer,
+      defaultAuthorizer: iamAuthorizer,
     });
     this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
@@ -672,6 +754,7 @@ export class ClientsApi extends Construct {
             ip: '$context.identity.sourceIp',
             caller: '$context.identity.caller',
             userArn: '$context.identity.userArn',
+            app: '$context.authorizer.app_id',
             routeKey: '$context.routeKey',
             path: '$context.path',
             status: '$context.status',
@@ -681,6 +764,7 @@ export class ClientsApi extends Construct {
             integrationStatus: '$context.integrationStatus',
             integrationLatency: '$context.integrationLatency',
             integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
             error: '$context.error.message',
           }),
         ),
@@ -688,20 +772,35 @@ export class ClientsApi extends Construct {
     });
     this.url = this.stage.url;
 
-    const route = (id: string, path: string, method: apigwv2.HttpMethod, fn: TeamFunction): apigwv2.HttpRoute =>
-      new apigwv2.HttpRoute(this, id, {
-        httpApi: this.httpApi,
-        routeKey: apigwv2.HttpRouteKey.with(path, method),
-        integration: new HttpLambdaIntegration(`${id}Integration`, fn, {
-          payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    // One integration per function, shared by every route the function serves.
+    const integrationOf: Record<ClientHandler, HttpLambdaIntegration> = {
+      list: new HttpLambdaIntegration('ListClientsIntegration', this.listClientsFunction, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+      get: new HttpLambdaIntegration('GetClientIntegration', this.getClientFunction, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+      kick: new HttpLambdaIntegration('KickClientIntegration', this.kickClientFunction, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+    };
+    const routes = new Map<string, apigwv2.HttpRoute>();
+    for (const r of API_ROUTES) {
+      routes.set(
+        routeKeyOf(r),
+        new apigwv2.HttpRoute(this, routeConstructId(r), {
+          httpApi: this.httpApi,
+          routeKey: apigwv2.HttpRouteKey.with(r.path, apigwv2.HttpMethod[r.method]),
+          integration: integrationOf[r.handler],
+          authorizer: APP_CREDENTIAL_SURFACES.has(r.surface) ? appAuthorizer : iamAuthorizer,
         }),
-        authorizer,
-      });
-    const listRoute = route('ListClientsRoute', '/clients', apigwv2.HttpMethod.GET, this.listClientsFunction);
-    const getRoute = route('GetClientRoute', '/clients/{clientid}', apigwv2.HttpMethod.GET, this.getClientFunction);
-    const kickRoute = route('KickClientRoute', '/clients/{clientid}', apigwv2.HttpMethod.DELETE, this.kickClientFunction);
-    this.readRoutes = [listRoute, getRoute];
-    this.allRoutes = [listRoute, getRoute, kickRoute];
+      );
+    }
+    this.routes = routes;
+    // execute-api:Invoke means something on the IAM-authorized routes only.
+    const native = API_ROUTES.filter((r) => !APP_CREDENTIAL_SURFACES.has(r.surface));
+    this.allRoutes = native.map((r) => routes.get(routeKeyOf(r))!);
+    this.readRoutes = native.filter((r) => r.method === 'GET').map((r) => routes.get(routeKeyOf(r))!);
 
     if (isEmqx) {
       // EMQX cannot sign requests: the route takes no IAM, the function checks the bearer token.
@@ -721,14 +820,26 @@ export class ClientsApi extends Construct {
     }
   }
 
-  /** Lets `grantee` call every route (SigV4-signed `execute-api:Invoke`). */
+  /** Lets `grantee` call every native route (SigV4-signed `execute-api:Invoke`); `/api/v4` and `/api/v5` take app credentials instead. */
   public grantInvoke(grantee: iam.IGrantable): void {
     for (const r of this.allRoutes) r.grantInvoke(grantee);
   }
 
-  /** Lets `grantee` call the two GET routes only. */
+  /** Lets `grantee` call the native GET routes only. */
   public grantRead(grantee: iam.IGrantable): void {
     for (const r of this.readRoutes) r.grantInvoke(grantee);
+  }
+
+  /**
+   * Lets `grantee` (an operator's role running `npm run apps`) create, list
+   * and revoke apps: the apps table only, never the sessions.
+   */
+  public grantManageApps(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
+      resourceArns: [this.appsTable.tableArn],
+    });
   }
 
   /**

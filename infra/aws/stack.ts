@@ -94,8 +94,15 @@ export class ClientsApiStack extends Stack {
       ...(sessionShards !== undefined ? { sessionShards } : {}),
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.clientsApi.url, description: 'Base URL of the clients API (SigV4, service execute-api)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.clientsApi.url,
+      description: 'Base URL of the clients API (native routes: SigV4, service execute-api; /api/v4 and /api/v5: HTTP Basic app credentials)',
+    });
     new CfnOutput(this, 'TableName', { value: this.clientsApi.table.tableName, description: 'The sessions table' });
+    new CfnOutput(this, 'AppsTableName', {
+      value: this.clientsApi.appsTable.tableName,
+      description: 'The apps of /api/v4 and /api/v5: npm run apps -- --table <this> --region <region> create <name>',
+    });
     if (this.clientsApi.controlCredentialsSecret) {
       new CfnOutput(this, 'ControlCredentialsSecretArn', {
         value: this.clientsApi.controlCredentialsSecret.secretArn,

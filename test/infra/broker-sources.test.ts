@@ -8,6 +8,7 @@ import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { API_ROUTES, routeKeyOf } from '../../functions/api/routes.js';
 import { SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import { AWS_IOT_RULE_SQL, type ClientsApi } from '../../infra/aws/clients-api.js';
 import { ClientsApiStack } from '../../infra/aws/stack.js';
@@ -58,10 +59,12 @@ describe('EMQX 5 source', () => {
     });
   }, 120_000);
 
-  it('adds POST /ingest/emqx without IAM while every other route keeps SigV4', () => {
+  it('adds POST /ingest/emqx without IAM while every other route keeps SigV4 or app credentials', () => {
     const routes = Object.values(s.template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Json>).map(props);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['DELETE /clients/{clientid}', 'GET /clients', 'GET /clients/{clientid}', 'POST /ingest/emqx']);
-    for (const route of routes) expect(route.AuthorizationType).toBe(route.RouteKey === 'POST /ingest/emqx' ? 'NONE' : 'AWS_IAM');
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...API_ROUTES.map(routeKeyOf), 'POST /ingest/emqx'].sort());
+    const expected = (routeKey: unknown) =>
+      routeKey === 'POST /ingest/emqx' ? 'NONE' : API_ROUTES.find((r) => routeKeyOf(r) === routeKey)!.surface === 'native' ? 'AWS_IAM' : 'CUSTOM';
+    for (const route of routes) expect(route.AuthorizationType, String(route.RouteKey)).toBe(expected(route.RouteKey));
   });
 
   it('gives the ingest function its token secret and single-item writes, nothing more', () => {
@@ -124,7 +127,8 @@ describe('EMQX 5 source', () => {
   it('creates no control secret, no IoT rule', () => {
     expect(s.api.controlCredentialsSecret).toBeUndefined();
     expect(count(s, 'AWS::IoT::TopicRule')).toBe(0);
-    expect(count(s, 'AWS::Lambda::Function')).toBe(6);
+    // list, get, kick, the sweeper, ingest, reconcile and the app-credentials authorizer.
+    expect(count(s, 'AWS::Lambda::Function')).toBe(7);
   });
 });
 
@@ -182,7 +186,8 @@ describe('MQTT control channel (the default)', () => {
     expect(s.api.ingestTokenSecret).toBeUndefined();
     expect(s.api.reconcileFunction).toBeUndefined();
     expect(count(s, 'AWS::IoT::TopicRule')).toBe(0);
-    expect(count(s, 'AWS::Lambda::Function')).toBe(4);
+    // list, get, kick, the sweeper and the app-credentials authorizer.
+    expect(count(s, 'AWS::Lambda::Function')).toBe(5);
     expect(envOf(s, s.api.kickClientFunction)).toMatchObject({ KICK_VIA: 'mqtt', CONTROL_BROKER_URL: 'mqtts://broker.internal:8883' });
   }, 120_000);
 });
