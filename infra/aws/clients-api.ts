@@ -179,10 +179,11 @@ export interface ClientsApiProps {
    */
   readonly sweepSchedule?: events.Schedule;
   /**
-   * How long an app-credentials decision is reused: API Gateway caches the
-   * authorizer's answer per `Authorization` header, and the authorizer keeps
-   * each app record as long. A revoked app stops working within twice this
-   * time at most. 0 turns both caches off.
+   * How long app-credentials decisions are reused, in all: the time within
+   * which a revoked app stops working. API Gateway caches the authorizer's
+   * answer per `Authorization` header, and the warm authorizer keeps each app
+   * record; the two are split so that together they stay within this time
+   * (see {@link appCredentialCaches}). 0 turns both off.
    * @default 60
    */
   readonly appCredentialsCacheSeconds?: number;
@@ -201,6 +202,19 @@ export const CLIENTS_API_DEFAULTS = {
   awsIotSessionExpirySeconds: 3600,
   appCredentialsCacheSeconds: 60,
 } as const;
+
+/** The warm authorizer keeps an app record at most this long (it spares a read when API Gateway's cache misses). */
+const APP_RECORD_CACHE_MAX_SECONDS = 10;
+
+/**
+ * The two caches of app-credentials decisions, whose sum is the revocation
+ * bound: a record the function read at t may back an answer API Gateway
+ * caches until t + record + gateway seconds.
+ */
+export function appCredentialCaches(totalSeconds: number): { gatewaySeconds: number; recordSeconds: number } {
+  const recordSeconds = Math.min(APP_RECORD_CACHE_MAX_SECONDS, Math.floor(totalSeconds / 2));
+  return { gatewaySeconds: totalSeconds - recordSeconds, recordSeconds };
+}
 
 /** Where the app-credentials authorizer reads the caller's credentials (and what API Gateway caches its answer by). */
 export const APP_AUTHORIZER_IDENTITY_SOURCE = '$request.header.Authorization';
@@ -381,11 +395,8 @@ export class ClientsApi extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const appCredentialsCacheSeconds = integerIn(
-      props.appCredentialsCacheSeconds ?? CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds,
-      'appCredentialsCacheSeconds',
-      0,
-      3600,
+    const appCaches = appCredentialCaches(
+      integerIn(props.appCredentialsCacheSeconds ?? CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds, 'appCredentialsCacheSeconds', 0, 3600),
     );
 
     const tableArn = this.table.tableArn;
@@ -480,7 +491,7 @@ export class ClientsApi extends Construct {
       timeout: Duration.seconds(5),
       environment: {
         APPS_TABLE_NAME: this.appsTable.tableName,
-        APP_CACHE_TTL_MS: String(appCredentialsCacheSeconds * 1000),
+        APP_CACHE_TTL_MS: String(appCaches.recordSeconds * 1000),
       },
     });
 
@@ -732,7 +743,7 @@ export class ClientsApi extends Construct {
       authorizerName: 'app-credentials',
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: [APP_AUTHORIZER_IDENTITY_SOURCE],
-      resultsCacheTtl: Duration.seconds(appCredentialsCacheSeconds),
+      resultsCacheTtl: Duration.seconds(appCaches.gatewaySeconds),
     });
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention: logRetention });
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {

@@ -22,6 +22,7 @@ import { createAppsTableInput } from '../../functions/apps/table.js';
 import { createTableInput, SESSION_INDEXES, SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import {
   APP_AUTHORIZER_IDENTITY_SOURCE,
+  appCredentialCaches,
   ClientsApi,
   CLIENTS_API_DEFAULTS,
   KICK_TIMEOUT_MARGIN_SECONDS,
@@ -177,15 +178,16 @@ describe('HTTP API', () => {
     }
   });
 
-  it('has a Lambda REQUEST authorizer with simple responses, cached by the Authorization header for a minute', () => {
+  it('has a Lambda REQUEST authorizer with simple responses, cached by the Authorization header', () => {
     const authorizer = props(Object.values(resourcesOf('AWS::ApiGatewayV2::Authorizer'))[0]!);
     expect(authorizer).toMatchObject({
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
       IdentitySource: [APP_AUTHORIZER_IDENTITY_SOURCE],
-      AuthorizerResultTtlInSeconds: CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds,
+      AuthorizerResultTtlInSeconds: appCredentialCaches(CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds).gatewaySeconds,
     });
+    expect(authorizer.AuthorizerResultTtlInSeconds).toBeGreaterThan(0);
     expect(APP_AUTHORIZER_IDENTITY_SOURCE).toBe('$request.header.Authorization');
     expect(JSON.stringify(authorizer.AuthorizerUri)).toContain(logicalIdOf(api.authorizeAppFunction));
     // API Gateway may invoke the authorizer function, from this authorizer only.
@@ -284,14 +286,28 @@ describe('functions', () => {
     }
   });
 
-  it('point the authorizer at the apps table only, with the cache time in milliseconds', () => {
+  it('point the authorizer at the apps table only, with its record cache in milliseconds', () => {
     const env = envOf(api.authorizeAppFunction);
     expect(env).toMatchObject({
       APPS_TABLE_NAME: { Ref: logicalIdOf(api.appsTable) },
-      APP_CACHE_TTL_MS: String(CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds * 1000),
+      APP_CACHE_TTL_MS: String(appCredentialCaches(CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds).recordSeconds * 1000),
     });
     expect(env.TABLE_NAME).toBeUndefined();
     expect(env.CURSOR_SECRET).toBeUndefined();
+  });
+
+  it('stop a revoked app within the configured time: the two caches add up to it', () => {
+    const authorizer = props(Object.values(resourcesOf('AWS::ApiGatewayV2::Authorizer'))[0]!);
+    const recordMs = Number(envOf(api.authorizeAppFunction).APP_CACHE_TTL_MS);
+    expect((authorizer.AuthorizerResultTtlInSeconds as number) * 1000 + recordMs).toBe(CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds * 1000);
+    expect(CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds).toBe(60);
+    for (const total of [0, 1, 2, 7, 20, 60, 3600]) {
+      const { gatewaySeconds, recordSeconds } = appCredentialCaches(total);
+      expect(gatewaySeconds + recordSeconds).toBe(total);
+      expect(Math.min(gatewaySeconds, recordSeconds)).toBeGreaterThanOrEqual(0);
+      expect(recordSeconds).toBeLessThanOrEqual(10);
+    }
+    expect(appCredentialCaches(60)).toEqual({ gatewaySeconds: 50, recordSeconds: 10 });
   });
 
   it('are bundled locally into a minified ES module with a source map', () => {
@@ -675,7 +691,7 @@ describe('ClientsApi in a VPC, with an imported secret', () => {
     // The grantee roles are this test's own, not the construct's: their route grants are the caller's business.
     const granteeRoles = /^VpcVariant\/(InvokerRole|ReaderRole|AppsAdminRole)\//;
     const report = new AwsSolutionsChecks().validateScope(vpcStack);
-    const violations = report.violations.filter((v) => !v.violatingResources.every((r) => granteeRoles.test(r.constructPath)));
+    const violations = report.violations.filter((v) => !v.violatingResources.every((r) => granteeRoles.test(r.constructPath ?? '')));
     expect(violations.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);
     expect(report.violations.length).toBeGreaterThan(0);
   });
