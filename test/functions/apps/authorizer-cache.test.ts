@@ -1,0 +1,127 @@
+/**
+ * The app authorizer's warm cache and its constant-time checks, against an
+ * apps table in DynamoDB Local. `node:crypto` is wrapped (not replaced) so
+ * the test sees every scrypt derivation and every comparison the authorizer
+ * makes.
+ */
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { AppStore } from '../../../functions/apps/app-store.js';
+import { SCRYPT_PARAMETERS } from '../../../functions/apps/secret-hash.js';
+import { createAppsTableInput } from '../../../functions/apps/table.js';
+import type { AuthorizerResult } from '../../../functions/authorize-app.js';
+import { localDocumentClient } from '../../support/dynamodb.js';
+
+vi.mock('node:crypto', async (importOriginal) => {
+  const original = await importOriginal<typeof import('node:crypto')>();
+  return { ...original, scrypt: vi.fn(original.scrypt), timingSafeEqual: vi.fn(original.timingSafeEqual) };
+});
+
+/** Long enough that a check right after a read is surely within it, short enough to wait out. */
+const CACHE_TTL_MS = 3000;
+
+const endpoint = inject('dynamodbEndpoint');
+const tableName = `apps-${randomUUID()}`;
+const db = localDocumentClient(endpoint);
+const store = new AppStore(db, tableName);
+let authorize: (event: unknown) => Promise<AuthorizerResult>;
+
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+const request = (authorization: string) => ({ version: '2.0', type: 'REQUEST', routeKey: 'GET /api/v4/clients', headers: { authorization } });
+const scrypt = vi.mocked(crypto.scrypt);
+const timingSafeEqual = vi.mocked(crypto.timingSafeEqual);
+
+beforeAll(async () => {
+  await db.send(new CreateTableCommand(createAppsTableInput(tableName)));
+  Object.assign(process.env, {
+    APPS_TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    APP_CACHE_TTL_MS: String(CACHE_TTL_MS),
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+  authorize = (await import('../../../functions/authorize-app.js')).handler;
+});
+afterAll(async () => {
+  await db.send(new DeleteTableCommand({ TableName: tableName }));
+  db.destroy();
+});
+beforeEach(() => {
+  scrypt.mockClear();
+  timingSafeEqual.mockClear();
+});
+
+describe('the warm cache of app records', () => {
+  it('answers from the cached record within its time, and from the table after it', async () => {
+    const app = await store.create('cached');
+    const header = basic(app.app_id, app.secret);
+    expect((await authorize(request(header))).isAuthorized).toBe(true);
+    // The record is gone from the table; a read would refuse. Within the cache time none is made.
+    await db.send(new DeleteCommand({ TableName: tableName, Key: { app_id: app.app_id } }));
+    expect((await authorize(request(header))).isAuthorized).toBe(true);
+    await expect.poll(async () => (await authorize(request(header))).isAuthorized, { timeout: CACHE_TTL_MS * 4, interval: 100 }).toBe(false);
+  });
+
+  it('caches an absent app too: a record written back is taken once the cached absence expires', async () => {
+    const app = await store.create('late');
+    const header = basic(app.app_id, app.secret);
+    const item = await store.get(app.app_id);
+    await db.send(new DeleteCommand({ TableName: tableName, Key: { app_id: app.app_id } }));
+    expect((await authorize(request(header))).isAuthorized).toBe(false);
+    await db.send(new PutCommand({ TableName: tableName, Item: item }));
+    expect((await authorize(request(header))).isAuthorized).toBe(false);
+    await expect.poll(async () => (await authorize(request(header))).isAuthorized, { timeout: CACHE_TTL_MS * 4, interval: 100 }).toBe(true);
+  });
+});
+
+describe('constant-time checks', () => {
+  /** The scrypt cost parameters each derivation of one authorizer call used, and the comparisons it made. */
+  async function workOf(header: string) {
+    scrypt.mockClear();
+    timingSafeEqual.mockClear();
+    const result = await authorize(request(header));
+    const derivations = scrypt.mock.calls.map((call) => {
+      const options = call[3] as crypto.ScryptOptions;
+      return { keylen: call[2], N: options.N, r: options.r, p: options.p };
+    });
+    const comparisons = timingSafeEqual.mock.calls.map(([a, b]) => [(a as Buffer).length, (b as Buffer).length]);
+    return { isAuthorized: result.isAuthorized, derivations, comparisons };
+  }
+
+  it('makes the same scrypt derivation and one 32-byte comparison for a wrong secret, an unknown id and a revoked app', async () => {
+    const app = await store.create('timing');
+    const revoked = await store.create('revoked');
+    await store.revoke(revoked.app_id);
+    // Warm the records and the decoy hash an unknown id is checked against.
+    await authorize(request(basic(app.app_id, 'warm-up')));
+    await authorize(request(basic(revoked.app_id, 'warm-up')));
+    await authorize(request(basic('warm-up-unknown', 'warm-up')));
+
+    const one = { keylen: 32, ...SCRYPT_PARAMETERS };
+    const cases = {
+      'wrong secret': basic(app.app_id, `${app.secret.slice(0, -1)}!`),
+      'unknown id': basic(`nobody-${randomUUID()}`, app.secret),
+      'revoked app, right secret': basic(revoked.app_id, revoked.secret),
+    };
+    for (const [name, header] of Object.entries(cases)) {
+      const work = await workOf(header);
+      expect(work.isAuthorized, name).toBe(false);
+      expect(work.derivations, name).toEqual([one]);
+      expect(work.comparisons, name).toEqual([[32, 32]]);
+    }
+    // The right secret goes the same way, and passes.
+    expect(await workOf(basic(app.app_id, app.secret))).toEqual({ isAuthorized: true, derivations: [one], comparisons: [[32, 32]] });
+  });
+
+  it('refuses malformed headers without a table read or a hash: they carry no secret to check', async () => {
+    for (const header of ['Basic', 'Basic !!!', 'Basic Zm9v', 'Bearer abc', 'basicZm9vOmJhcg==', '']) {
+      const work = await workOf(header);
+      expect(work, header).toEqual({ isAuthorized: false, derivations: [], comparisons: [] });
+    }
+  });
+});
