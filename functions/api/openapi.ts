@@ -21,6 +21,7 @@ type Parameter = { name: string; in: 'query' | 'path'; required?: boolean; descr
 type Response = { description: string; headers?: Record<string, unknown>; content?: Record<string, { schema: JsonSchema }> };
 type Operation = {
   operationId: string;
+  security: Record<string, string[]>[];
   summary: string;
   tags: string[];
   parameters?: Parameter[];
@@ -286,6 +287,8 @@ function operationOf(route: ApiRoute): Operation {
   const parameters = [...pathParameters(route), ...(listing ? listParameters(route) : [])];
   return {
     operationId: operationIdOf(route),
+    // As deployed: IAM on the native routes, an app's Basic credentials on the EMQX ones. The local stack takes either anywhere.
+    security: [route.surface === 'native' ? { sigv4: [] } : { basic: [] }],
     summary: SUMMARIES[route.action],
     tags: [TAGS[route.surface].name],
     ...(parameters.length > 0 ? { parameters } : {}),
@@ -307,7 +310,8 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = API_ROUTES): 
       version: API_VERSION,
       description:
         'The EMQX-style clients API of an MQTT broker fleet: list, get and kick clients, natively and as EMQX 4.4 (/api/v4) and EMQX 5.8 (/api/v5) answer. ' +
-        'Deployed, native routes are signed with SigV4 (service execute-api); the local stack takes HTTP Basic with its app id and secret, or SigV4 with its local key pair.',
+        'Deployed, the native routes take SigV4 (service execute-api, IAM) and the /api/v4 and /api/v5 routes HTTP Basic with an app id and secret; ' +
+        'the local stack takes either on every route (Basic with its printed app id and secret, SigV4 with its local key pair).',
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     servers: [{ url: '/', description: 'The API itself: the deployed stage URL, or http://127.0.0.1:8080 locally' }],

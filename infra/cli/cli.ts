@@ -26,6 +26,8 @@ options:
   --basic <id:secret>      HTTP Basic (default $CLIENTS_API_BASIC); without it, SigV4
                            with the default AWS credential chain
   --region <region>        SigV4 region (default: from an execute-api URL, or $AWS_REGION)
+  --v4                     use the /api/v4 routes (EMQX 4.4's answers; deployed, they take --basic
+                           with an app's id and secret)
   --json                   JSON instead of a table
   --quiet                  no progress line
 
@@ -82,6 +84,7 @@ function options() {
     basic: { type: 'string' as const },
     region: { type: 'string' as const },
     json: { type: 'boolean' as const },
+    v4: { type: 'boolean' as const },
     quiet: { type: 'boolean' as const },
     help: { type: 'boolean' as const, short: 'h' },
     clientid: { type: 'string' as const, multiple: true },
@@ -152,7 +155,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return command === undefined && !values.help ? 2 : 0;
   }
   const url = values.url ?? io.env.CLIENTS_API_URL ?? DEFAULT_URL;
-  const apiOptions: ClientsApiOptions = { url, auth: authOf(values, url, io.env), ...(io.fetch ? { fetch: io.fetch } : {}) };
+  const apiOptions: ClientsApiOptions = {
+    url,
+    auth: authOf(values, url, io.env),
+    ...(values.v4 ? { surface: 'emqx4' as const } : {}),
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+  };
   const api = new ClientsApi(apiOptions);
   const json = values.json === true;
   const one = () => {
@@ -212,7 +220,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<number> {
     case 'nodes': {
       const nodes = await api.nodes();
       if (json) write(io.stdout, JSON.stringify(nodes, null, 2));
-      else write(io.stdout, renderTable(nodes, ['node', 'sessions', 'connected', 'idle', 'disconnected']));
+      else write(io.stdout, renderTable(nodes, values.v4 ? ['node', 'sessions'] : ['node', 'sessions', 'connected', 'idle', 'disconnected']));
       return 0;
     }
     default:

@@ -1,7 +1,9 @@
 /**
- * A typed client of the native clients API: list (an async iterator over
- * cursor pages), get, kick (its outcomes as values), bulk kick, nodes and
- * subscriptions; requests signed with SigV4 or sent with HTTP Basic.
+ * A typed client of the clients API: list (an async iterator over cursor
+ * pages), get, kick (its outcomes as values), bulk kick, nodes and
+ * subscriptions; requests signed with SigV4 or sent with HTTP Basic. It
+ * speaks the native routes, or EMQX 4.4's `/api/v4` ones (which deployed
+ * take an app's Basic credentials).
  */
 import type { BulkKickResult } from '../../functions/dialects/dialect.js';
 import type { ClientObject } from '../../functions/clients/render.js';
@@ -19,6 +21,8 @@ export type ClientsApiOptions = {
   /** The API's base URL: the deployed stage URL, or http://127.0.0.1:8080. */
   url: string;
   auth: Auth;
+  /** The native routes (the default), or `/api/v4`'s. */
+  surface?: 'native' | 'emqx4';
   fetch?: typeof fetch;
 };
 
@@ -35,7 +39,8 @@ export type KickOutcome =
   | { status: 404; outcome: 'not-found' };
 
 export type Subscription = { node: string; clientid: string; topic: string; qos: number };
-export type NodeSessions = { node: string; sessions: number } & Record<ConnState, number>;
+/** A broker node and its sessions; the count by state on the native routes only. */
+export type NodeSessions = { node: string; sessions: number } & Partial<Record<ConnState, number>>;
 
 /** The API refused or failed a request: its HTTP status and `{code, message}` (API Gateway's own refusals have no code). */
 export class ApiCallError extends Error {
@@ -58,11 +63,15 @@ type Answer = { status: number; body: unknown };
 export class ClientsApi {
   private readonly base: URL;
   private readonly fetch: typeof fetch;
+  private readonly prefix: string;
+  private readonly v4: boolean;
   private readonly authorize: (method: string, url: URL, path: string, query: Query, body?: string) => Promise<Record<string, string>>;
 
   constructor(options: ClientsApiOptions) {
     this.base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
     this.fetch = options.fetch ?? fetch;
+    this.v4 = options.surface === 'emqx4';
+    this.prefix = this.v4 ? 'api/v4/' : '';
     if ('basic' in options.auth) {
       const header = `Basic ${Buffer.from(`${options.auth.basic.id}:${options.auth.basic.secret}`).toString('base64')}`;
       this.authorize = async () => ({ authorization: header });
@@ -78,7 +87,7 @@ export class ClientsApi {
     const base = { ...filterQuery(filter), _limit: String(options.pageSize ?? MAX_PAGE_SIZE) };
     let next: Query = base;
     for (;;) {
-      const page = (await this.expect('GET', 'clients', next, [200])).body as ClientPage;
+      const page = (await this.expect('GET', `${this.prefix}clients`, next, [200])).body as ClientPage;
       yield page;
       if (!page.meta.hasnext) return;
       // Without a cursor (an API run without a cursor secret), the next page by number.
@@ -93,13 +102,19 @@ export class ClientsApi {
 
   /** The client, or undefined if there is none. */
   async get(clientid: string): Promise<ClientObject | undefined> {
-    const { body } = await this.expect('GET', `clients/${escapeUri(clientid)}`, {}, [200]);
+    const { body } = await this.expect('GET', `${this.prefix}clients/${escapeUri(clientid)}`, {}, [200]);
     return (body as { data: ClientObject[] }).data[0];
   }
 
-  /** Kicks the client: 200 kicked and confirmed, 202 taken by the broker but not confirmed yet, 404 no such client. */
+  /**
+   * Kicks the client: 200 kicked and confirmed, 202 taken by the broker but
+   * not confirmed yet, 404 no such client. `/api/v4` answers HTTP 200 for
+   * all three, as EMQX 4.4 does: pending is told by its message, an unknown
+   * client is not told at all.
+   */
   async kick(clientid: string): Promise<KickOutcome> {
-    const { status } = await this.expect('DELETE', `clients/${escapeUri(clientid)}`, {}, [200, 202, 404]);
+    const { status, body } = await this.expect('DELETE', `${this.prefix}clients/${escapeUri(clientid)}`, {}, [200, 202, 404]);
+    if (this.v4) return (body as { message?: string }).message === 'kick pending' ? { status: 202, outcome: 'pending' } : { status: 200, outcome: 'kicked' };
     if (status === 200) return { status, outcome: 'kicked' };
     if (status === 202) return { status, outcome: 'pending' };
     return { status: 404, outcome: 'not-found' };
@@ -107,6 +122,8 @@ export class ClientsApi {
 
   /** Kicks every clientid (in requests of up to 100): the outcome of each, in the order given. */
   async kickMany(clientids: readonly string[]): Promise<BulkKickResult[]> {
+    // EMQX 4.4 has no bulk kick: one request per clientid.
+    if (this.v4) return Promise.all(clientids.map(async (clientid) => ({ clientid, outcome: (await this.kick(clientid)).outcome })));
     const results: BulkKickResult[] = [];
     for (let at = 0; at < clientids.length; at += BULK_KICK_BATCH) {
       const batch = JSON.stringify(clientids.slice(at, at + BULK_KICK_BATCH));
@@ -118,12 +135,15 @@ export class ClientsApi {
 
   /** Every broker node that holds sessions, with its sessions by state. */
   async nodes(): Promise<NodeSessions[]> {
-    return ((await this.expect('GET', 'nodes', {}, [200])).body as { data: NodeSessions[] }).data;
+    const { body } = await this.expect('GET', `${this.prefix}nodes`, {}, [200]);
+    if (!this.v4) return (body as { data: NodeSessions[] }).data;
+    return (body as { data: { node: string; connections: number }[] }).data.map(({ node, connections }) => ({ node, sessions: connections }));
   }
 
-  /** The client's subscriptions, or undefined if there is no such client. */
+  /** The client's subscriptions, or undefined if there is no such client (`/api/v4`: none, as EMQX 4.4). */
   async subscriptions(clientid: string): Promise<Subscription[] | undefined> {
-    const { status, body } = await this.expect('GET', `clients/${escapeUri(clientid)}/subscriptions`, {}, [200, 404]);
+    const path = this.v4 ? `api/v4/subscriptions/${escapeUri(clientid)}` : `clients/${escapeUri(clientid)}/subscriptions`;
+    const { status, body } = await this.expect('GET', path, {}, [200, 404]);
     return status === 404 ? undefined : (body as { data: Subscription[] }).data;
   }
 
@@ -150,8 +170,10 @@ export class ClientsApi {
 
   private async expect(method: string, path: string, query: Query, statuses: number[], body?: string): Promise<Answer> {
     const answer = await this.request(method, path, query, body);
-    if (statuses.includes(answer.status)) return answer;
     const error = (answer.body ?? {}) as { code?: unknown; message?: unknown };
+    // EMQX 4.4 answers a bad parameter with HTTP 200 and a nonzero code.
+    const refusedIn200 = answer.status === 200 && typeof error.code === 'number' && error.code !== 0;
+    if (statuses.includes(answer.status) && !refusedIn200) return answer;
     throw new ApiCallError(
       answer.status,
       typeof error.code === 'number' ? error.code : undefined,

@@ -81,6 +81,31 @@ describe.each([
   });
 });
 
+describe('the client on /api/v4', () => {
+  const v4 = () => new ClientsApi({ url: stack.apiUrl, auth: basic(), surface: 'emqx4' });
+
+  it('pages through every match once (by the cursor this API adds to 4.4\'s pages)', async () => {
+    const pages = [];
+    for await (const page of v4().pages({ _like_clientid: 'cl-' }, { pageSize: 2 })) pages.push(page);
+    expect(pages).toHaveLength(3);
+    expect(pages.flatMap((p) => p.data.map((c) => c.clientid)).sort()).toEqual(LISTED);
+  });
+
+  it('gets, lists subscriptions and nodes, and kicks as EMQX 4.4 answers', async () => {
+    const api = v4();
+    expect(await api.get('cl-4')).toMatchObject({ clientid: 'cl-4', 'recv_msg.qos1': expect.any(Number) });
+    expect((await api.subscriptions('cl-4'))!.map((s) => s.topic).sort()).toEqual(['cl/a/#', 'cl/b']);
+    expect(await api.subscriptions('nobody')).toEqual([]);
+    expect((await api.nodes()).find((n) => n.node === 'e2e@127.0.0.1')?.sessions).toBeGreaterThanOrEqual(LISTED.length);
+    // 4.4 answers a kick of an unknown client like any other.
+    expect(await api.kick('nobody')).toEqual({ status: 200, outcome: 'kicked' });
+  });
+
+  it('turns a refusal answered with HTTP 200 and code 108 into an ApiCallError', async () => {
+    await expect(v4().list({ proto_ver: 1.5 as number }).next()).rejects.toMatchObject({ name: 'ApiCallError', status: 200, code: 108 });
+  });
+});
+
 describe('kicks', () => {
   const kicked = new MqttClients(() => stack.mqttUrl);
   afterEach(() => kicked.closeAll());
