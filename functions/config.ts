@@ -80,7 +80,8 @@ const emqxIngestSchema = tableSchema.extend(ingestTokenFields).superRefine((c, c
 
 const awsIotIngestSchema = tableSchema.extend({
   ...ingestTokenFields,
-  AWS_IOT_NODE: z.string().min(1).optional(),
+  // A connection key is `<ms>#<node>#<conn_id>`: a `#` in the node name would make two connections one.
+  AWS_IOT_NODE: z.string().min(1).refine((v) => !v.includes('#'), 'AWS_IOT_NODE must not contain #').optional(),
   AWS_IOT_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
   AWS_IOT_PERSISTENT_SESSIONS: z.enum(['true', 'false']).default('false'),
 });

@@ -13,7 +13,8 @@ const settingsSchema = z.object({
   LOCAL_ACCESS_KEY_ID: z.string().min(1).default(LOCAL_DEFAULTS.sigv4Key.accessKeyId),
   LOCAL_SECRET_ACCESS_KEY: z.string().min(1).default(LOCAL_DEFAULTS.sigv4Key.secretAccessKey),
   APPS_TABLE_NAME: z.string().min(3).max(255).optional(),
-  NODE_NAME: z.string().min(1).default(LOCAL_DEFAULTS.node),
+  // A connection key is `<ms>#<node>#<conn_id>`: a `#` in the node name would make two connections one.
+  NODE_NAME: z.string().min(1).refine((v) => !v.includes('#'), 'NODE_NAME must not contain #').default(LOCAL_DEFAULTS.node),
   DYNAMODB_ENDPOINT: z.url().optional(),
   TABLE_NAME: z.string().min(3).max(255).default(LOCAL_DEFAULTS.tableName),
   SESSION_SHARDS: z.coerce.number().int().min(1).max(256).default(LOCAL_DEFAULTS.shards),
