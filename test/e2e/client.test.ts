@@ -69,6 +69,9 @@ describe.each([
     const api = apiWith(auth());
     expect(await api.get('cl-4')).toMatchObject({ clientid: 'cl-4', username: 'solo', connected: true, subscriptions_cnt: 2 });
     expect(await api.get('nobody')).toBeUndefined();
+    // Escaped path segments and query values are signed as sent.
+    expect(await api.get("a/b c+%*'(")).toBeUndefined();
+    expect((await api.pages({ _like_clientid: "c l+%*'(", clientid: ['x/y', 'z w'] }).next()).value?.data).toEqual([]);
     const topics = (await api.subscriptions('cl-4'))!.map((s) => `${s.topic}@${s.qos}`).sort();
     expect(topics).toEqual(['cl/a/#@1', 'cl/b@0']);
     expect(await api.subscriptions('nobody')).toBeUndefined();
