@@ -28,12 +28,17 @@ async function cachedApp(appId: string, now: number) {
 
 export type AuthorizerResult = { isAuthorized: boolean; context?: { app_id: string } };
 
+/**
+ * The Authorization header of a payload 2.0 authorizer event: its only
+ * identity source, and (under any letter case) among its headers.
+ */
 function authorizationOf(event: unknown): string | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
-  const headers = (event as { headers?: unknown }).headers;
+  const { identitySource, headers } = event as { identitySource?: unknown; headers?: unknown };
+  if (Array.isArray(identitySource) && typeof identitySource[0] === 'string') return identitySource[0];
   if (typeof headers !== 'object' || headers === null) return undefined;
-  const value = (headers as Record<string, unknown>).authorization;
-  return typeof value === 'string' ? value : undefined;
+  const entry = Object.entries(headers as Record<string, unknown>).find(([name]) => name.toLowerCase() === 'authorization');
+  return typeof entry?.[1] === 'string' ? entry[1] : undefined;
 }
 
 export const handler = async (event: unknown): Promise<AuthorizerResult> => {

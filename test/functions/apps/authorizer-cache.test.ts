@@ -79,6 +79,19 @@ describe('the warm cache of app records', () => {
   });
 });
 
+describe('the event API Gateway hands over', () => {
+  it('finds the credentials in the identity source, or in the headers under any letter case', async () => {
+    const app = await store.create('event shapes');
+    const header = basic(app.app_id, app.secret);
+    const routeKey = 'GET /api/v4/clients';
+    expect((await authorize({ version: '2.0', type: 'REQUEST', routeKey, identitySource: [header], headers: {} })).isAuthorized).toBe(true);
+    expect((await authorize({ version: '2.0', type: 'REQUEST', routeKey, headers: { Authorization: header } })).isAuthorized).toBe(true);
+    expect((await authorize({ version: '2.0', type: 'REQUEST', routeKey, headers: { authorization: header } })).isAuthorized).toBe(true);
+    expect((await authorize({ version: '2.0', type: 'REQUEST', routeKey, identitySource: [basic(app.app_id, 'wrong')], headers: {} })).isAuthorized).toBe(false);
+    expect((await authorize({ version: '2.0', type: 'REQUEST', routeKey, headers: { 'x-authorization': header } })).isAuthorized).toBe(false);
+  });
+});
+
 describe('constant-time checks', () => {
   /** The scrypt cost parameters each derivation of one authorizer call used, and the comparisons it made. */
   async function workOf(header: string) {
