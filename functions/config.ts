@@ -16,6 +16,8 @@ const tableSchema = z.object({
 
 const listSchema = tableSchema.extend({
   CURSOR_SECRET: z.string().min(16, 'CURSOR_SECRET must hold at least 16 characters'),
+  // How long a list walks an index before it answers the rows found so far (with a cursor to go on).
+  LIST_BUDGET_MS: z.coerce.number().int().min(100).max(25_000).default(3_000),
 });
 
 export const KICK_VIAS = ['mqtt', 'emqx5', 'emqx4', 'aws-iot'] as const;
@@ -101,7 +103,7 @@ export type TableConfig = {
   endpoint: string | undefined;
   region: string;
 };
-export type ListConfig = TableConfig & { cursorSecret: string };
+export type ListConfig = TableConfig & { cursorSecret: string; listBudgetMs: number };
 export type ControlConfig = TableConfig & {
   brokerUrl: string;
   credentialsSecretArn: string | undefined;
@@ -162,7 +164,7 @@ export function loadTableConfig(env: NodeJS.ProcessEnv = process.env): TableConf
 
 export function loadListConfig(env: NodeJS.ProcessEnv = process.env): ListConfig {
   const c = parse(listSchema, env);
-  return { ...loadTableConfig(env), cursorSecret: c.CURSOR_SECRET };
+  return { ...loadTableConfig(env), cursorSecret: c.CURSOR_SECRET, listBudgetMs: c.LIST_BUDGET_MS };
 }
 
 function emqxApiConfig(dialect: 'v5' | 'v4', c: z.infer<typeof reconcileSchema> | z.infer<typeof controlSchema>): EmqxApiConfig {

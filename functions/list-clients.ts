@@ -11,10 +11,13 @@ import { SessionStore } from './sessions/store.js';
 const config = loadListConfig();
 const store = new SessionStore(createDocumentClient(config), config);
 
-export const handler = dialectHandler('list', logger, metrics, async ({ event, route, dialect }) => {
+export const handler = dialectHandler('list', logger, metrics, async ({ event, route, dialect, deadline }) => {
   if (route.action === 'openapiDocument') return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openapiJson() };
   if (route.action === 'listNodes') return dialect.renderNodes(await listNodes(store));
   const request = dialect.parseList(event.rawQueryString, event.pathParameters ?? {}, route.action);
-  const page = await listSessions({ store, cursorSecret: config.cursorSecret, now: Date.now() }, request.query);
+  const now = Date.now();
+  // The walk's budget, and in any case time left to fetch the page's items and answer.
+  const walkUntil = Math.min(now + config.listBudgetMs, deadline - 2_000);
+  const page = await listSessions({ store, cursorSecret: config.cursorSecret, now, walkUntil }, request.query);
   return dialect.renderList(page, request);
 });

@@ -7,6 +7,7 @@ import { createdPartition, fromItem, isIndexedUsername, statePartition, username
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
 import { isLive, isVisible, type LiveSession, type SessionRecord } from '../sessions/model.js';
 import type { IndexEntry, IndexWalk, SessionStore } from '../sessions/store.js';
+import { ApiError } from '../http/errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionsOf, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
 import { filterKind, type ClientQuery } from './query-params.js';
@@ -19,7 +20,17 @@ export type SessionPage = { sessions: LiveSession[]; meta: ListMeta };
 export type ListResult = { code: 0; data: ClientObject[]; meta: ListMeta };
 
 /** Without a cursor secret, a page carries no `meta.cursor`. */
-export type ListContext = { store: SessionStore; cursorSecret?: string; now: number };
+export type ListContext = {
+  store: SessionStore;
+  cursorSecret?: string;
+  now: number;
+  /**
+   * Epoch ms after which an index walk starts no new reads: the page then
+   * holds the rows found so far, with `hasnext` and a cursor that continues
+   * where the walk stopped. Unset: the walk goes until the page is full.
+   */
+  walkUntil?: number;
+};
 
 /** Where the rows come from. */
 export type AccessPath =
@@ -98,9 +109,12 @@ async function indexRows(
   path: Extract<AccessPath, { kind: 'index' }>,
   skip: number,
   take: number,
-): Promise<{ rows: Row[]; fullItems: Map<string, Item> }> {
+  walkUntil?: number,
+): Promise<{ rows: Row[]; fullItems: Map<string, Item>; stoppedAt?: string; skipped: number }> {
   const wanted = skip + take;
-  const walk = store.walkIndex({ ...path.walk, expected: wanted });
+  let stoppedAt: string | undefined;
+  const budget = walkUntil !== undefined ? { budget: { until: walkUntil, stopped: (at: string) => (stoppedAt = at) } } : {};
+  const walk = store.walkIndex({ ...path.walk, expected: wanted, ...budget });
   const rows: Row[] = [];
   const fullItems = new Map<string, Item>();
   let seen = 0;
@@ -109,7 +123,7 @@ async function indexRows(
       if (seen++ >= skip) rows.push({ key: entry.order_key, entry });
       if (seen >= wanted) break;
     }
-    return { rows, fullItems };
+    return { rows, fullItems, stoppedAt, skipped: Math.min(seen, skip) };
   }
   let batch: IndexEntry[] = [];
   const flush = async () => {
@@ -130,7 +144,7 @@ async function indexRows(
     if (seen >= wanted) break;
   }
   if (batch.length > 0 && seen < wanted) await flush();
-  return { rows, fullItems };
+  return { rows, fullItems, stoppedAt, skipped: Math.min(seen, skip) };
 }
 
 /**
@@ -182,6 +196,13 @@ function sessionOfEntry(entry: Item): SessionRecord | undefined {
   return { ...Object.fromEntries(held), disconnected_at: null } as LiveSession;
 }
 
+/** An offset page whose start the walk did not reach within the time budget. */
+export class OffsetTooDeepForTimeError extends ApiError {
+  constructor() {
+    super(400, 108, 'invalid parameter _page: the rows before this page could not all be read within the time budget; page with _cursor instead (meta.cursor)');
+  }
+}
+
 export async function listSessions(context: ListContext, query: ClientQuery): Promise<SessionPage> {
   const { store, now } = context;
   if (query.impossible) return { sessions: [], meta: { page: query.page, limit: query.limit, hasnext: false, count: -1 } };
@@ -191,17 +212,22 @@ export async function listSessions(context: ListContext, query: ClientQuery): Pr
   const skip = position ? 0 : (query.page - 1) * query.limit;
   const path = planAccess(query, store.table.shards, now, position?.after);
 
-  const [{ rows, fullItems }, count] = await Promise.all([
+  const [{ rows, fullItems, stoppedAt, skipped }, count] = await Promise.all([
     path.kind === 'keys'
       ? keyRows(store, path, now, position?.after).then((all) => ({
           rows: all.slice(skip, skip + query.limit + 1),
           fullItems: new Map<string, Item>(all.map((r) => [r.entry.clientid as string, r.entry])),
+          stoppedAt: undefined,
+          skipped: skip,
         }))
-      : indexRows(store, path, skip, query.limit + 1),
+      : indexRows(store, path, skip, query.limit + 1, context.walkUntil),
     exactCount(store, query, now),
   ]);
+  // Out of time before the offset page began: an offset cannot say where to go on from.
+  if (stoppedAt !== undefined && skipped < skip) throw new OffsetTooDeepForTimeError();
 
-  const hasnext = rows.length > query.limit;
+  const stoppedEarly = stoppedAt !== undefined && rows.length <= query.limit;
+  const hasnext = rows.length > query.limit || stoppedEarly;
   const pageRows = rows.slice(0, query.limit);
   // A lean page: every field asked for is in the index entries just walked, so no full item is read.
   const lean = path.kind === 'index' && path.residual.length === 0 && servedByIndex(query.fields);
@@ -217,6 +243,10 @@ export async function listSessions(context: ListContext, query: ClientQuery): Pr
   }
   const meta: ListMeta = { page, limit: query.limit, hasnext, count };
   const last = pageRows.at(-1);
-  if (hasnext && last && context.cursorSecret !== undefined) meta.cursor = encodeCursor(context.cursorSecret, query.filter, { after: last.key, page: page + 1 });
+  // A page cut short by the time budget goes on after what the walk vetted, which may lie past its last row.
+  const after = stoppedEarly ? stoppedAt : last?.key;
+  if (hasnext && after !== undefined && context.cursorSecret !== undefined) {
+    meta.cursor = encodeCursor(context.cursorSecret, query.filter, { after, page: page + 1 });
+  }
   return { sessions, meta };
 }

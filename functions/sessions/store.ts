@@ -36,6 +36,12 @@ export type IndexWalk = {
   filter: Expression | undefined;
   /** How many entries the caller expects to take in all; sizes the first requests. */
   expected: number;
+  /**
+   * Epoch ms after which no new round of reads starts. The walk then yields
+   * what it can still order (entries below every unfinished shard's read
+   * position), tells `stopped` the order key it has vetted up to, and ends.
+   */
+  budget?: { until: number; stopped: (vettedThrough: string) => void };
 };
 
 class ShardReader {
@@ -60,6 +66,12 @@ class ShardReader {
 
   get needsFetch(): boolean {
     return !this.exhausted && this.position >= this.buffer.length;
+  }
+
+  /** The order key of the last entry this shard's reads examined (filtered out or not). */
+  get examinedThrough(): string | undefined {
+    const key = this.startKey?.[this.walk.index.sortKey.name];
+    return typeof key === 'string' ? key : undefined;
   }
 
   head(): IndexEntry | undefined {
@@ -96,6 +108,22 @@ class ShardReader {
     this.exhausted = this.startKey === undefined;
     if ((page.Count ?? 0) < (page.ScannedCount ?? 0)) this.selective = true;
   }
+}
+
+/** The reader whose next entry comes first in order key (byte order), if any has one. */
+function lowestHead(readers: readonly ShardReader[]): ShardReader | undefined {
+  let best: ShardReader | undefined;
+  let bestKey: Buffer | undefined;
+  for (const reader of readers) {
+    const head = reader.head();
+    if (!head) continue;
+    const key = Buffer.from(head.order_key, 'utf8');
+    if (!bestKey || Buffer.compare(key, bestKey) < 0) {
+      best = reader;
+      bestKey = key;
+    }
+  }
+  return best;
 }
 
 export class SessionStore {
@@ -163,25 +191,29 @@ export class SessionStore {
     if (compareBytes(walk.low, walk.high) > 0) return;
     const readers = walk.partitions.map((partition) => new ShardReader(this, walk, partition));
     let taken = 0;
+    let rounds = 0;
     for (;;) {
       // Every shard must show its next entry before the smallest can be chosen.
       const hungry = readers.filter((r) => r.needsFetch);
+      if (hungry.length > 0 && rounds > 0 && walk.budget && Date.now() >= walk.budget.until) {
+        // Out of time: every unfinished shard has examined its entries up to its read position,
+        // so buffered entries below the lowest of those positions are in their final order.
+        const vetted = hungry.map((r) => r.examinedThrough!).reduce((a, b) => (compareBytes(a, b) <= 0 ? a : b));
+        for (;;) {
+          const next = lowestHead(readers);
+          if (!next || compareBytes(next.head()!.order_key, vetted) > 0) break;
+          yield next.take() as IndexEntry;
+        }
+        walk.budget.stopped(vetted);
+        return;
+      }
       if (hungry.length > 0) {
+        rounds++;
         const stillNeeded = walk.expected - taken;
         await Promise.all(hungry.map((r) => r.fetch(stillNeeded)));
         continue;
       }
-      let best: ShardReader | undefined;
-      let bestKey: Buffer | undefined;
-      for (const reader of readers) {
-        const head = reader.head();
-        if (!head) continue;
-        const key = Buffer.from(head.order_key, 'utf8');
-        if (!bestKey || Buffer.compare(key, bestKey) < 0) {
-          best = reader;
-          bestKey = key;
-        }
-      }
+      const best = lowestHead(readers);
       if (!best) return;
       taken++;
       yield best.take() as IndexEntry;
