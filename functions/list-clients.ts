@@ -1,4 +1,4 @@
-/** Lambda handler of the list routes: clients (by page or cursor) and broker nodes, on every surface. */
+/** Lambda handler of the list routes: clients (by page or cursor), broker nodes and the OpenAPI document, on every surface. */
 import { openapiJson } from './api/openapi.js';
 import { listNodes } from './clients/list-nodes.js';
 import { listSessions } from './clients/list-clients.js';
