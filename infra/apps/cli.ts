@@ -1,7 +1,8 @@
 /**
  * `npm run apps -- <command>`: the app credentials of the EMQX-compatible
  * surfaces. Against the local stack (`--endpoint`, the DynamoDB URL its
- * banner prints) or a deployed apps table (`--table`, `--region`; the
+ * banner prints) or a deployed apps table (`--table`, `--region`, or
+ * `--stack` to read the table from the stack's `AppsTableName` output; the
  * caller's AWS credentials, from the default chain).
  *
  *   create <name>   prints the new app's id and secret (the secret only now)
@@ -16,8 +17,9 @@ import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { LOCAL_CLIENT_CONFIG } from '../local/dynamodb-local.js';
 import { LOCAL_APPS_TABLE } from '../local/apps-table.js';
 import { quietAwsSdk } from '../local/preflight.js';
+import { appsTableOfStack } from './stack-outputs.js';
 
-const USAGE = `usage: npm run apps -- <create <name> | list | revoke <app id>> [--table <name>] [--region <region>] [--endpoint <url>] [--json]`;
+const USAGE = `usage: npm run apps -- <create <name> | list | revoke <app id>> [--table <name> | --stack <stack name>] [--region <region>] [--endpoint <url>] [--json]`;
 
 export type AppsCommandOptions = { table: string; region: string; endpoint?: string | undefined; json: boolean };
 
@@ -67,15 +69,19 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       table: { type: 'string' },
+      stack: { type: 'string' },
       region: { type: 'string' },
       endpoint: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
   const endpoint = values.endpoint ?? process.env.DYNAMODB_ENDPOINT;
+  const region = values.region ?? process.env.AWS_REGION ?? LOCAL_CLIENT_CONFIG.region;
+  if (values.stack && values.table) throw new Error(`give --table or --stack, not both\n${USAGE}`);
+  const table = values.stack ? await appsTableOfStack({ stackName: values.stack, region }) : values.table;
   const output = await runAppsCommand(positionals, {
-    table: values.table ?? process.env.APPS_TABLE_NAME ?? LOCAL_APPS_TABLE,
-    region: values.region ?? process.env.AWS_REGION ?? LOCAL_CLIENT_CONFIG.region,
+    table: table ?? process.env.APPS_TABLE_NAME ?? LOCAL_APPS_TABLE,
+    region,
     endpoint,
     json: values.json,
   });
