@@ -176,6 +176,9 @@ describe('EMQX 4.4 /api/v4 surface', () => {
     const onNode = (await v4(`/nodes/${encodeURIComponent(NODE)}/clients?_limit=1000`)).body;
     expect(ids(onNode)).toContain('v4-on-node');
     expect(onNode.meta?.count).toBe((onNode.data ?? []).length);
+    // A `node` parameter is not 4.4's: ignored, as EMQX ignores any parameter it does not know.
+    const ignored = (await v4('/clients?_limit=1000&node=other%40127.0.0.1')).body;
+    expect(ids(ignored)).toContain('v4-on-node');
     const elsewhere = (await v4('/nodes/other%40127.0.0.1/clients')).body;
     expect(elsewhere).toMatchObject({ code: 0, data: [], meta: { count: 0 } });
     expect(ids((await v4(`/nodes/${encodeURIComponent(NODE)}/clients/v4-on-node`)).body)).toEqual(['v4-on-node']);

@@ -31,7 +31,8 @@ const ipv4 = z
 const seconds = integer.transform((s) => s * 1000);
 
 export const EMQX4_GRAMMAR: QueryGrammar = {
-  names: { ...NATIVE_GRAMMAR.names },
+  // 4.4 takes the node from the path (`/nodes/{node}/clients`); a `node` parameter is unknown to it, so ignored.
+  names: Object.fromEntries(Object.entries(NATIVE_GRAMMAR.names).filter(([name]) => name !== 'node')),
   schemas: {
     ip_address: ipv4,
     conn_state: oneOf(CONN_STATES),
