@@ -128,7 +128,12 @@ export function isVisible(record: SessionRecord | undefined, now: number): recor
   return isLive(record) && (record.expires_at === null || record.expires_at > now);
 }
 
-/** An offline session survives disconnect only if it is persistent. */
-export function isPersistent(conn: Pick<ConnectionInfo, 'clean_start' | 'expiry_interval'>): boolean {
-  return !conn.clean_start && conn.expiry_interval > 0;
+/**
+ * An offline session survives disconnect when its expiry interval is above
+ * 0, whatever Clean Start said: MQTT 5 lets a client start clean and still
+ * keep its session, and EMQX keeps it so (v4.4.19 src/emqx_channel.erl
+ * maybe_shutdown/2, l.1746). MQTT 3.1/3.1.1 clean sessions have interval 0.
+ */
+export function isPersistent(conn: Pick<ConnectionInfo, 'expiry_interval'>): boolean {
+  return conn.expiry_interval > 0;
 }

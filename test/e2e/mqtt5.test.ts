@@ -57,6 +57,17 @@ describe('MQTT 5 with mqtt.js', () => {
     expect(await shown('v5-persistent')).toMatchObject({ proto_ver: 5, subscriptions_cnt: 1, expiry_interval: 600 });
   });
 
+  it('keeps a session that started clean but has an expiry, as EMQX does, and the broker resumes it', async () => {
+    const first = await clients.connect({ clientId: 'v5-clean-expiry', protocolVersion: 5, clean: true, properties: { sessionExpiryInterval: 300 } });
+    await first.subscribeAsync('v5ce/#', { qos: 1 });
+    expect(await shown('v5-clean-expiry')).toMatchObject({ clean_start: true, expiry_interval: 300 });
+    await first.endAsync();
+    await expect.poll(async () => (await api.client('v5-clean-expiry'))?.connected, { timeout: 5000 }).toBe(false);
+    expect(await api.client('v5-clean-expiry')).toMatchObject({ connected: false, disconnected_at: expect.any(String) });
+    const again = await clients.connect({ clientId: 'v5-clean-expiry', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 300 } });
+    expect(again.connack.sessionPresent).toBe(true);
+  });
+
   it('is kicked with DISCONNECT "administrative action", its will published, and comes back to a fresh session', async () => {
     const watcher = await clients.connect({ clientId: 'v5-will-watcher', protocolVersion: 5 });
     await watcher.subscribeAsync('wills/#', { qos: 1 });

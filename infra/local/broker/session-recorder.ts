@@ -148,8 +148,7 @@ export class SessionRecorder {
       if (isPersistent(info)) session.expiresAt = at + info.expiry_interval * 1000;
       else {
         sessions.drop(session);
-        // An MQTT 5 client with Clean Start and an expiry would keep its session in aedes;
-        // the table ends every clean_start session at disconnect, so this node does too.
+        // A session without expiry ends at disconnect; aedes keeps a Clean Start false one, so it is discarded.
         if (!client.clean) void this.deps.persistence.discard(info.clientid).catch((error: unknown) => log.error(`discarding ${info.clientid}`, error));
       }
     }

@@ -65,8 +65,14 @@ describe('applyEvent', () => {
     expect(record).toMatchObject({ inflight: 0, heap_size: 0, send_msg: 4 });
   });
 
+  it('keeps an MQTT 5 session that started clean but has an expiry, as EMQX does', () => {
+    const conn = connection({ clientid: 'c', proto_ver: 5, clean_start: true, expiry_interval: 3600 });
+    const record = fold([connected(conn), disconnected(conn, T0 + 1000)]);
+    expect(record).toMatchObject({ conn_state: 'disconnected', disconnected_at: T0 + 1000, expires_at: T0 + 1000 + 3_600_000 });
+  });
+
   it('ends a clean session at disconnect', () => {
-    const conn = connection({ clientid: 'c', clean_start: true, expiry_interval: 3600 });
+    const conn = connection({ clientid: 'c', clean_start: true, expiry_interval: 0 });
     const record = fold([connected(conn), disconnected(conn, T0 + 1000)]);
     expect(record).toEqual({ clientid: 'c', conn_key: connKey(conn), conn_state: null, ended_at: T0 + 1000, ended_reason: 'disconnected' });
     expect(isVisible(record, T0)).toBe(false);
