@@ -192,10 +192,13 @@ export class SessionStore {
     const readers = walk.partitions.map((partition) => new ShardReader(this, walk, partition));
     let taken = 0;
     let rounds = 0;
+    let lastRoundMs = 0;
     for (;;) {
       // Every shard must show its next entry before the smallest can be chosen.
       const hungry = readers.filter((r) => r.needsFetch);
-      if (hungry.length > 0 && rounds > 0 && walk.budget && Date.now() >= walk.budget.until) {
+      // A round is not started unless it can end in time, judged by the last one: the walk then ends
+      // within the budget, and what follows it (the page's items) adds one round trip at most.
+      if (hungry.length > 0 && rounds > 0 && walk.budget && Date.now() + lastRoundMs >= walk.budget.until) {
         // Out of time: every unfinished shard has examined its entries up to its read position,
         // so buffered entries below the lowest of those positions are in their final order.
         const vetted = hungry.map((r) => r.examinedThrough!).reduce((a, b) => (compareBytes(a, b) <= 0 ? a : b));
@@ -209,8 +212,10 @@ export class SessionStore {
       }
       if (hungry.length > 0) {
         rounds++;
+        const roundStarted = Date.now();
         const stillNeeded = walk.expected - taken;
         await Promise.all(hungry.map((r) => r.fetch(stillNeeded)));
+        lastRoundMs = Date.now() - roundStarted;
         continue;
       }
       const best = lowestHead(readers);
