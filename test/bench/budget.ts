@@ -39,6 +39,7 @@ const SHARDS = 8;
 const SIZE = Number(process.env.BENCH_BUDGET_SIZE ?? 100_000);
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 3_000);
 const SECRET = 'bench-budget-cursor-secret-0123456789';
+const PAGE_ROWS = 100;
 
 type Walk = { ms: number; readUnits: number; entries: number; requests: number; rows: number };
 type Paged = Walk & { pages: number; maxWalkMs: number; maxRoundTripMs: number; overshootMs: number };
@@ -77,7 +78,7 @@ async function walkAll(meter: CapacityMeter, context: Omit<ListContext, 'now'>, 
     const started = performance.now();
     const walkUntil = budgeted ? Date.now() + BUDGET_MS : undefined;
     const { result, measurement } = await meter.measure(() =>
-      listSessions({ ...context, now: Date.now(), ...(walkUntil !== undefined ? { walkUntil } : {}) }, parseClientQuery(`${query}&_limit=100${cursor ? `&_cursor=${cursor}` : ''}`)),
+      listSessions({ ...context, now: Date.now(), ...(walkUntil !== undefined ? { walkUntil } : {}) }, parseClientQuery(`${query}&_limit=${PAGE_ROWS}${cursor ? `&_cursor=${cursor}` : ''}`)),
     );
     const ms = performance.now() - started;
     total.ms += ms;
@@ -101,7 +102,7 @@ function project(c: Case, size: number) {
     // A walk of all sessions grows with the table; an index walk reads the same entries for the same matches.
     const entries = c.indexed ? c.unbudgeted.entries : (c.unbudgeted.entries * n) / size;
     const ms = entries * perEntryMs;
-    return { sessions: n, entries: Math.round(entries), readUnits: Math.round(entries * perEntryRu), seconds: +(ms / 1000).toFixed(1), budgetedRequests: Math.max(1, Math.ceil(ms / BUDGET_MS)) };
+    return { sessions: n, entries: Math.round(entries), readUnits: Math.round(entries * perEntryRu), seconds: +(ms / 1000).toFixed(1), budgetedRequests: Math.max(1, Math.ceil(ms / BUDGET_MS), Math.ceil(c.unbudgeted.rows / PAGE_ROWS)) };
   };
   return [scale(size), scale(1_000_000), scale(10_000_000)];
 }
