@@ -6,12 +6,11 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { APIGatewayProxyEventV2Schema } from '@aws-lambda-powertools/parser/schemas';
-import type { z } from 'zod';
 import { DeadlineExceededError, InternalError, toApiError, type ApiError } from './errors.js';
+import { HttpApiEventSchema, type HttpEvent } from './event.js';
 import { errorResponse, type HttpResponse } from './response.js';
 
-export type HttpEvent = z.infer<typeof APIGatewayProxyEventV2Schema>;
+export type { HttpEvent };
 
 /** What Lambda hands a handler beside the event (only the part used here). */
 export type InvocationContext = { getRemainingTimeInMillis?: () => number };
@@ -60,7 +59,7 @@ export function httpHandler(
   };
 
   async function handle(raw: unknown, deadline: number): Promise<HttpResponse> {
-    const parsed = APIGatewayProxyEventV2Schema.safeParse(raw);
+    const parsed = HttpApiEventSchema.safeParse(raw);
     if (!parsed.success) {
       logger.error('event is not an API Gateway v2 request', { issues: parsed.error.issues.slice(0, 5) });
       return errorResponse(new InternalError());
