@@ -3,99 +3,112 @@
  * malformed value stops the function at load time with a message naming it,
  * rather than failing requests one by one.
  */
-import { z } from 'zod';
+import { z } from './validation/zod.js';
 
-const shards = z.coerce.number().int().min(1).max(256);
+/** An integer from the environment (a string there) within [min, max]. */
+const intIn = (min: number, max?: number) =>
+  max === undefined
+    ? z.coerce.number().check(z.int(), z.gte(min))
+    : z.coerce.number().check(z.int(), z.gte(min), z.lte(max));
 
 const tableSchema = z.object({
-  TABLE_NAME: z.string().min(3).max(255),
-  SESSION_SHARDS: shards.default(8),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
+  TABLE_NAME: z.string().check(z.minLength(3), z.maxLength(255)),
+  SESSION_SHARDS: z._default(intIn(1, 256), 8),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
 });
 
-const listSchema = tableSchema.extend({
-  CURSOR_SECRET: z.string().min(16, 'CURSOR_SECRET must hold at least 16 characters'),
+const listSchema = z.extend(tableSchema, {
+  CURSOR_SECRET: z.string().check(z.minLength(16, 'CURSOR_SECRET must hold at least 16 characters')),
   // How long a list walks an index before it answers the rows found so far (with a cursor to go on).
-  LIST_BUDGET_MS: z.coerce.number().int().min(100).max(25_000).default(3_000),
+  LIST_BUDGET_MS: z._default(intIn(100, 25_000), 3_000),
 });
 
 export const KICK_VIAS = ['mqtt', 'emqx5', 'emqx4', 'aws-iot'] as const;
 export type KickVia = (typeof KICK_VIAS)[number];
 
-const brokerTimeout = z.coerce.number().int().min(100).max(10_000).default(3_000);
+const brokerTimeout = z._default(intIn(100, 10_000), 3_000);
+const arn = z.string().check(z.startsWith('arn:'));
 
 const emqxApiFields = {
-  EMQX_API_URL: z.url().optional(),
-  EMQX_API_KEY: z.string().min(1).optional(),
-  EMQX_API_SECRET: z.string().min(1).optional(),
-  EMQX_API_CREDENTIALS_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  EMQX_API_URL: z.optional(z.url()),
+  EMQX_API_KEY: z.optional(z.string().check(z.minLength(1))),
+  EMQX_API_SECRET: z.optional(z.string().check(z.minLength(1))),
+  EMQX_API_CREDENTIALS_SECRET_ARN: z.optional(arn),
   BROKER_TIMEOUT_MS: brokerTimeout,
 };
 
 type EmqxApiEnv = { EMQX_API_URL?: string | undefined; EMQX_API_KEY?: string | undefined; EMQX_API_SECRET?: string | undefined; EMQX_API_CREDENTIALS_SECRET_ARN?: string | undefined };
+type RefinementCtx = z.core.$RefinementCtx;
 
-function requireEmqxApi(c: EmqxApiEnv, ctx: z.RefinementCtx, why: string): void {
+function requireEmqxApi(c: EmqxApiEnv, ctx: RefinementCtx, why: string): void {
   if (!c.EMQX_API_URL) ctx.addIssue({ code: 'custom', path: ['EMQX_API_URL'], message: `required ${why}` });
   if (!c.EMQX_API_CREDENTIALS_SECRET_ARN && (!c.EMQX_API_KEY || !c.EMQX_API_SECRET)) {
     ctx.addIssue({ code: 'custom', path: ['EMQX_API_KEY'], message: `EMQX_API_KEY and EMQX_API_SECRET, or EMQX_API_CREDENTIALS_SECRET_ARN, required ${why}` });
   }
 }
 
-const controlSchema = tableSchema
-  .extend({
-    KICK_VIA: z.enum(KICK_VIAS).default('mqtt'),
-    CONTROL_BROKER_URL: z
-      .string()
-      .regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'CONTROL_BROKER_URL must be an mqtt://, mqtts://, ws:// or wss:// URL')
-      .optional(),
-    CONTROL_CREDENTIALS_SECRET_ARN: z.string().startsWith('arn:').optional(),
-    CONTROL_USERNAME: z.string().optional(),
-    CONTROL_PASSWORD: z.string().optional(),
-    CONTROL_TOPIC_PREFIX: z
-      .string()
-      .min(1)
-      .refine((p) => !p.startsWith('$') && !/[+#]/.test(p), 'CONTROL_TOPIC_PREFIX must not start with $ or hold wildcards')
-      .default('clients-api/control'),
-    CONTROL_PUBACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_000),
-    KICK_CONFIRM_TIMEOUT_MS: z.coerce.number().int().min(0).max(25_000).default(3_000),
+const controlSchema = z
+  .extend(tableSchema, {
+    KICK_VIA: z._default(z.enum(KICK_VIAS), 'mqtt'),
+    CONTROL_BROKER_URL: z.optional(
+      z.string().check(z.regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'CONTROL_BROKER_URL must be an mqtt://, mqtts://, ws:// or wss:// URL')),
+    ),
+    CONTROL_CREDENTIALS_SECRET_ARN: z.optional(arn),
+    CONTROL_USERNAME: z.optional(z.string()),
+    CONTROL_PASSWORD: z.optional(z.string()),
+    CONTROL_TOPIC_PREFIX: z._default(
+      z
+        .string()
+        .check(
+          z.minLength(1),
+          z.refine((p) => !p.startsWith('$') && !/[+#]/.test(p), 'CONTROL_TOPIC_PREFIX must not start with $ or hold wildcards'),
+        ),
+      'clients-api/control',
+    ),
+    CONTROL_PUBACK_TIMEOUT_MS: z._default(intIn(100, 30_000), 2_000),
+    KICK_CONFIRM_TIMEOUT_MS: z._default(intIn(0, 25_000), 3_000),
     ...emqxApiFields,
-    IOT_DATA_ENDPOINT: z.url().optional(),
+    IOT_DATA_ENDPOINT: z.optional(z.url()),
   })
-  .superRefine((c, ctx) => {
-    if (c.KICK_VIA === 'mqtt' && !c.CONTROL_BROKER_URL) {
-      ctx.addIssue({ code: 'custom', path: ['CONTROL_BROKER_URL'], message: 'required when KICK_VIA is mqtt' });
-    }
-    if (c.KICK_VIA === 'emqx5' || c.KICK_VIA === 'emqx4') requireEmqxApi(c, ctx, `when KICK_VIA is ${c.KICK_VIA}`);
-  });
+  .check(
+    z.superRefine((c, ctx) => {
+      if (c.KICK_VIA === 'mqtt' && !c.CONTROL_BROKER_URL) {
+        ctx.addIssue({ code: 'custom', path: ['CONTROL_BROKER_URL'], message: 'required when KICK_VIA is mqtt' });
+      }
+      if (c.KICK_VIA === 'emqx5' || c.KICK_VIA === 'emqx4') requireEmqxApi(c, ctx, `when KICK_VIA is ${c.KICK_VIA}`);
+    }),
+  );
 
 const ingestTokenFields = {
-  INGEST_TOKEN: z.string().min(16, 'INGEST_TOKEN must hold at least 16 characters').optional(),
-  INGEST_TOKEN_SECRET_ARN: z.string().startsWith('arn:').optional(),
+  INGEST_TOKEN: z.optional(z.string().check(z.minLength(16, 'INGEST_TOKEN must hold at least 16 characters'))),
+  INGEST_TOKEN_SECRET_ARN: z.optional(arn),
 };
 
-const emqxIngestSchema = tableSchema.extend(ingestTokenFields).superRefine((c, ctx) => {
-  if (!c.INGEST_TOKEN && !c.INGEST_TOKEN_SECRET_ARN) {
-    ctx.addIssue({ code: 'custom', path: ['INGEST_TOKEN'], message: 'INGEST_TOKEN or INGEST_TOKEN_SECRET_ARN is required' });
-  }
-});
+const emqxIngestSchema = z.extend(tableSchema, ingestTokenFields).check(
+  z.superRefine((c, ctx) => {
+    if (!c.INGEST_TOKEN && !c.INGEST_TOKEN_SECRET_ARN) {
+      ctx.addIssue({ code: 'custom', path: ['INGEST_TOKEN'], message: 'INGEST_TOKEN or INGEST_TOKEN_SECRET_ARN is required' });
+    }
+  }),
+);
 
-const awsIotIngestSchema = tableSchema.extend({
+const awsIotIngestSchema = z.extend(tableSchema, {
   ...ingestTokenFields,
   // A connection key is `<ms>#<node>#<conn_id>`: a `#` in the node name would make two connections one.
-  AWS_IOT_NODE: z.string().min(1).refine((v) => !v.includes('#'), 'AWS_IOT_NODE must not contain #').optional(),
-  AWS_IOT_SESSION_EXPIRY_SECONDS: z.coerce.number().int().min(0).max(7 * 24 * 3600).default(3600),
-  AWS_IOT_PERSISTENT_SESSIONS: z.enum(['true', 'false']).default('false'),
+  AWS_IOT_NODE: z.optional(z.string().check(z.minLength(1), z.refine((v) => !v.includes('#'), 'AWS_IOT_NODE must not contain #'))),
+  AWS_IOT_SESSION_EXPIRY_SECONDS: z._default(intIn(0, 7 * 24 * 3600), 3600),
+  AWS_IOT_PERSISTENT_SESSIONS: z._default(z.enum(['true', 'false']), 'false'),
 });
 
-const reconcileSchema = tableSchema
-  .extend({
+const reconcileSchema = z
+  .extend(tableSchema, {
     RECONCILE_SOURCE: z.enum(['emqx5', 'emqx4']),
     ...emqxApiFields,
-    RECONCILE_PAGE_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
-    RECONCILE_MAX_SESSIONS: z.coerce.number().int().min(1).default(1_000_000),
+    RECONCILE_PAGE_SIZE: z._default(intIn(1, 10_000), 1_000),
+    RECONCILE_MAX_SESSIONS: z._default(intIn(1), 1_000_000),
   })
-  .superRefine((c, ctx) => requireEmqxApi(c, ctx, 'for reconciliation'));
+  .check(z.superRefine((c, ctx) => requireEmqxApi(c, ctx, 'for reconciliation')));
 
 export type TableConfig = {
   tableName: string;
@@ -148,7 +161,7 @@ export type AwsIotIngestConfig = TableConfig & {
 };
 export type ReconcileConfig = TableConfig & { emqx: EmqxApiConfig; pageSize: number; maxSessions: number };
 
-function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+function parse<S extends z.ZodMiniType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -236,10 +249,10 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
 }
 
 const appsSchema = z.object({
-  APPS_TABLE_NAME: z.string().min(3).max(255),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  APP_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  APPS_TABLE_NAME: z.string().check(z.minLength(3), z.maxLength(255)),
+  DYNAMODB_ENDPOINT: z.optional(z.url()),
+  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+  APP_CACHE_TTL_MS: z._default(intIn(0, 3_600_000), 60_000),
 });
 
 export type AppsConfig = { appsTableName: string; endpoint: string | undefined; region: string; cacheTtlMs: number };

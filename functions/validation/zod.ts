@@ -1,0 +1,12 @@
+/**
+ * `zod/mini` with the English messages full `zod` gives. Handlers validate with
+ * zod/mini so that a bundle holds only the validators it uses (full `zod`
+ * keeps its whole namespace and every locale); the messages stay word for word
+ * because the English locale is the one full `zod` loads too.
+ */
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+z.config(en());
+
+export { z };
