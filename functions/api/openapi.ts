@@ -4,7 +4,7 @@
  * surface's grammar) and describe responses (response-schema.ts), so that
  * what it says cannot part from what the handlers do.
  */
-import { z } from 'zod';
+import { z } from '../validation/zod.js';
 import { MAX_BULK_KICK } from '../clients/bulk-kick.js';
 import { MAX_ANY_OF, NATIVE_GRAMMAR, NATIVE_PARAMETERS, type ParameterName, type QueryGrammar } from '../clients/query-params.js';
 import { EMQX4_GRAMMAR } from '../dialects/emqx4/query.js';
@@ -73,7 +73,7 @@ const SCHEMA_PREFIX = '#/components/schemas/';
 const ref = (name: ComponentName): JsonSchema => ({ $ref: `${SCHEMA_PREFIX}${name}` });
 
 /** JSON Schema of a zod schema as a caller writes its value (the input side of any transform). */
-function inputSchema(schema: z.ZodType): JsonSchema {
+function inputSchema(schema: z.ZodMiniType): JsonSchema {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as JsonSchema;
   return rest;
 }
@@ -280,7 +280,9 @@ export function operationIdOf(route: ApiRoute): string {
   return `${route.surface}${route.action[0]!.toUpperCase()}${route.action.slice(1)}${onNode}`;
 }
 
-const bulkKickBody = z.array(z.string().min(1)).min(1).max(MAX_BULK_KICK).meta({ description: 'The clientids to kick; repeats are kicked once' });
+const bulkKickBody = z
+  .array(z.string().check(z.minLength(1)))
+  .check(z.minLength(1), z.maxLength(MAX_BULK_KICK), z.meta({ description: 'The clientids to kick; repeats are kicked once' }));
 
 function operationOf(route: ApiRoute): Operation {
   const listing = route.action === 'listClients' || route.action === 'listClientsByCursor';

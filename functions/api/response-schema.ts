@@ -5,33 +5,35 @@
  * one the renderer builds part ways, and the document's tests compare real
  * answers of the local stack with these schemas.
  */
-import { z } from 'zod';
+import { z } from '../validation/zod.js';
 import type { ClientObject } from '../clients/render.js';
 import type { toEmqx4Client } from '../dialects/emqx4/client.js';
 import { EMQX5_FIELD_NAMES, type Emqx5Field } from '../dialects/emqx5/client.js';
 import type { Emqx5Code } from '../dialects/emqx5/errors.js';
 import { CONN_STATES, PROTO_NAMES, QOS_COUNTER_FIELDS } from '../sessions/model.js';
 
-const count = z.int().min(0);
+const count = z.int().check(z.gte(0));
 const counters = <const K extends string>(names: readonly K[]) =>
   Object.fromEntries(names.map((name) => [name, count])) as Record<K, typeof count>;
 
 /** EMQX 4's time format, in UTC. */
-const dateTime = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/).meta({ description: 'YYYY-MM-DD HH:mm:ss, UTC' });
+const dateTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/), z.meta({ description: 'YYYY-MM-DD HH:mm:ss, UTC' }));
 /** EMQX 5's RFC 3339 with milliseconds, offset +00:00. */
-const rfc3339 = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/).meta({ description: 'RFC 3339, milliseconds, UTC' });
+const rfc3339 = z
+  .string()
+  .check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+00:00$/), z.meta({ description: 'RFC 3339, milliseconds, UTC' }));
 
 const nativeClientShape = {
   node: z.string(),
   clientid: z.string(),
-  username: z.string().nullable(),
+  username: z.nullable(z.string()),
   proto_name: z.enum(PROTO_NAMES),
   proto_ver: count,
   ip_address: z.string(),
   port: count,
   is_bridge: z.boolean(),
   connected_at: dateTime,
-  disconnected_at: dateTime.optional().meta({ description: 'Only while not connected' }),
+  disconnected_at: z.optional(dateTime).check(z.meta({ description: 'Only while not connected' })),
   connected: z.boolean(),
   zone: z.string(),
   keepalive: count,
@@ -39,11 +41,11 @@ const nativeClientShape = {
   expiry_interval: count,
   created_at: dateTime,
   subscriptions_cnt: count,
-  max_subscriptions: count.meta({ description: '0 means unlimited' }),
+  max_subscriptions: count.check(z.meta({ description: '0 means unlimited' })),
   inflight: count,
-  max_inflight: count.meta({ description: '0 means unlimited' }),
+  max_inflight: count.check(z.meta({ description: '0 means unlimited' })),
   mqueue_len: count,
-  max_mqueue: count.meta({ description: '0 means unlimited' }),
+  max_mqueue: count.check(z.meta({ description: '0 means unlimited' })),
   mqueue_dropped: count,
   awaiting_rel: count,
   max_awaiting_rel: count,
@@ -58,32 +60,32 @@ const nativeClientShape = {
   mailbox_len: count,
   heap_size: count,
   reductions: count,
-  mountpoint: z.string().nullable(),
+  mountpoint: z.nullable(z.string()),
 };
 
 /** The client object of the native surface (EMQX 4's fields). */
 export const NativeClient = z.strictObject(nativeClientShape);
 /** A client of a list page: `fields=` may show only some fields. */
-export const NativeListedClient = NativeClient.partial();
+export const NativeListedClient = z.partial(NativeClient);
 
 /** EMQX 4.4's client object: the native one plus the per-QoS counters. */
 export const Emqx4Client = z.strictObject({ ...nativeClientShape, ...counters(QOS_COUNTER_FIELDS) });
-export const Emqx4ListedClient = Emqx4Client.partial();
+export const Emqx4ListedClient = z.partial(Emqx4Client);
 
-const EMQX5_TYPES: Partial<Record<Emqx5Field, z.ZodType>> = {
+const EMQX5_TYPES: Partial<Record<Emqx5Field, z.ZodMiniType>> = {
   clean_start: z.boolean(),
   clientid: z.string(),
   connected: z.boolean(),
   connected_at: rfc3339,
   created_at: rfc3339,
-  disconnected_at: rfc3339.meta({ description: 'Only while not connected' }),
+  disconnected_at: rfc3339.check(z.meta({ description: 'Only while not connected' })),
   ip_address: z.string(),
   is_bridge: z.boolean(),
   is_expired: z.boolean(),
   node: z.string(),
   proto_name: z.enum(PROTO_NAMES),
-  username: z.string().nullable(),
-  mountpoint: z.string().nullable(),
+  username: z.nullable(z.string()),
+  mountpoint: z.nullable(z.string()),
   durable: z.boolean(),
   client_attrs: z.record(z.string(), z.string()),
 };
@@ -94,33 +96,33 @@ const EMQX5_TYPES: Partial<Record<Emqx5Field, z.ZodType>> = {
  * above are counters.
  */
 export const Emqx5Client = z.strictObject(
-  Object.fromEntries(EMQX5_FIELD_NAMES.map((name) => [name, (EMQX5_TYPES[name] ?? count).optional()])),
+  Object.fromEntries(EMQX5_FIELD_NAMES.map((name) => [name, z.optional(EMQX5_TYPES[name] ?? count)])),
 );
 
 const meta = z.strictObject({
-  page: z.int().meta({ description: 'The page number as given (EMQX 4 echoes 0 or a negative number)' }),
+  page: z.int().check(z.meta({ description: 'The page number as given (EMQX 4 echoes 0 or a negative number)' })),
   limit: count,
   hasnext: z.boolean(),
-  count: z.int().min(-1).meta({ description: 'Exact total, or -1 when the filter makes counting a full scan' }),
-  cursor: z.string().optional().meta({ description: 'Pass as _cursor for the next page; absent on the last page' }),
+  count: z.int().check(z.gte(-1), z.meta({ description: 'Exact total, or -1 when the filter makes counting a full scan' })),
+  cursor: z.optional(z.string()).check(z.meta({ description: 'Pass as _cursor for the next page; absent on the last page' })),
 });
 
 export const NativeListPage = z.strictObject({ code: z.literal(0), data: z.array(NativeListedClient), meta });
 export const Emqx4ListPage = z.strictObject({ code: z.literal(0), data: z.array(Emqx4ListedClient), meta });
 export const Emqx5ListPage = z.strictObject({
   data: z.array(Emqx5Client),
-  meta: z.strictObject({ page: z.int(), limit: count, hasnext: z.boolean(), count: count.optional() }),
+  meta: z.strictObject({ page: z.int(), limit: count, hasnext: z.boolean(), count: z.optional(count) }),
 });
 export const Emqx5CursorPage = z.strictObject({
   data: z.array(Emqx5Client),
-  meta: z.strictObject({ count, cursor: z.string().optional() }),
+  meta: z.strictObject({ count, cursor: z.optional(z.string()) }),
 });
 
 /** GET /clients/{clientid}: a list of one, or none. */
 export const NativeClientList = z.strictObject({ code: z.literal(0), data: z.array(NativeClient) });
 export const Emqx4ClientList = z.strictObject({ code: z.literal(0), data: z.array(Emqx4Client) });
 
-const subscription = { node: z.string(), clientid: z.string(), topic: z.string(), qos: z.int().min(0).max(2) };
+const subscription = { node: z.string(), clientid: z.string(), topic: z.string(), qos: z.int().check(z.gte(0), z.lte(2)) };
 export const NativeSubscriptions = z.strictObject({ code: z.literal(0), data: z.array(z.strictObject(subscription)) });
 export const Emqx4Subscriptions = NativeSubscriptions;
 export const Emqx5Subscriptions = z.array(
@@ -137,7 +139,7 @@ export const Emqx5Nodes = z.array(emqxNode('running'));
 
 export const KickDone = z.strictObject({ code: z.literal(0) });
 export const KickPending = z.strictObject({ code: z.literal(0), message: z.literal('kick pending') });
-export const Emqx4Kick = z.strictObject({ code: z.literal(0), message: z.literal('kick pending').optional() });
+export const Emqx4Kick = z.strictObject({ code: z.literal(0), message: z.optional(z.literal('kick pending')) });
 
 export const BULK_KICK_OUTCOMES = ['kicked', 'pending', 'not-found', 'unavailable'] as const;
 export const BulkKickResults = z.strictObject({

@@ -2,7 +2,7 @@
  * POST …/clients/kickout/bulk: up to 100 clientids kicked at once. The
  * kicks go out in parallel, so the confirmations are waited for together.
  */
-import { z } from 'zod';
+import { z } from '../validation/zod.js';
 import type { BulkKickResult, KickResult } from '../dialects/dialect.js';
 import { ApiError, ClientNotFoundError, InvalidParameterError } from '../http/errors.js';
 import { parseClientId } from './client-id.js';
@@ -10,7 +10,7 @@ import { kickClient, type KickContext } from './kick-client.js';
 
 export const MAX_BULK_KICK = 100;
 
-const clientIds = z.array(z.string()).min(1).max(MAX_BULK_KICK);
+const clientIds = z.array(z.string()).check(z.minLength(1), z.maxLength(MAX_BULK_KICK));
 
 /** The request body: a JSON array of 1 to 100 clientids (repeats kicked once). */
 export function parseClientIdList(body: string | undefined): string[] {

@@ -4,7 +4,7 @@
  * repeated parameters with commas, and a clientid may hold commas.
  */
 import ipaddr from 'ipaddr.js';
-import { z } from 'zod';
+import { reject, z } from '../validation/zod.js';
 import { InvalidParameterError } from '../http/errors.js';
 import { CONN_STATES, PROTO_NAMES } from '../sessions/model.js';
 import type { ClientFilter, Range } from './filter.js';
@@ -40,7 +40,7 @@ export type ClientQuery = {
 
 const text = z
   .string()
-  .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_TEXT_BYTES, `a string of at most ${MAX_TEXT_BYTES} bytes`);
+  .check(z.refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_TEXT_BYTES, `a string of at most ${MAX_TEXT_BYTES} bytes`));
 
 /**
  * Dotted-quad IPv4 or IPv6 without a zone: ipaddr.isValid also takes shorthand
@@ -50,13 +50,10 @@ const text = z
 const isIpAddress = (value: string) =>
   ipaddr.IPv4.isValidFourPartDecimal(value) || (ipaddr.IPv6.isValid(value) && !value.includes('%'));
 
-const ipAddress = z.string().transform((value, ctx) => {
-  if (!isIpAddress(value)) {
-    ctx.addIssue({ code: 'custom', message: 'an IPv4 or IPv6 address' });
-    return z.NEVER;
-  }
-  return normalizeIp(value);
-});
+const ipAddress = z.pipe(
+  z.string(),
+  z.transform((value: string, payload) => (isIpAddress(value) ? normalizeIp(value) : reject(payload, 'an IPv4 or IPv6 address'))),
+);
 
 /** One spelling per address, so that exact matches work: IPv4-mapped IPv6 becomes IPv4, IPv6 is compressed. */
 export function normalizeIp(value: string): string {
@@ -68,47 +65,44 @@ const MAX_EPOCH_MS = 1e13 - 1;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Epoch seconds (below 10^11), epoch milliseconds, or RFC 3339; as epoch ms. */
-const instant = z.string().transform((value, ctx) => {
-  let ms: number;
-  if (/^\d{1,16}$/.test(value)) {
-    const n = Number(value);
-    ms = n < SECONDS_BELOW ? n * 1000 : n;
-  } else if (RFC3339.test(value)) {
-    ms = Date.parse(value.replace(' ', 'T'));
-  } else {
-    ms = Number.NaN;
-  }
-  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_EPOCH_MS) {
-    ctx.addIssue({ code: 'custom', message: 'epoch seconds, epoch milliseconds or an RFC 3339 date-time' });
-    return z.NEVER;
-  }
-  return ms;
-});
+const instant = z.pipe(
+  z.string(),
+  z.transform((value: string, payload) => {
+    let ms: number;
+    if (/^\d{1,16}$/.test(value)) {
+      const n = Number(value);
+      ms = n < SECONDS_BELOW ? n * 1000 : n;
+    } else if (RFC3339.test(value)) {
+      ms = Date.parse(value.replace(' ', 'T'));
+    } else {
+      ms = Number.NaN;
+    }
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_EPOCH_MS) return reject(payload, 'epoch seconds, epoch milliseconds or an RFC 3339 date-time');
+    return ms;
+  }),
+);
 
-const count = z
-  .string()
-  .regex(/^\d{1,15}$/, 'a non-negative integer')
-  .transform(Number);
+const count = z.pipe(z.string().check(z.regex(/^\d{1,15}$/, 'a non-negative integer')), z.transform(Number));
 
 function integerIn(min: number, max: number) {
   return z
-    .string()
-    .regex(/^\d{1,10}$/, `an integer from ${min} to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `an integer from ${min} to ${max}`);
+    .pipe(z.string().check(z.regex(/^\d{1,10}$/, `an integer from ${min} to ${max}`)), z.transform(Number))
+    .check(z.refine((n) => n >= min && n <= max, `an integer from ${min} to ${max}`));
 }
 
 /** `all`, or a comma-separated list of field names (empty entries skipped); undefined means every field. */
 export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.]{0,63}$/;
-const fieldList = z.string().transform((value, ctx) => {
-  if (value === 'all') return undefined;
-  const names = [...new Set(value.split(',').filter((name) => name !== ''))];
-  if (names.length === 0 || names.some((name) => !FIELD_NAME.test(name))) {
-    ctx.addIssue({ code: 'custom', message: 'all, or a comma-separated list of client field names' });
-    return z.NEVER;
-  }
-  return names;
-});
+const fieldList = z.pipe(
+  z.string(),
+  z.transform((value: string, payload) => {
+    if (value === 'all') return undefined;
+    const names = [...new Set(value.split(',').filter((name) => name !== ''))];
+    if (names.length === 0 || names.some((name) => !FIELD_NAME.test(name))) {
+      return reject(payload, 'all, or a comma-separated list of client field names');
+    }
+    return names;
+  }),
+);
 
 /** A parsed value that is well-formed but can match no session (EMQX 4 answers such a filter with an empty page). */
 export const NO_MATCH = Symbol('no match');
@@ -119,7 +113,7 @@ export const NATIVE_PARAMETERS = {
   zone: text,
   ip_address: ipAddress,
   conn_state: z.enum(CONN_STATES, { error: `one of ${CONN_STATES.join(', ')}` }),
-  clean_start: z.enum(['true', 'false'], { error: 'true or false' }).transform((v) => v === 'true'),
+  clean_start: z.pipe(z.enum(['true', 'false'], { error: 'true or false' }), z.transform((v: 'true' | 'false') => v === 'true')),
   proto_name: z.enum(PROTO_NAMES, { error: `one of ${PROTO_NAMES.join(', ')}` }),
   proto_ver: integerIn(0, 255),
   _like_clientid: text,
@@ -134,7 +128,7 @@ export const NATIVE_PARAMETERS = {
   _lte_mqueue_dropped: count,
   _page: integerIn(1, MAX_PAGE),
   _limit: integerIn(1, MAX_LIMIT),
-  _cursor: z.string().max(4096, 'a cursor from meta.cursor'),
+  _cursor: z.string().check(z.maxLength(4096, 'a cursor from meta.cursor')),
   fields: fieldList,
 } as const;
 
@@ -151,7 +145,7 @@ type ParameterValues = {
  */
 export type QueryGrammar = {
   names: Partial<Record<ParameterName | 'clientid' | 'username', string>>;
-  schemas?: Partial<Record<ParameterName, z.ZodType>>;
+  schemas?: Partial<Record<ParameterName, z.ZodMiniType>>;
   /** The invalid-parameter error of the surface. */
   invalid?: (parameter: string, accepts: string) => Error;
   defaultLimit: number;
@@ -178,7 +172,7 @@ function range(gte: number | undefined, lte: number | undefined): Range | undefi
 export function parseClientQuery(rawQueryString: string, grammar: QueryGrammar = NATIVE_GRAMMAR): ClientQuery {
   const params = new URLSearchParams(rawQueryString);
   const invalid = grammar.invalid ?? ((name: string, accepts: string) => new InvalidParameterError(name, accepts));
-  const parse = <S extends z.ZodType>(name: string, schema: S, value: string): z.output<S> => {
+  const parse = <S extends z.ZodMiniType>(name: string, schema: S, value: string): z.output<S> => {
     const result = schema.safeParse(value);
     if (!result.success) throw invalid(name, result.error.issues[0]?.message ?? 'a valid value');
     return result.data;

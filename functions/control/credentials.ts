@@ -1,10 +1,10 @@
 /** Broker credentials for the control channel: from Secrets Manager when configured, else from the environment. */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import { z } from '../validation/zod.js';
 import type { ControlConfig } from '../config.js';
 import type { BrokerCredentials } from './mqtt-channel.js';
 
-const secretSchema = z.object({ username: z.string().optional(), password: z.string().optional() });
+const secretSchema = z.object({ username: z.optional(z.string()), password: z.optional(z.string()) });
 
 export function credentialsSource(config: ControlConfig): () => Promise<BrokerCredentials> {
   const arn = config.credentialsSecretArn;

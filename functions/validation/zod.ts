@@ -10,3 +10,12 @@ import en from 'zod/v4/locales/en.js';
 z.config(en());
 
 export { z };
+
+/**
+ * Rejects a transform's input with `message`: what `ctx.addIssue` does in a
+ * full-zod transform (a zod/mini transform gets the bare parse payload).
+ */
+export function reject(payload: z.core.ParsePayload, message: string): never {
+  payload.issues.push({ code: 'custom', message, input: payload.value });
+  return z.NEVER;
+}

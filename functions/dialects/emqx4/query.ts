@@ -4,31 +4,34 @@
  * right type that names nothing (an unknown `conn_state`, a zone no session
  * has) matches nothing, as in EMQX; a value of the wrong type is code 108.
  */
-import { z } from 'zod';
+import { z } from '../../validation/zod.js';
 import { MAX_OFFSET_ROWS, NATIVE_GRAMMAR, NO_MATCH, type QueryGrammar } from '../../clients/query-params.js';
 import { CONN_STATES, PROTO_NAMES } from '../../sessions/model.js';
 
 /** emqx_mgmt:max_row_limit(): `_limit`'s default, and here its maximum too. */
 export const EMQX4_MAX_LIMIT = 10_000;
 
-const integer = z.string().regex(/^-?\d{1,15}$/, 'an integer').transform(Number);
+const integer = z.pipe(z.string().check(z.regex(/^-?\d{1,15}$/, 'an integer')), z.transform(Number));
 
 /** One of `values`, or NO_MATCH for any other string (EMQX turns it into an atom no session has). */
 const oneOf = <T extends string>(values: readonly T[]) =>
-  z.string().transform((value): T | typeof NO_MATCH => ((values as readonly string[]).includes(value) ? (value as T) : NO_MATCH));
+  z.pipe(
+    z.string(),
+    z.transform((value: string): T | typeof NO_MATCH => ((values as readonly string[]).includes(value) ? (value as T) : NO_MATCH)),
+  );
 
 /** EMQX 4.4's aton/1: dot-separated integers; anything but four of 0..255 names no session. */
-const ipv4 = z
-  .string()
-  .regex(/^-?\d+(\.-?\d+)*$/, 'an IPv4 address (dotted decimal)')
-  .transform((value) => {
+const ipv4 = z.pipe(
+  z.string().check(z.regex(/^-?\d+(\.-?\d+)*$/, 'an IPv4 address (dotted decimal)')),
+  z.transform((value: string) => {
     const parts = value.split('.').map(Number);
     if (parts.length !== 4 || parts.some((p) => !Number.isSafeInteger(p) || p < 0 || p > 255)) return NO_MATCH;
     return parts.join('.');
-  });
+  }),
+);
 
 /** Epoch seconds (4.3.12+), as milliseconds. */
-const seconds = integer.transform((s) => s * 1000);
+const seconds = z.pipe(integer, z.transform((s: number) => s * 1000));
 
 export const EMQX4_GRAMMAR: QueryGrammar = {
   // 4.4 takes the node from the path (`/nodes/{node}/clients`); a `node` parameter is unknown to it, so ignored.
@@ -36,9 +39,9 @@ export const EMQX4_GRAMMAR: QueryGrammar = {
   schemas: {
     ip_address: ipv4,
     conn_state: oneOf(CONN_STATES),
-    clean_start: oneOf(['true', 'false'] as const).transform((v) => (v === NO_MATCH ? v : v === 'true')),
+    clean_start: z.pipe(oneOf(['true', 'false'] as const), z.transform((v: 'true' | 'false' | typeof NO_MATCH) => (v === NO_MATCH ? v : v === 'true'))),
     proto_name: oneOf(PROTO_NAMES),
-    proto_ver: integer.transform((n) => (n >= 0 && n <= 255 ? n : NO_MATCH)),
+    proto_ver: z.pipe(integer, z.transform((n: number) => (n >= 0 && n <= 255 ? n : NO_MATCH))),
     _gte_created_at: seconds,
     _lte_created_at: seconds,
     _gte_connected_at: seconds,
@@ -48,8 +51,8 @@ export const EMQX4_GRAMMAR: QueryGrammar = {
     _gte_mqueue_dropped: integer,
     _lte_mqueue_dropped: integer,
     // 4.4 starts a page of 0 or less at the first row, and shows the number as given.
-    _page: integer.transform((n) => Math.max(n, 1)),
-    _limit: integer.refine((n) => n >= 0 && n <= EMQX4_MAX_LIMIT, `an integer from 0 to ${EMQX4_MAX_LIMIT}`),
+    _page: z.pipe(integer, z.transform((n: number) => Math.max(n, 1))),
+    _limit: integer.check(z.refine((n) => n >= 0 && n <= EMQX4_MAX_LIMIT, `an integer from 0 to ${EMQX4_MAX_LIMIT}`)),
   },
   defaultLimit: EMQX4_MAX_LIMIT,
   maxOffsetRows: MAX_OFFSET_ROWS,

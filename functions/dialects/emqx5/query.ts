@@ -7,7 +7,7 @@
  * `GET /clients_v2` pages by `cursor` and takes neither.
  */
 import ipaddr from 'ipaddr.js';
-import { z } from 'zod';
+import { reject, z } from '../../validation/zod.js';
 import type { Action } from '../../api/routes.js';
 import { MAX_OFFSET_ROWS, MAX_PAGE, NATIVE_GRAMMAR, NO_MATCH, normalizeIp, type QueryGrammar } from '../../clients/query-params.js';
 import { Emqx5Error, typeMismatch } from './errors.js';
@@ -24,46 +24,46 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d
 function integerIn(min: number, max: number) {
   const accepts = `an integer from ${min} to ${max}`;
   return z
-    .string()
-    .regex(/^\d{1,10}$/, accepts)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, accepts);
+    .pipe(z.string().check(z.regex(/^\d{1,10}$/, accepts)), z.transform(Number))
+    .check(z.refine((n) => n >= min && n <= max, accepts));
 }
 
 /**
  * emqx_utils_calendar:to_epoch_millisecond/1 (l.99-114): an integer is
  * epoch milliseconds as it is (no seconds), anything else RFC 3339.
  */
-const epochMillisecond = z.string().transform((value, ctx) => {
-  const ms = /^\d{1,15}$/.test(value) ? Number(value) : RFC3339.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms) || ms < 0 || ms > MAXIMUM_EPOCH_MILLI) {
-    ctx.addIssue({ code: 'custom', message: 'epoch milliseconds or an RFC 3339 date-time' });
-    return z.NEVER;
-  }
-  return ms;
-});
+const epochMillisecond = z.pipe(
+  z.string(),
+  z.transform((value: string, payload) => {
+    const ms = /^\d{1,15}$/.test(value) ? Number(value) : RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAXIMUM_EPOCH_MILLI) return reject(payload, 'epoch milliseconds or an RFC 3339 date-time');
+    return ms;
+  }),
+);
 
 /** ?CLIENT_QSCHEMA `ip` (emqx_mgmt_api.erl:806-807, inet:parse_address): IPv4 or IPv6; else INVALID_PARAMETER. */
-const ipAddress = z.string().transform((value, ctx) => {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(value) && !(ipaddr.IPv6.isValid(value) && !value.includes('%'))) {
-    ctx.addIssue({ code: 'custom', message: typeMismatch('ip_address', 'ip', value) });
-    return z.NEVER;
-  }
-  return normalizeIp(value);
-});
+const ipAddress = z.pipe(
+  z.string(),
+  z.transform((value: string, payload) => {
+    if (!ipaddr.IPv4.isValidFourPartDecimal(value) && !(ipaddr.IPv6.isValid(value) && !value.includes('%'))) {
+      return reject(payload, typeMismatch('ip_address', 'ip', value));
+    }
+    return normalizeIp(value);
+  }),
+);
 
 /**
  * ?CLIENT_QSCHEMA `integer` (emqx_mgmt_api.erl:778-779, binary_to_integer):
  * any integer; one no MQTT version has matches nothing; else INVALID_PARAMETER.
  */
-const protoVer = z.string().transform((value, ctx) => {
-  if (!/^[+-]?\d{1,15}$/.test(value)) {
-    ctx.addIssue({ code: 'custom', message: typeMismatch('proto_ver', 'integer', value) });
-    return z.NEVER;
-  }
-  const n = Number(value);
-  return n >= 0 && n <= 255 ? n : NO_MATCH;
-});
+const protoVer = z.pipe(
+  z.string(),
+  z.transform((value: string, payload) => {
+    if (!/^[+-]?\d{1,15}$/.test(value)) return reject(payload, typeMismatch('proto_ver', 'integer', value));
+    const n = Number(value);
+    return n >= 0 && n <= 255 ? n : NO_MATCH;
+  }),
+);
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set([...EMQX5_FIELD_NAMES, ...DURABLE_ONLY_FIELDS]);
 
@@ -72,16 +72,18 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set([...EMQX5_FIELD_NAMES, ...DURA
  * names of fields(client) plus `client_attrs`; empty entries are dropped
  * (binary:split with trim_all); another name fails the schema check.
  */
-const fields = z.string().transform((value, ctx) => {
-  if (value === 'all') return undefined;
-  const names = [...new Set(value.split(',').filter((name) => name !== ''))];
-  const unknown = names.find((name) => !KNOWN_FIELDS.has(name));
-  if (names.length === 0 || unknown !== undefined) {
-    ctx.addIssue({ code: 'custom', message: `all, or a comma-separated list of client fields${unknown ? ` (${unknown} is none)` : ''}` });
-    return z.NEVER;
-  }
-  return names;
-});
+const fields = z.pipe(
+  z.string(),
+  z.transform((value: string, payload) => {
+    if (value === 'all') return undefined;
+    const names = [...new Set(value.split(',').filter((name) => name !== ''))];
+    const unknown = names.find((name) => !KNOWN_FIELDS.has(name));
+    if (names.length === 0 || unknown !== undefined) {
+      return reject(payload, `all, or a comma-separated list of client fields${unknown ? ` (${unknown} is none)` : ''}`);
+    }
+    return names;
+  }),
+);
 
 /** Parameters checked by parse_qstring's conversion rather than by the schema: their errors are INVALID_PARAMETER. */
 const CONVERTED = new Set(['ip_address', 'proto_ver']);

@@ -4,14 +4,14 @@
  * again after a 401, so a rotated secret is picked up.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import { z } from '../../validation/zod.js';
 
 export type EmqxApiCredentials = { key: string; secret: string };
 
 /** Gives the credentials; `{ refresh: true }` reads a stored secret again (after the broker answered 401). */
 export type EmqxCredentialsSource = (options?: { refresh?: boolean }) => Promise<EmqxApiCredentials>;
 
-const secretSchema = z.object({ key: z.string().min(1), secret: z.string().min(1) });
+const secretSchema = z.object({ key: z.string().check(z.minLength(1)), secret: z.string().check(z.minLength(1)) });
 
 export function emqxApiCredentials(config: { key?: string | undefined; secret?: string | undefined; secretArn?: string | undefined; region: string }): EmqxCredentialsSource {
   const arn = config.secretArn;
