@@ -3,7 +3,7 @@
  * malformed value stops the function at load time with a message naming it,
  * rather than failing requests one by one.
  */
-import { z } from './validation/zod.js';
+import * as z from './validation/zod.js';
 
 /** An integer from the environment (a string there) within [min, max]. */
 const intIn = (min: number, max?: number) =>

@@ -4,7 +4,7 @@
  * surface's grammar) and describe responses (response-schema.ts), so that
  * what it says cannot part from what the handlers do.
  */
-import { z } from '../validation/zod.js';
+import * as z from '../validation/zod.js';
 import { MAX_BULK_KICK } from '../clients/bulk-kick.js';
 import { MAX_ANY_OF, NATIVE_GRAMMAR, NATIVE_PARAMETERS, type ParameterName, type QueryGrammar } from '../clients/query-params.js';
 import { EMQX4_GRAMMAR } from '../dialects/emqx4/query.js';

@@ -5,7 +5,7 @@
  * one the renderer builds part ways, and the document's tests compare real
  * answers of the local stack with these schemas.
  */
-import { z } from '../validation/zod.js';
+import * as z from '../validation/zod.js';
 import type { ClientObject } from '../clients/render.js';
 import type { toEmqx4Client } from '../dialects/emqx4/client.js';
 import { EMQX5_FIELD_NAMES, type Emqx5Field } from '../dialects/emqx5/client.js';

@@ -2,7 +2,7 @@
  * POST …/clients/kickout/bulk: up to 100 clientids kicked at once. The
  * kicks go out in parallel, so the confirmations are waited for together.
  */
-import { z } from '../validation/zod.js';
+import * as z from '../validation/zod.js';
 import type { BulkKickResult, KickResult } from '../dialects/dialect.js';
 import { ApiError, ClientNotFoundError, InvalidParameterError } from '../http/errors.js';
 import { parseClientId } from './client-id.js';

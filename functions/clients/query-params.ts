@@ -4,7 +4,7 @@
  * repeated parameters with commas, and a clientid may hold commas.
  */
 import ipaddr from 'ipaddr.js';
-import { reject, z } from '../validation/zod.js';
+import * as z from '../validation/zod.js';
 import { InvalidParameterError } from '../http/errors.js';
 import { CONN_STATES, PROTO_NAMES } from '../sessions/model.js';
 import type { ClientFilter, Range } from './filter.js';
@@ -52,7 +52,7 @@ const isIpAddress = (value: string) =>
 
 const ipAddress = z.pipe(
   z.string(),
-  z.transform((value: string, payload) => (isIpAddress(value) ? normalizeIp(value) : reject(payload, 'an IPv4 or IPv6 address'))),
+  z.transform((value: string, payload) => (isIpAddress(value) ? normalizeIp(value) : z.reject(payload, 'an IPv4 or IPv6 address'))),
 );
 
 /** One spelling per address, so that exact matches work: IPv4-mapped IPv6 becomes IPv4, IPv6 is compressed. */
@@ -77,7 +77,7 @@ const instant = z.pipe(
     } else {
       ms = Number.NaN;
     }
-    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_EPOCH_MS) return reject(payload, 'epoch seconds, epoch milliseconds or an RFC 3339 date-time');
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_EPOCH_MS) return z.reject(payload, 'epoch seconds, epoch milliseconds or an RFC 3339 date-time');
     return ms;
   }),
 );
@@ -98,7 +98,7 @@ const fieldList = z.pipe(
     if (value === 'all') return undefined;
     const names = [...new Set(value.split(',').filter((name) => name !== ''))];
     if (names.length === 0 || names.some((name) => !FIELD_NAME.test(name))) {
-      return reject(payload, 'all, or a comma-separated list of client field names');
+      return z.reject(payload, 'all, or a comma-separated list of client field names');
     }
     return names;
   }),

@@ -1,6 +1,6 @@
 /** Broker credentials for the control channel: from Secrets Manager when configured, else from the environment. */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from '../validation/zod.js';
+import * as z from '../validation/zod.js';
 import type { ControlConfig } from '../config.js';
 import type { BrokerCredentials } from './mqtt-channel.js';
 

@@ -4,7 +4,7 @@
  * right type that names nothing (an unknown `conn_state`, a zone no session
  * has) matches nothing, as in EMQX; a value of the wrong type is code 108.
  */
-import { z } from '../../validation/zod.js';
+import * as z from '../../validation/zod.js';
 import { MAX_OFFSET_ROWS, NATIVE_GRAMMAR, NO_MATCH, type QueryGrammar } from '../../clients/query-params.js';
 import { CONN_STATES, PROTO_NAMES } from '../../sessions/model.js';
 

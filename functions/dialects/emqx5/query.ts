@@ -7,7 +7,7 @@
  * `GET /clients_v2` pages by `cursor` and takes neither.
  */
 import ipaddr from 'ipaddr.js';
-import { reject, z } from '../../validation/zod.js';
+import * as z from '../../validation/zod.js';
 import type { Action } from '../../api/routes.js';
 import { MAX_OFFSET_ROWS, MAX_PAGE, NATIVE_GRAMMAR, NO_MATCH, normalizeIp, type QueryGrammar } from '../../clients/query-params.js';
 import { Emqx5Error, typeMismatch } from './errors.js';
@@ -36,7 +36,7 @@ const epochMillisecond = z.pipe(
   z.string(),
   z.transform((value: string, payload) => {
     const ms = /^\d{1,15}$/.test(value) ? Number(value) : RFC3339.test(value) ? Date.parse(value) : Number.NaN;
-    if (!Number.isFinite(ms) || ms < 0 || ms > MAXIMUM_EPOCH_MILLI) return reject(payload, 'epoch milliseconds or an RFC 3339 date-time');
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAXIMUM_EPOCH_MILLI) return z.reject(payload, 'epoch milliseconds or an RFC 3339 date-time');
     return ms;
   }),
 );
@@ -46,7 +46,7 @@ const ipAddress = z.pipe(
   z.string(),
   z.transform((value: string, payload) => {
     if (!ipaddr.IPv4.isValidFourPartDecimal(value) && !(ipaddr.IPv6.isValid(value) && !value.includes('%'))) {
-      return reject(payload, typeMismatch('ip_address', 'ip', value));
+      return z.reject(payload, typeMismatch('ip_address', 'ip', value));
     }
     return normalizeIp(value);
   }),
@@ -59,7 +59,7 @@ const ipAddress = z.pipe(
 const protoVer = z.pipe(
   z.string(),
   z.transform((value: string, payload) => {
-    if (!/^[+-]?\d{1,15}$/.test(value)) return reject(payload, typeMismatch('proto_ver', 'integer', value));
+    if (!/^[+-]?\d{1,15}$/.test(value)) return z.reject(payload, typeMismatch('proto_ver', 'integer', value));
     const n = Number(value);
     return n >= 0 && n <= 255 ? n : NO_MATCH;
   }),
@@ -79,7 +79,7 @@ const fields = z.pipe(
     const names = [...new Set(value.split(',').filter((name) => name !== ''))];
     const unknown = names.find((name) => !KNOWN_FIELDS.has(name));
     if (names.length === 0 || unknown !== undefined) {
-      return reject(payload, `all, or a comma-separated list of client fields${unknown ? ` (${unknown} is none)` : ''}`);
+      return z.reject(payload, `all, or a comma-separated list of client fields${unknown ? ` (${unknown} is none)` : ''}`);
     }
     return names;
   }),

@@ -4,7 +4,7 @@
  * again after a 401, so a rotated secret is picked up.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from '../../validation/zod.js';
+import * as z from '../../validation/zod.js';
 
 export type EmqxApiCredentials = { key: string; secret: string };
 
