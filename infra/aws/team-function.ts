@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 
 /** The directory holding package.json, package-lock.json and functions/. */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -27,6 +28,46 @@ export const TEAM_RUNTIME = lambda.Runtime.NODEJS_22_X;
  */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __teamCreateRequire } from 'node:module'; const require = __teamCreateRequire(import.meta.url);";
+
+/**
+ * How esbuild bundles every function of the team, in one place so that the
+ * bundle benchmark and the bundle-size test build exactly what is deployed.
+ * Source maps are written but not loaded at run time: `--enable-source-maps`
+ * costs every cold start (the benchmark measures it); a stack trace is mapped
+ * afterwards with the `.map` kept beside the bundle (see DEPLOY.md).
+ */
+export const TEAM_BUNDLING = {
+  format: 'esm',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+} as const;
+
+/** The file name NodejsFunction gives the bundle of the format above. */
+export const TEAM_BUNDLE_FILE = TEAM_BUNDLING.format === 'esm' ? 'index.mjs' : 'index.js';
+
+/** NODE_OPTIONS of every function; empty: nothing loaded beyond the bundle at start. */
+export const TEAM_NODE_OPTIONS: string = '';
+
+/** esbuild's target for the team runtime, as NodejsFunction derives it (`nodejs22.x` → `node22`). */
+export const TEAM_ESBUILD_TARGET = `node${/nodejs(\d+)/.exec(TEAM_RUNTIME.name)![1]}`;
+
+/** The esbuild API options NodejsFunction turns {@link TEAM_BUNDLING} into (its CLI flags, one for one). */
+export function teamEsbuildOptions(): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    target: TEAM_ESBUILD_TARGET,
+    format: TEAM_BUNDLING.format,
+    mainFields: [...TEAM_BUNDLING.mainFields],
+    banner: { js: TEAM_BUNDLING.banner },
+    minify: TEAM_BUNDLING.minify,
+    sourcemap: TEAM_BUNDLING.sourceMap,
+    sourcesContent: TEAM_BUNDLING.sourcesContent,
+  };
+}
 
 export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 
@@ -80,7 +121,7 @@ export interface TeamFunctionProps
 
 /**
  * A Node.js 22 arm64 function bundled locally by esbuild (no Docker): minified
- * ES module with source maps, the AWS SDK bundled in (the version the lock file
+ * ES module with its source map beside it (not loaded at run time), the AWS SDK bundled in (the version the lock file
  * pins, not the one the runtime happens to carry), its own log group with a
  * retention, and its own role that may write to that log group and to nothing
  * else until the caller grants more. No AWS managed policy is attached (none
@@ -117,7 +158,7 @@ export class TeamFunction extends nodejs.NodejsFunction {
       depsLockFilePath: DEPS_LOCK_FILE,
       projectRoot: PROJECT_ROOT,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(TEAM_NODE_OPTIONS === '' ? {} : { NODE_OPTIONS: TEAM_NODE_OPTIONS }),
         POWERTOOLS_SERVICE_NAME: powertools.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: powertools.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: powertools.logLevel ?? 'INFO',
@@ -125,12 +166,12 @@ export class TeamFunction extends nodejs.NodejsFunction {
       },
       bundling: {
         forceDockerBundling: false,
-        format: nodejs.OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        format: TEAM_BUNDLING.format === 'esm' ? nodejs.OutputFormat.ESM : nodejs.OutputFormat.CJS,
+        mainFields: [...TEAM_BUNDLING.mainFields],
+        banner: TEAM_BUNDLING.banner,
+        minify: TEAM_BUNDLING.minify,
+        sourceMap: TEAM_BUNDLING.sourceMap,
+        sourcesContent: TEAM_BUNDLING.sourcesContent,
         bundleAwsSDK: true,
         externalModules: [],
         logLevel: nodejs.LogLevel.WARNING,
