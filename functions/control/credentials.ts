@@ -1,10 +1,18 @@
 /** Broker credentials for the control channel: from Secrets Manager when configured, else from the environment. */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from '../validation/zod.js';
 import type { ControlConfig } from '../config.js';
 import type { BrokerCredentials } from './mqtt-channel.js';
 
-const secretSchema = z.object({ username: z.optional(z.string()), password: z.optional(z.string()) });
+/**
+ * The secret's `{"username"?, "password"?}`, other keys dropped; undefined if it is not that shape.
+ * Checked by hand: this module loads at the first kick, where a validator library would weigh on the bundle.
+ */
+function brokerCredentialsOf(json: unknown): BrokerCredentials | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const { username, password } = json as Record<string, unknown>;
+  if ((username !== undefined && typeof username !== 'string') || (password !== undefined && typeof password !== 'string')) return undefined;
+  return { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
+}
 
 export function credentialsSource(config: ControlConfig): () => Promise<BrokerCredentials> {
   const arn = config.credentialsSecretArn;
@@ -18,8 +26,8 @@ export function credentialsSource(config: ControlConfig): () => Promise<BrokerCr
   const client = new SecretsManagerClient({ region: config.region });
   return async () => {
     const secret = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    const parsed = secretSchema.safeParse(JSON.parse(secret.SecretString ?? '{}'));
-    if (!parsed.success) throw new Error('the control channel secret must be JSON {"username", "password"}');
-    return parsed.data as BrokerCredentials;
+    const credentials = brokerCredentialsOf(JSON.parse(secret.SecretString ?? '{}'));
+    if (!credentials) throw new Error('the control channel secret must be JSON {"username", "password"}');
+    return credentials;
   };
 }

