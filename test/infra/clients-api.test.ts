@@ -311,7 +311,7 @@ describe('functions', () => {
     expect(appCredentialCaches(60)).toEqual({ gatewaySeconds: 50, recordSeconds: 10 });
   });
 
-  it('are bundled locally into a minified ES module with a source map', () => {
+  it('are bundled locally into minified CommonJS with a source map', () => {
     for (const fn of all()) {
       const f = resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn)];
       expect(props(f!).Handler).toBe('index.handler');
@@ -320,10 +320,11 @@ describe('functions', () => {
       const source = assetsManifest().files[s3Key.replace(/\.zip$/, '')]?.source;
       expect(source?.packaging, `asset of ${fn.node.path}`).toBe('zip');
       const dir = path.join(assembly.directory, source!.path);
-      const code = fs.readFileSync(path.join(dir, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire as __teamCreateRequire } from 'node:module';")).toBe(true);
-      expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
-      expect(fs.existsSync(path.join(dir, 'index.mjs.map'))).toBe(true);
+      const code = fs.readFileSync(path.join(dir, 'index.js'), 'utf8');
+      expect(code).toMatch(/\bmodule\.exports\b/);
+      expect(code).not.toMatch(/^import /m);
+      expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+      expect(fs.existsSync(path.join(dir, 'index.js.map'))).toBe(true);
     }
   });
 
