@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { AppStore, type App } from '../../functions/apps/app-store.js';
 import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { LOCAL_CLIENT_CONFIG } from '../local/dynamodb-local.js';
-import { LOCAL_APPS_TABLE } from '../local/apps-table.js';
+import { LOCAL_APPS_TABLE } from '../local/tables.js';
 import { quietAwsSdk } from '../local/preflight.js';
 import { appsTableOfStack } from './stack-outputs.js';
 

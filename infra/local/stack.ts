@@ -5,7 +5,6 @@
  * on free ports against their own table.
  */
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
@@ -13,7 +12,8 @@ import { loadHandlers } from './api/handlers.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { AppCredentials } from '../../functions/apps/basic-auth.js';
 import type { SigV4Key } from './api/sigv4-auth.js';
-import { ensureAppsTable, LOCAL_APPS_TABLE } from './apps-table.js';
+import { ensureTable, LOCAL_APPS_TABLE } from './tables.js';
+import { createAppsTableInput } from '../../functions/apps/table.js';
 import { startBroker, type LocalBroker } from './broker/broker.js';
 import { EmqxClientList } from '../../functions/sources/emqx/client-list.js';
 import { startEmqxRestApi, type EmqxRestApi } from './emqx/rest-api.js';
@@ -107,17 +107,6 @@ export const LOCAL_DEFAULTS = {
 
 const randomSecret = () => randomBytes(24).toString('base64url');
 
-async function ensureTable(endpoint: string, tableName: string): Promise<void> {
-  const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
-  try {
-    await db.send(new CreateTableCommand(createTableInput(tableName)));
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  } finally {
-    db.destroy();
-  }
-}
-
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => silentLog);
   const host = LOCAL_DEFAULTS.host;
@@ -146,9 +135,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     options.signal?.throwIfAborted();
     const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
-    await ensureTable(endpoint, tableName);
+    await ensureTable(endpoint, createTableInput(tableName));
     const appsTableName = options.appsTableName ?? LOCAL_APPS_TABLE;
-    await ensureAppsTable(endpoint, appsTableName);
+    await ensureTable(endpoint, createAppsTableInput(appsTableName));
 
     const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
     stops.push(async () => db.destroy());

@@ -14,27 +14,20 @@
  * bench-results/budget.json and budget.md. BENCH_BUDGET_SIZE sets the size,
  * BENCH_BUDGET_MS the budget (default 3000, the functions' default).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { listSessions, type ListContext } from '../../functions/clients/list-clients.js';
 import { parseClientQuery } from '../../functions/clients/query-params.js';
-import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import type { LiveSession } from '../../functions/sessions/model.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import type { TableRef } from '../../functions/sessions/writer.js';
-import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { quietAwsSdk } from '../../infra/local/preflight.js';
 import { bulkLoad, foldEvents } from './bulk-load.js';
 import { CapacityMeter, totalUnits } from './capacity-meter.js';
 import { planSessions } from './population.js';
+import { runStandaloneBench } from './standalone.js';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RESULTS_DIR = join(PROJECT_ROOT, 'bench-results');
 const SHARDS = 8;
 const SIZE = Number(process.env.BENCH_BUDGET_SIZE ?? 100_000);
 const BUDGET_MS = Number(process.env.BENCH_BUDGET_MS ?? 3_000);
@@ -45,13 +38,6 @@ type Walk = { ms: number; readUnits: number; entries: number; requests: number; 
 type Paged = Walk & { pages: number; maxWalkMs: number; maxRoundTripMs: number; overshootMs: number };
 /** `indexed`: an index key serves the filter, so its cost follows the matches, not the table. */
 type Case = { name: string; query: string; indexed: boolean; unbudgeted: Walk; budgeted: Paged };
-
-function documentClient(endpoint: string): DynamoDBDocumentClient {
-  return createDocumentClient(
-    { endpoint, region: LOCAL_CLIENT_CONFIG.region },
-    { credentials: LOCAL_CLIENT_CONFIG.credentials, maxAttempts: 10, requestHandler: { connectionTimeout: 30_000, requestTimeout: 60_000, throwOnRequestTimeout: true } },
-  );
-}
 
 /** Times every request, so a page's walk can be compared with the longest single round trip. */
 function roundTripTimer(db: DynamoDBDocumentClient): { longest(): number; reset(): void } {
@@ -132,52 +118,41 @@ function markdown(size: number, cases: Case[]): string {
   return lines.join('\n');
 }
 
-async function main() {
-  quietAwsSdk();
-  const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-  const local = await startDynamoDbLocal();
-  const db = documentClient(local.endpoint);
-  try {
-    const now = Date.now();
-    const table: TableRef = { tableName: `bench-budget-${now}`, shards: SHARDS };
-    await db.send(new CreateTableCommand(createTableInput(table.tableName)));
-    log(`loading ${SIZE} sessions`);
-    const records = planSessions(SIZE, now, 5)
-      .filter((s) => s.kind === 'connected' || s.kind === 'offline')
-      .map((s) => foldEvents(s.events))
-      .filter((r): r is LiveSession => r !== undefined);
-    await bulkLoad(db, table, records);
-    const meter = new CapacityMeter(db);
-    meter.keepCommands = false;
-    const rt = roundTripTimer(db);
-    const store = new SessionStore(db, table);
-    const context = { store, cursorSecret: SECRET };
+await runStandaloneBench('budget', async (db, log) => {
+  const now = Date.now();
+  const table: TableRef = { tableName: `bench-budget-${now}`, shards: SHARDS };
+  await db.send(new CreateTableCommand(createTableInput(table.tableName)));
+  log(`loading ${SIZE} sessions`);
+  const records = planSessions(SIZE, now, 5)
+    .filter((s) => s.kind === 'connected' || s.kind === 'offline')
+    .map((s) => foldEvents(s.events))
+    .filter((r): r is LiveSession => r !== undefined);
+  await bulkLoad(db, table, records);
+  const meter = new CapacityMeter(db);
+  meter.keepCommands = false;
+  const rt = roundTripTimer(db);
+  const store = new SessionStore(db, table);
+  const context = { store, cursorSecret: SECRET };
 
-    // A substring of one clientid only, and the username with the fewest sessions.
-    const rare = records[Math.floor(records.length / 2)]!.clientid.slice(-9);
-    const counts = new Map<string, number>();
-    for (const r of records) if (r.username) counts.set(r.username, (counts.get(r.username) ?? 0) + 1);
-    const [smallTenant] = [...counts].sort((a, b) => a[1] - b[1])[0]!;
-    const cases: Case[] = [];
-    for (const [name, query, indexed] of [
-      ['rare substring', `_like_clientid=${encodeURIComponent(rare)}`, false],
-      ['small tenant', `username=${encodeURIComponent(smallTenant)}`, true],
-    ] as const) {
-      log(`${name}: ${query}`);
-      const unbudgeted = await walkAll(meter, context, query, false, rt);
-      const budgeted = await walkAll(meter, context, query, true, rt);
-      if (budgeted.rows !== unbudgeted.rows) throw new Error(`${name}: ${budgeted.rows} rows with the budget, ${unbudgeted.rows} without`);
-      cases.push({ name, query, indexed, unbudgeted, budgeted });
-    }
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await writeFile(join(RESULTS_DIR, 'budget.json'), `${JSON.stringify({ at: new Date().toISOString(), size: SIZE, budgetMs: BUDGET_MS, shards: SHARDS, cases, projections: cases.map((c) => ({ query: c.query, rows: project(c, SIZE) })) }, null, 2)}\n`);
-    const md = markdown(SIZE, cases);
-    await writeFile(join(RESULTS_DIR, 'budget.md'), md);
-    process.stdout.write(md);
-  } finally {
-    db.destroy();
-    await local.stop();
+  // A substring of one clientid only, and the username with the fewest sessions.
+  const rare = records[Math.floor(records.length / 2)]!.clientid.slice(-9);
+  const counts = new Map<string, number>();
+  for (const r of records) if (r.username) counts.set(r.username, (counts.get(r.username) ?? 0) + 1);
+  const [smallTenant] = [...counts].sort((a, b) => a[1] - b[1])[0]!;
+  const cases: Case[] = [];
+  for (const [name, query, indexed] of [
+    ['rare substring', `_like_clientid=${encodeURIComponent(rare)}`, false],
+    ['small tenant', `username=${encodeURIComponent(smallTenant)}`, true],
+  ] as const) {
+    log(`${name}: ${query}`);
+    const unbudgeted = await walkAll(meter, context, query, false, rt);
+    const budgeted = await walkAll(meter, context, query, true, rt);
+    if (budgeted.rows !== unbudgeted.rows) throw new Error(`${name}: ${budgeted.rows} rows with the budget, ${unbudgeted.rows} without`);
+    cases.push({ name, query, indexed, unbudgeted, budgeted });
   }
-}
+  return {
+    json: { at: new Date().toISOString(), size: SIZE, budgetMs: BUDGET_MS, shards: SHARDS, cases, projections: cases.map((c) => ({ query: c.query, rows: project(c, SIZE) })) },
+    markdown: markdown(SIZE, cases),
+  };
+});
 
-await main();

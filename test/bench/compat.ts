@@ -11,11 +11,8 @@
  * bench-results/compat.json and compat.md. BENCH_COMPAT_SIZES sets the table
  * sizes (default 2000,20000).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { listSessions } from '../../functions/clients/list-clients.js';
@@ -23,29 +20,19 @@ import { parseClientQuery } from '../../functions/clients/query-params.js';
 import { EMQX4_DIALECT } from '../../functions/dialects/emqx4/index.js';
 import { EMQX4_GRAMMAR } from '../../functions/dialects/emqx4/query.js';
 import { MAX_RESPONSE_BYTES } from '../../functions/dialects/handler.js';
-import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import type { LiveSession } from '../../functions/sessions/model.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import type { TableRef } from '../../functions/sessions/writer.js';
-import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { bulkLoad, foldEvents } from './bulk-load.js';
 import { CapacityMeter, totalUnits } from './capacity-meter.js';
 import { planSessions } from './population.js';
+import { runStandaloneBench, type BenchLog } from './standalone.js';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RESULTS_DIR = join(PROJECT_ROOT, 'bench-results');
 const SHARDS = 8;
 const SIZES = (process.env.BENCH_COMPAT_SIZES ?? '2000,20000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 
 type Row = { operation: string; sessions: number; rows: number; readUnits: number; requests: number; entriesRead: number; ms: number; note?: string };
-
-function documentClient(endpoint: string): DynamoDBDocumentClient {
-  return createDocumentClient(
-    { endpoint, region: LOCAL_CLIENT_CONFIG.region },
-    { credentials: LOCAL_CLIENT_CONFIG.credentials, maxAttempts: 10, requestHandler: { connectionTimeout: 30_000, requestTimeout: 60_000, throwOnRequestTimeout: true } },
-  );
-}
 
 async function loadTable(db: DynamoDBDocumentClient, size: number, now: number): Promise<TableRef> {
   const table: TableRef = { tableName: `bench-compat-${size}-${Date.now()}`, shards: SHARDS };
@@ -81,7 +68,7 @@ async function measured(meter: CapacityMeter, operation: string, sessions: numbe
   };
 }
 
-async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size: number, log: (m: string) => void): Promise<Row[]> {
+async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size: number, log: BenchLog): Promise<Row[]> {
   const now = Date.now();
   log(`loading ${size} sessions`);
   const table = await loadTable(db, size, now);
@@ -135,24 +122,11 @@ function markdown(rows: Row[]): string {
   return lines.join('\n');
 }
 
-async function main() {
-  const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-  const local = await startDynamoDbLocal();
-  const db = documentClient(local.endpoint);
-  try {
-    const meter = new CapacityMeter(db);
-    meter.keepCommands = false;
-    const rows: Row[] = [];
-    for (const size of SIZES) rows.push(...(await benchSize(db, meter, size, log)));
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await writeFile(join(RESULTS_DIR, 'compat.json'), `${JSON.stringify({ at: new Date().toISOString(), shards: SHARDS, rows }, null, 2)}\n`);
-    const md = markdown(rows);
-    await writeFile(join(RESULTS_DIR, 'compat.md'), md);
-    process.stdout.write(md);
-  } finally {
-    db.destroy();
-    await local.stop();
-  }
-}
+await runStandaloneBench('compat', async (db, log) => {
+  const meter = new CapacityMeter(db);
+  meter.keepCommands = false;
+  const rows: Row[] = [];
+  for (const size of SIZES) rows.push(...(await benchSize(db, meter, size, log)));
+  return { json: { at: new Date().toISOString(), shards: SHARDS, rows }, markdown: markdown(rows) };
+});
 
-await main();

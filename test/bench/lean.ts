@@ -10,9 +10,6 @@
  * sets the table sizes (default 1000,10000). `npm run bench` measures the
  * same pair for the native list among its operations.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Action } from '../../functions/api/routes.js';
@@ -20,18 +17,15 @@ import { listSessions } from '../../functions/clients/list-clients.js';
 import type { Dialect } from '../../functions/dialects/dialect.js';
 import { EMQX5_DIALECT } from '../../functions/dialects/emqx5/index.js';
 import { NATIVE_DIALECT } from '../../functions/dialects/native.js';
-import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import type { LiveSession } from '../../functions/sessions/model.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import type { TableRef } from '../../functions/sessions/writer.js';
-import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { bulkLoad, foldEvents } from './bulk-load.js';
 import { CapacityMeter, totalUnits } from './capacity-meter.js';
 import { planSessions } from './population.js';
+import { runStandaloneBench, type BenchLog } from './standalone.js';
 
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const RESULTS_DIR = join(PROJECT_ROOT, 'bench-results');
 const SHARDS = 8;
 const SIZES = (process.env.BENCH_LEAN_SIZES ?? '1000,10000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
 const CURSOR_SECRET = 'bench-cursor-secret-0123456789';
@@ -53,11 +47,7 @@ const CASES: Case[] = [
   { name: 'GET /clients?_limit=100&fields=<index fields> (lean)', dialect: NATIVE_DIALECT, action: 'listClients', query: `_limit=100&fields=${NATIVE_LEAN}` },
 ];
 
-function documentClient(endpoint: string): DynamoDBDocumentClient {
-  return createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, { credentials: LOCAL_CLIENT_CONFIG.credentials, maxAttempts: 10 });
-}
-
-async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size: number, log: (m: string) => void): Promise<Row[]> {
+async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size: number, log: BenchLog): Promise<Row[]> {
   const now = Date.now();
   const table: TableRef = { tableName: `bench-lean-${size}-${Date.now()}`, shards: SHARDS };
   await db.send(new CreateTableCommand(createTableInput(table.tableName)));
@@ -104,24 +94,11 @@ function markdown(rows: Row[]): string {
   ].join('\n');
 }
 
-async function main() {
-  const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-  const local = await startDynamoDbLocal();
-  const db = documentClient(local.endpoint);
-  try {
-    const meter = new CapacityMeter(db);
-    meter.keepCommands = false;
-    const rows: Row[] = [];
-    for (const size of SIZES) rows.push(...(await benchSize(db, meter, size, log)));
-    await mkdir(RESULTS_DIR, { recursive: true });
-    await writeFile(join(RESULTS_DIR, 'lean.json'), `${JSON.stringify({ at: new Date().toISOString(), shards: SHARDS, rows }, null, 2)}\n`);
-    const md = markdown(rows);
-    await writeFile(join(RESULTS_DIR, 'lean.md'), md);
-    process.stdout.write(md);
-  } finally {
-    db.destroy();
-    await local.stop();
-  }
-}
+await runStandaloneBench('lean', async (db, log) => {
+  const meter = new CapacityMeter(db);
+  meter.keepCommands = false;
+  const rows: Row[] = [];
+  for (const size of SIZES) rows.push(...(await benchSize(db, meter, size, log)));
+  return { json: { at: new Date().toISOString(), shards: SHARDS, rows }, markdown: markdown(rows) };
+});
 
-await main();

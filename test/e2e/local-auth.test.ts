@@ -6,7 +6,7 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppStore } from '../../functions/apps/app-store.js';
-import { NodeSha256 } from '../../infra/local/api/sigv4-auth.js';
+import { Sha256 } from '../../infra/client/sigv4.js';
 import { runAppsCommand } from '../../infra/apps/cli.js';
 import { localDocumentClient } from '../support/dynamodb.js';
 import { startE2eStack, type E2eStack } from './local-stack.js';
@@ -31,7 +31,7 @@ const status = async (path: string, authorization?: string) =>
 
 async function signedStatus(method: string, path: string, key = stack.sigv4Key, body?: string): Promise<number> {
   const url = new URL(`${stack.apiUrl}${path}`);
-  const signer = new SignatureV4({ service: 'execute-api', region: 'eu-west-1', credentials: key, sha256: NodeSha256 });
+  const signer = new SignatureV4({ service: 'execute-api', region: 'eu-west-1', credentials: key, sha256: Sha256 });
   const query: Record<string, string> = Object.fromEntries(url.searchParams);
   const signed = await signer.sign({
     method,

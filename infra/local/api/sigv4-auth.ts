@@ -5,9 +5,10 @@
  * So code that calls the deployed API with SigV4 runs unchanged against the
  * local stack.
  */
-import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { Sha256, SIGV4_SERVICE } from '../../client/sigv4.js';
 
 export type SigV4Key = { accessKeyId: string; secretAccessKey: string };
 
@@ -22,34 +23,10 @@ export type SignedRequest = {
 
 /** How far a request's `x-amz-date` may be from the local clock, as AWS allows. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
-export const SIGV4_SERVICE = 'execute-api';
 
 const AUTHORIZATION =
   /^AWS4-HMAC-SHA256 Credential=([^/\s]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;_.-]+), ?Signature=([0-9a-f]{64})$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
-
-/** SHA-256 (or HMAC-SHA-256 with a secret) in the shape the signer takes. */
-export class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBuffer(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBuffer(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    throw new Error('not supported');
-  }
-}
-
-function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
 
 export const isSigV4 = (authorization: string | undefined) => authorization?.startsWith('AWS4-HMAC-SHA256 ') ?? false;
 
@@ -88,7 +65,7 @@ export async function verifySigV4(request: SignedRequest, key: SigV4Key, now = D
     if (value === undefined) return false;
     headers[name] = value;
   }
-  const signer = new SignatureV4({ service: SIGV4_SERVICE, region: region!, credentials: key, sha256: NodeSha256 });
+  const signer = new SignatureV4({ service: SIGV4_SERVICE, region: region!, credentials: key, sha256: Sha256 });
   const recomputed = await signer.sign(
     {
       method: request.method,

@@ -1,7 +1,8 @@
 /** The local stack's SigV4 check: what AWS's own signer signs passes; any change to what was signed fails. */
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { MAX_CLOCK_SKEW_MS, NodeSha256, verifySigV4, type SignedRequest } from '../../../infra/local/api/sigv4-auth.js';
+import { Sha256 } from '../../../infra/client/sigv4.js';
+import { MAX_CLOCK_SKEW_MS, verifySigV4, type SignedRequest } from '../../../infra/local/api/sigv4-auth.js';
 
 const KEY = { accessKeyId: 'AKIDLOCALTEST0000001', secretAccessKey: 'local/secret+key=0123456789abcdefghijklmn' };
 const NOW = Date.UTC(2026, 10, 28, 10, 0, 0);
@@ -10,7 +11,7 @@ const NOW = Date.UTC(2026, 10, 28, 10, 0, 0);
 async function signed(options: { method?: string; path?: string; query?: Record<string, string | string[]>; body?: string; key?: typeof KEY; at?: number; region?: string } = {}): Promise<SignedRequest> {
   const path = options.path ?? '/api/v4/clients/a%2Fb%20c';
   const query = options.query ?? { _limit: '10', clientid: ['x', 'y'] };
-  const signer = new SignatureV4({ service: 'execute-api', region: options.region ?? 'eu-west-1', credentials: options.key ?? KEY, sha256: NodeSha256 });
+  const signer = new SignatureV4({ service: 'execute-api', region: options.region ?? 'eu-west-1', credentials: options.key ?? KEY, sha256: Sha256 });
   const request = await signer.sign(
     { method: options.method ?? 'GET', protocol: 'http:', hostname: '127.0.0.1', port: 8080, path, query, headers: { host: '127.0.0.1:8080' }, body: options.body ?? '' },
     { signingDate: new Date(options.at ?? NOW) },

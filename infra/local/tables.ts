@@ -1,0 +1,17 @@
+/** The local stack's tables, created in its DynamoDB if missing: the sessions table, and the apps table beside it. */
+import { CreateTableCommand, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
+import { LOCAL_CLIENT_CONFIG } from './dynamodb-local.js';
+
+export const LOCAL_APPS_TABLE = 'apps';
+
+export async function ensureTable(endpoint: string, input: CreateTableCommandInput): Promise<void> {
+  const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
+  try {
+    await db.send(new CreateTableCommand(input));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  } finally {
+    db.destroy();
+  }
+}
