@@ -3,9 +3,9 @@
  * and what it accepts. Read from the raw query string, since API Gateway joins
  * repeated parameters with commas, and a clientid may hold commas.
  */
-import ipaddr from 'ipaddr.js';
 import * as z from '../validation/zod.js';
 import { InvalidParameterError } from '../http/errors.js';
+import { isIpAddress, normalizeIp } from '../sessions/ip-address.js';
 import { CONN_STATES, PROTO_NAMES } from '../sessions/model.js';
 import type { ClientFilter, Range } from './filter.js';
 
@@ -42,23 +42,10 @@ const text = z
   .string()
   .check(z.refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_TEXT_BYTES, `a string of at most ${MAX_TEXT_BYTES} bytes`));
 
-/**
- * Dotted-quad IPv4 or IPv6 without a zone: ipaddr.isValid also takes shorthand
- * and octal IPv4 (`10`, `010.0.0.1`), which name other addresses, and a zone
- * id (`fe80::1%eth0`) is never part of a stored address.
- */
-const isIpAddress = (value: string) =>
-  ipaddr.IPv4.isValidFourPartDecimal(value) || (ipaddr.IPv6.isValid(value) && !value.includes('%'));
-
 const ipAddress = z.pipe(
   z.string(),
   z.transform((value: string, payload) => (isIpAddress(value) ? normalizeIp(value) : z.reject(payload, 'an IPv4 or IPv6 address'))),
 );
-
-/** One spelling per address, so that exact matches work: IPv4-mapped IPv6 becomes IPv4, IPv6 is compressed. */
-export function normalizeIp(value: string): string {
-  return ipaddr.process(value).toString();
-}
 
 const SECONDS_BELOW = 1e11;
 const MAX_EPOCH_MS = 1e13 - 1;

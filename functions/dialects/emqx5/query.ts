@@ -6,10 +6,10 @@
  * RFC 3339, `fields=`. `GET /clients` pages by number and takes `node`;
  * `GET /clients_v2` pages by `cursor` and takes neither.
  */
-import ipaddr from 'ipaddr.js';
 import * as z from '../../validation/zod.js';
 import type { Action } from '../../api/routes.js';
-import { MAX_OFFSET_ROWS, MAX_PAGE, NATIVE_GRAMMAR, NO_MATCH, normalizeIp, type QueryGrammar } from '../../clients/query-params.js';
+import { MAX_OFFSET_ROWS, MAX_PAGE, NATIVE_GRAMMAR, NO_MATCH, type QueryGrammar } from '../../clients/query-params.js';
+import { isIpAddress, normalizeIp } from '../../sessions/ip-address.js';
 import { Emqx5Error, typeMismatch } from './errors.js';
 import { DURABLE_ONLY_FIELDS, EMQX5_FIELD_NAMES } from './client.js';
 
@@ -45,7 +45,7 @@ const epochMillisecond = z.pipe(
 const ipAddress = z.pipe(
   z.string(),
   z.transform((value: string, payload) => {
-    if (!ipaddr.IPv4.isValidFourPartDecimal(value) && !(ipaddr.IPv6.isValid(value) && !value.includes('%'))) {
+    if (!isIpAddress(value)) {
       return z.reject(payload, typeMismatch('ip_address', 'ip', value));
     }
     return normalizeIp(value);

@@ -9,7 +9,7 @@
  * connection: see `connection-version.ts`.
  */
 import * as z from 'zod/mini';
-import { normalizeIp } from '../../clients/query-params.js';
+import { normalizeIp } from '../../sessions/ip-address.js';
 import { MAX_PARTITION_KEY_BYTES, utf8Length } from '../../sessions/keys.js';
 import { isLive, type ConnectionInfo, type SessionEvent } from '../../sessions/model.js';
 import type { SourceEvent } from '../../sessions/source-events.js';

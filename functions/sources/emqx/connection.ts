@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import * as z from 'zod/mini';
-import { normalizeIp } from '../../clients/query-params.js';
+import { normalizeIp } from '../../sessions/ip-address.js';
 import { MAX_PARTITION_KEY_BYTES, utf8Length } from '../../sessions/keys.js';
 import type { ConnectionInfo, ProtoName, SessionEvent } from '../../sessions/model.js';
 import { InvalidEventError } from '../invalid-event.js';

@@ -1,6 +1,6 @@
 /** The `ConnectionInfo` of an MQTT connection to this node, from its CONNECT packet and socket. */
 import type { ConnectPacket } from 'aedes';
-import { normalizeIp } from '../../../functions/clients/query-params.js';
+import { normalizeIp } from '../../../functions/sessions/ip-address.js';
 import type { ConnectionInfo } from '../../../functions/sessions/model.js';
 
 /** The settings EMQX groups in a zone; this node has one. */
