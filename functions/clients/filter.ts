@@ -123,3 +123,11 @@ export function matches(item: Record<string, unknown>, conditions: readonly Cond
     }
   });
 }
+
+/** Whether the query filters at all, and whether only by conn_state (the cases with an exact count). */
+export function filterKind(filter: ClientFilter): 'none' | 'conn_state' | 'other' {
+  const keys = Object.keys(filter);
+  if (keys.length === 0) return 'none';
+  if (keys.length === 1 && keys[0] === 'conn_state') return 'conn_state';
+  return 'other';
+}

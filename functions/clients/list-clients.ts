@@ -9,8 +9,8 @@ import { isLive, isVisible, type LiveSession, type SessionRecord } from '../sess
 import type { IndexEntry, IndexWalk, SessionStore } from '../sessions/store.js';
 import { ApiError } from '../http/errors.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { conditionsOf, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
-import { filterKind, type ClientQuery } from './query-params.js';
+import { conditionsOf, filterKind, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
+import type { ClientQuery } from './query-params.js';
 import { toClient, type ClientObject } from './render.js';
 
 export type ListMeta = { page: number; limit: number; hasnext: boolean; count: number; cursor?: string };

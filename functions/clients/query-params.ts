@@ -215,11 +215,3 @@ export function parseClientQuery(rawQueryString: string, grammar: QueryGrammar =
   const fields = v.fields as readonly string[] | undefined;
   return { filter, page, limit, cursor: v._cursor, ...(impossible ? { impossible } : {}), ...(fields ? { fields } : {}) };
 }
-
-/** Whether the query filters at all, and whether only by conn_state (the cases with an exact count). */
-export function filterKind(filter: ClientFilter): 'none' | 'conn_state' | 'other' {
-  const keys = Object.keys(filter);
-  if (keys.length === 0) return 'none';
-  if (keys.length === 1 && keys[0] === 'conn_state') return 'conn_state';
-  return 'other';
-}

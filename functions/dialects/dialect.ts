@@ -29,8 +29,14 @@ export type KickResult = 'kicked' | 'pending' | 'not-found';
 
 export type BulkKickResult = { clientid: string; outcome: KickResult | 'unavailable' };
 
+/**
+ * How a surface reads a list request. Apart from {@link Dialect} because it
+ * holds the surface's query grammar: only the list function loads one, and
+ * only for the surfaces it is asked on.
+ */
+export type ListParser = (rawQueryString: string, pathParameters: Record<string, string>, action: Action) => ListRequest;
+
 export interface Dialect {
-  parseList(rawQueryString: string, pathParameters: Record<string, string>, action: Action): ListRequest;
   renderList(page: SessionPage, request: ListRequest): HttpResponse;
   /** One client, or none. */
   renderClient(session: LiveSession | undefined): HttpResponse;

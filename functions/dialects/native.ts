@@ -1,15 +1,10 @@
 /** The native surface: REST statuses, EMQX 4's client object and numeric codes. */
-import { parseClientQuery } from '../clients/query-params.js';
 import { toClient } from '../clients/render.js';
 import { errorResponse, jsonResponse } from '../http/response.js';
 import { CONN_STATES } from '../sessions/model.js';
 import { pickFields, type Dialect } from './dialect.js';
 
 export const NATIVE_DIALECT: Dialect = {
-  parseList(rawQueryString, _pathParameters, action) {
-    const query = parseClientQuery(rawQueryString);
-    return { query, shownPage: query.page, action, ...(query.fields ? { fields: query.fields } : {}) };
-  },
   renderList({ sessions, meta }, request) {
     return jsonResponse(200, { code: 0, data: sessions.map((s) => pickFields(toClient(s), request.fields)), meta });
   },

@@ -14,9 +14,11 @@ import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Action } from '../../functions/api/routes.js';
 import { listSessions } from '../../functions/clients/list-clients.js';
-import type { Dialect } from '../../functions/dialects/dialect.js';
+import type { Dialect, ListParser } from '../../functions/dialects/dialect.js';
 import { EMQX5_DIALECT } from '../../functions/dialects/emqx5/index.js';
+import { parseEmqx5List } from '../../functions/dialects/emqx5/list.js';
 import { NATIVE_DIALECT } from '../../functions/dialects/native.js';
+import { parseNativeList } from '../../functions/dialects/native-list.js';
 import type { LiveSession } from '../../functions/sessions/model.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import { createTableInput } from '../../functions/sessions/table.js';
@@ -34,17 +36,17 @@ const V5_LEAN = 'clientid,username,node,connected,connected_at,created_at,clean_
 /** The same for the native client object. */
 const NATIVE_LEAN = 'clientid,username,node,connected,connected_at,created_at,clean_start,proto_name,proto_ver,ip_address,zone';
 
-type Case = { name: string; dialect: Dialect; action: Action; query: string };
+type Case = { name: string; dialect: Dialect; parse: ListParser; action: Action; query: string };
 type Row = { operation: string; sessions: number; rows: number; readUnits: number; requests: number; batchGets: number; entriesRead: number; bytes: number };
 
 const CASES: Case[] = [
-  { name: '/api/v5/clients?limit=100 (every field)', dialect: EMQX5_DIALECT, action: 'listClients', query: 'limit=100' },
-  { name: `/api/v5/clients?limit=100&fields=<index fields> (lean)`, dialect: EMQX5_DIALECT, action: 'listClients', query: `limit=100&fields=${V5_LEAN}` },
-  { name: '/api/v5/clients?limit=100&conn_state=connected (every field)', dialect: EMQX5_DIALECT, action: 'listClients', query: 'limit=100&conn_state=connected' },
-  { name: '/api/v5/clients?limit=100&conn_state=connected&fields=<index fields> (lean)', dialect: EMQX5_DIALECT, action: 'listClients', query: `limit=100&conn_state=connected&fields=${V5_LEAN}` },
-  { name: '/api/v5/clients_v2?limit=100&fields=clientid,connected (lean)', dialect: EMQX5_DIALECT, action: 'listClientsByCursor', query: 'limit=100&fields=clientid,connected' },
-  { name: 'GET /clients?_limit=100 (every field)', dialect: NATIVE_DIALECT, action: 'listClients', query: '_limit=100' },
-  { name: 'GET /clients?_limit=100&fields=<index fields> (lean)', dialect: NATIVE_DIALECT, action: 'listClients', query: `_limit=100&fields=${NATIVE_LEAN}` },
+  { name: '/api/v5/clients?limit=100 (every field)', dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClients', query: 'limit=100' },
+  { name: `/api/v5/clients?limit=100&fields=<index fields> (lean)`, dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClients', query: `limit=100&fields=${V5_LEAN}` },
+  { name: '/api/v5/clients?limit=100&conn_state=connected (every field)', dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClients', query: 'limit=100&conn_state=connected' },
+  { name: '/api/v5/clients?limit=100&conn_state=connected&fields=<index fields> (lean)', dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClients', query: `limit=100&conn_state=connected&fields=${V5_LEAN}` },
+  { name: '/api/v5/clients_v2?limit=100&fields=clientid,connected (lean)', dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClientsByCursor', query: 'limit=100&fields=clientid,connected' },
+  { name: 'GET /clients?_limit=100 (every field)', dialect: NATIVE_DIALECT, parse: parseNativeList, action: 'listClients', query: '_limit=100' },
+  { name: 'GET /clients?_limit=100&fields=<index fields> (lean)', dialect: NATIVE_DIALECT, parse: parseNativeList, action: 'listClients', query: `_limit=100&fields=${NATIVE_LEAN}` },
 ];
 
 async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size: number, log: BenchLog): Promise<Row[]> {
@@ -61,7 +63,7 @@ async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size:
     const store = new SessionStore(db, table);
     const rows: Row[] = [];
     for (const c of CASES) {
-      const request = c.dialect.parseList(c.query, {}, c.action);
+      const request = c.parse(c.query, {}, c.action);
       const { result, measurement } = await meter.measure(() => listSessions({ store, now, cursorSecret: CURSOR_SECRET }, request.query));
       rows.push({
         operation: c.name,

@@ -4,19 +4,13 @@
  * Sources: emqx_mgmt_api_clients.erl, emqx_mgmt_api_subscriptions.erl,
  * emqx_mgmt_api_nodes.erl, emqx_mgmt_api.erl on the 4.4 branch.
  */
-import { filterKind, parseClientQuery } from '../../clients/query-params.js';
+import { filterKind } from '../../clients/filter.js';
 import { errorResponse, jsonResponse } from '../../http/response.js';
 import { CONN_STATES } from '../../sessions/model.js';
 import { pickFields, type Dialect } from '../dialect.js';
 import { toEmqx4Client } from './client.js';
-import { EMQX4_GRAMMAR, shownPage } from './query.js';
 
 export const EMQX4_DIALECT: Dialect = {
-  parseList(rawQueryString, pathParameters, action) {
-    const query = parseClientQuery(rawQueryString, EMQX4_GRAMMAR);
-    if (pathParameters.node !== undefined) query.filter.node = pathParameters.node;
-    return { query, shownPage: shownPage(rawQueryString, query.page), action, ...(query.fields ? { fields: query.fields } : {}) };
-  },
   renderList({ sessions, meta }, request) {
     // emqx_mgmt_api:cluster_query/3: any query parameter makes the count -1; the node of the path is none.
     const { node: _, ...filter } = request.query.filter;

@@ -1,27 +1,18 @@
 /**
  * EMQX 5.8's `/api/v5` surface: its answers and statuses, from
  * emqx_mgmt_api_clients.erl and emqx_mgmt_api_subscriptions.erl (tag v5.8.9).
- * Parsing is in query.ts, the client object in client.ts, errors in errors.ts.
+ * Parsing is in list.ts and query.ts, the client object in client.ts, errors in errors.ts.
  */
-import { parseClientQuery } from '../../clients/query-params.js';
 import { jsonResponse, type HttpResponse } from '../../http/response.js';
 import { CONN_STATES } from '../../sessions/model.js';
 import type { Dialect } from '../dialect.js';
-import { attributesOf, toEmqx5Client } from './client.js';
+import { toEmqx5Client } from './client.js';
 import { CLIENTID_NOT_FOUND, Emqx5Error, renderEmqx5Error } from './errors.js';
-import { grammarOf } from './query.js';
 
 const noContent = (): HttpResponse => ({ statusCode: 204, headers: {}, body: '' });
 const clientNotFound = () => jsonResponse(404, CLIENTID_NOT_FOUND);
 
 export const EMQX5_DIALECT: Dialect = {
-  parseList(rawQueryString, _pathParameters, action) {
-    const query = parseClientQuery(rawQueryString, grammarOf(action));
-    // The grammar gives 5.x field names; the domain is told the session attributes they are made from.
-    const fields = query.fields;
-    if (fields) query.fields = attributesOf(fields);
-    return { query, shownPage: query.page, action, ...(fields ? { fields } : {}) };
-  },
   renderList({ sessions, meta }, request) {
     const data = sessions.map((s) => toEmqx5Client(s, request.fields));
     if (request.action === 'listClientsByCursor') {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMIT, filterKind, MAX_ANY_OF, parseClientQuery } from '../../../functions/clients/query-params.js';
+import { filterKind } from '../../../functions/clients/filter.js';
+import { DEFAULT_LIMIT, MAX_ANY_OF, parseClientQuery } from '../../../functions/clients/query-params.js';
 import { ApiError } from '../../../functions/http/errors.js';
 
 /** The 400 a query string must end in: code 108, naming the parameter. */

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSessions } from '../../../../functions/clients/list-clients.js';
 import { parseClientQuery } from '../../../../functions/clients/query-params.js';
 import { toClient } from '../../../../functions/clients/render.js';
-import type { Dialect } from '../../../../functions/dialects/dialect.js';
+import type { Dialect, ListParser } from '../../../../functions/dialects/dialect.js';
 import { EMQX4_GRAMMAR } from '../../../../functions/dialects/emqx4/query.js';
 import { EMQX5_DIALECT } from '../../../../functions/dialects/emqx5/index.js';
+import { parseEmqx5List } from '../../../../functions/dialects/emqx5/list.js';
 import { COUNTER_KEY_PREFIX } from '../../../../functions/sessions/table.js';
 import { connected, connection, disconnected, statistics } from '../../../support/sessions.js';
 import { createTestTable, TEST_CURSOR_SECRET, type TestTable } from '../../../support/dynamodb.js';
@@ -45,7 +46,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.drop());
 
-async function page(dialect: Dialect, raw: string, action: 'listClients' | 'listClientsByCursor' = 'listClients') {
+const EMQX5 = { ...EMQX5_DIALECT, parseList: parseEmqx5List };
+
+async function page(dialect: Dialect & { parseList: ListParser }, raw: string, action: 'listClients' | 'listClientsByCursor' = 'listClients') {
   const request = dialect.parseList(raw, {}, action);
   store.reset();
   const result = await listSessions({ store, now: Date.now(), cursorSecret: TEST_CURSOR_SECRET }, request.query);
@@ -56,10 +59,10 @@ async function page(dialect: Dialect, raw: string, action: 'listClients' | 'list
 
 describe('lean pages', () => {
   it('/api/v5/clients?fields=<narrow fields>: no BatchGetItem, the same rows and values as the full page', async () => {
-    const lean = await page(EMQX5_DIALECT, `fields=${LEAN_FIELDS}&limit=20`);
+    const lean = await page(EMQX5, `fields=${LEAN_FIELDS}&limit=20`);
     expect(lean.batchGets).toBe(0);
     expect(lean.queries).toBeGreaterThan(0);
-    const full = await page(EMQX5_DIALECT, 'limit=20');
+    const full = await page(EMQX5, 'limit=20');
     expect(full.batchGets).toBeGreaterThan(0);
     const fields = LEAN_FIELDS.split(',');
     const picked = full.body.data.map((client) => Object.fromEntries(fields.filter((f) => f in client).map((f) => [f, client[f]])));
@@ -71,8 +74,8 @@ describe('lean pages', () => {
 
   it('with filters the index serves (conn_state, username, times, substrings), still no BatchGetItem', async () => {
     for (const filter of ['conn_state=connected', 'username=tenant-1', `gte_created_at=${NOW - 45_000}`, 'like_clientid=lean-1', 'clean_start=false&proto_ver=4']) {
-      const lean = await page(EMQX5_DIALECT, `fields=clientid,connected&${filter}`);
-      const full = await page(EMQX5_DIALECT, `fields=clientid,connected,recv_oct&${filter}`);
+      const lean = await page(EMQX5, `fields=clientid,connected&${filter}`);
+      const full = await page(EMQX5, `fields=clientid,connected,recv_oct&${filter}`);
       expect({ filter, batchGets: lean.batchGets }).toEqual({ filter, batchGets: 0 });
       expect(full.batchGets).toBeGreaterThan(0);
       expect(lean.body.data.map((c) => c.clientid)).toEqual(full.body.data.map((c) => c.clientid));
@@ -84,7 +87,7 @@ describe('lean pages', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const next = await page(EMQX5_DIALECT, `fields=clientid&limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, 'listClientsByCursor');
+      const next = await page(EMQX5, `fields=clientid&limit=7${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, 'listClientsByCursor');
       expect(next.batchGets).toBe(0);
       seen.push(...next.body.data.map((c) => c.clientid as string));
       cursor = next.body.meta.cursor as string | undefined;
@@ -94,19 +97,19 @@ describe('lean pages', () => {
   });
 
   it('a field the index does not hold (inflight_cnt, disconnected_at) reads the full items', async () => {
-    expect((await page(EMQX5_DIALECT, 'fields=clientid,inflight_cnt')).batchGets).toBeGreaterThan(0);
-    expect((await page(EMQX5_DIALECT, 'fields=clientid,disconnected_at')).batchGets).toBeGreaterThan(0);
+    expect((await page(EMQX5, 'fields=clientid,inflight_cnt')).batchGets).toBeGreaterThan(0);
+    expect((await page(EMQX5, 'fields=clientid,disconnected_at')).batchGets).toBeGreaterThan(0);
   });
 
   it('a clientid list is read by key, as without fields (one BatchGetItem, no index walk)', async () => {
-    const byKey = await page(EMQX5_DIALECT, 'fields=clientid,node&clientid=lean-03&clientid=lean-04');
+    const byKey = await page(EMQX5, 'fields=clientid,node&clientid=lean-03&clientid=lean-04');
     expect(byKey.queries).toBe(0);
     expect(byKey.body.data.map((c) => c.clientid).sort()).toEqual(['lean-03', 'lean-04']);
   });
 
   it('native and /api/v4 fields=: the same lean walk; fields the index does not hold are left out, never shown as zeros', async () => {
     const native = await page(
-      { ...EMQX5_DIALECT, parseList: (raw) => { const query = parseClientQuery(raw); return { query, shownPage: query.page }; }, renderList: (p) => ({ statusCode: 200, body: JSON.stringify({ data: p.sessions.map(toClient), meta: p.meta }) }) },
+      { ...EMQX5, parseList: (raw) => { const query = parseClientQuery(raw); return { query, shownPage: query.page }; }, renderList: (p) => ({ statusCode: 200, body: JSON.stringify({ data: p.sessions.map(toClient), meta: p.meta }) }) },
       'fields=clientid,username,connected&_limit=5',
     );
     expect(native.batchGets).toBe(0);

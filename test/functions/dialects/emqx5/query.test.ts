@@ -4,10 +4,10 @@
  * unless another file is named).
  */
 import { describe, expect, it } from 'vitest';
-import { EMQX5_DIALECT } from '../../../../functions/dialects/emqx5/index.js';
+import { parseEmqx5List } from '../../../../functions/dialects/emqx5/list.js';
 import type { Emqx5Error } from '../../../../functions/dialects/emqx5/errors.js';
 
-const parse = (raw: string, action: 'listClients' | 'listClientsByCursor' = 'listClients') => EMQX5_DIALECT.parseList(raw, {}, action);
+const parse = (raw: string, action: 'listClients' | 'listClientsByCursor' = 'listClients') => parseEmqx5List(raw, {}, action);
 
 function refused(raw: string, action: 'listClients' | 'listClientsByCursor' = 'listClients') {
   try {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidParameterError, ClientNotFoundError, ControlChannelUnavailableError, InternalError } from '../../../../functions/http/errors.js';
 import { EMQX5_FIELD_NAMES, rfc3339 } from '../../../../functions/dialects/emqx5/client.js';
 import { EMQX5_DIALECT } from '../../../../functions/dialects/emqx5/index.js';
+import { parseEmqx5List } from '../../../../functions/dialects/emqx5/list.js';
 import { ResponseTooLargeError } from '../../../../functions/dialects/handler.js';
 import { ZERO_STATISTICS, type LiveSession } from '../../../../functions/sessions/model.js';
 import { connection } from '../../../support/sessions.js';
@@ -32,7 +33,7 @@ function session(overrides: Partial<LiveSession> = {}): LiveSession {
 }
 
 const body = (response: { body: string }) => JSON.parse(response.body) as unknown;
-const listRequest = (raw: string, action: 'listClients' | 'listClientsByCursor' = 'listClients') => EMQX5_DIALECT.parseList(raw, {}, action);
+const listRequest = (raw: string, action: 'listClients' | 'listClientsByCursor' = 'listClients') => parseEmqx5List(raw, {}, action);
 const meta = { page: 1, limit: 100, hasnext: true, count: 42, cursor: 'next' };
 
 describe('EMQX 5 answers', () => {

@@ -1,0 +1,21 @@
+/**
+ * The list parser of each surface, loaded at the first list request on that
+ * surface: a parser builds its query grammar when loaded, and a function
+ * instance is mostly asked on one surface.
+ */
+import type { Surface } from '../api/routes.js';
+import type { ListParser } from './dialect.js';
+
+const LOADERS: Readonly<Record<Surface, () => Promise<ListParser>>> = {
+  native: async () => (await import('./native-list.js')).parseNativeList,
+  emqx4: async () => (await import('./emqx4/list.js')).parseEmqx4List,
+  emqx5: async () => (await import('./emqx5/list.js')).parseEmqx5List,
+};
+
+const loaded = new Map<Surface, Promise<ListParser>>();
+
+export function listParserOf(surface: Surface): Promise<ListParser> {
+  let parser = loaded.get(surface);
+  if (!parser) loaded.set(surface, (parser = LOADERS[surface]()));
+  return parser;
+}
