@@ -2,9 +2,10 @@
  * Kicks through AWS IoT Core's data plane: DeleteConnection closes the
  * client's connection. cleanSession=true discards a persistent session too
  * (an EMQX 4 kick drops the session); the will message is still published, as
- * EMQX 4 does on a kick.
+ * EMQX 4 does on a kick. The SDK client is a chunk, loaded at the first kick.
  */
-import { DeleteConnectionCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { loadIotDataPlane } from '../chunks.js';
 import { ClientNotOnBrokerError, ControlChannelError, type ControlChannel, type ControlCommand } from './channel.js';
 
 export type AwsIotChannelOptions = {
@@ -21,16 +22,19 @@ export type AwsIotChannelOptions = {
 const MAX_ATTEMPTS = 2;
 
 export class AwsIotControlChannel implements ControlChannel {
-  private readonly client: IoTDataPlaneClient;
+  private client: IoTDataPlaneClient | undefined;
   private readonly timeoutMs: number;
 
-  constructor(options: AwsIotChannelOptions) {
+  constructor(private readonly options: AwsIotChannelOptions) {
     this.timeoutMs = options.timeoutMs;
-    const perAttempt = Math.max(1, Math.floor(options.timeoutMs / MAX_ATTEMPTS));
-    this.client = new IoTDataPlaneClient({
-      region: options.region,
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
+  }
+
+  private newClient(IoTDataPlane: typeof IoTDataPlaneClient): IoTDataPlaneClient {
+    const perAttempt = Math.max(1, Math.floor(this.options.timeoutMs / MAX_ATTEMPTS));
+    return new IoTDataPlane({
+      region: this.options.region,
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
       maxAttempts: MAX_ATTEMPTS,
       requestHandler: { connectionTimeout: perAttempt, requestTimeout: perAttempt, throwOnRequestTimeout: true },
     });
@@ -39,6 +43,8 @@ export class AwsIotControlChannel implements ControlChannel {
   async send(command: ControlCommand): Promise<void> {
     // The overall bound covers retries and back-off, which the per-attempt timeouts do not.
     const signal = AbortSignal.timeout(this.timeoutMs);
+    const { DeleteConnectionCommand, IoTDataPlaneClient } = await loadIotDataPlane();
+    this.client ??= this.newClient(IoTDataPlaneClient);
     try {
       await this.client.send(
         new DeleteConnectionCommand({ clientId: command.clientid, cleanSession: true, preventWillMessage: false }),
@@ -50,7 +56,8 @@ export class AwsIotControlChannel implements ControlChannel {
   }
 
   destroy(): void {
-    this.client.destroy();
+    this.client?.destroy();
+    this.client = undefined;
   }
 }
 

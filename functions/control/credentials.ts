@@ -1,5 +1,6 @@
 /** Broker credentials for the control channel: from Secrets Manager when configured, else from the environment. */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { loadSecretsManager } from '../chunks.js';
 import type { ControlConfig } from '../config.js';
 import type { BrokerCredentials } from './mqtt-channel.js';
 
@@ -23,8 +24,11 @@ export function credentialsSource(config: ControlConfig): () => Promise<BrokerCr
     };
     return async () => fixed;
   }
-  const client = new SecretsManagerClient({ region: config.region });
+  // The client (a chunk) is loaded and made at the first read.
+  let client: SecretsManagerClient | undefined;
   return async () => {
+    const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
+    client ??= new SecretsManagerClient({ region: config.region });
     const secret = await client.send(new GetSecretValueCommand({ SecretId: arn }));
     const credentials = brokerCredentialsOf(JSON.parse(secret.SecretString ?? '{}'));
     if (!credentials) throw new Error('the control channel secret must be JSON {"username", "password"}');

@@ -1,9 +1,11 @@
 /**
  * The control channel over MQTT: one client connection per warm function
  * instance, commands published at QoS 1, success meaning the broker's PUBACK.
+ * mqtt.js is a chunk, loaded at the first connection.
  */
 import { randomUUID } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { loadMqtt } from '../chunks.js';
 import { commandTopic, ControlChannelError, type ControlChannel, type ControlCommand } from './channel.js';
 
 export type BrokerCredentials = { username?: string; password?: string };
@@ -35,8 +37,8 @@ export class MqttControlChannel implements ControlChannel {
     if (this.client?.connected) return this.client;
     this.drop();
     this.connecting ??= (async () => {
-      const credentials = await this.options.credentials();
-      const client = mqtt.connect(this.options.url, {
+      const [credentials, { connect }] = await Promise.all([this.options.credentials(), loadMqtt()]);
+      const client = connect(this.options.url, {
         clientId: `clients-api-${randomUUID()}`,
         clean: true,
         // Reconnects happen on the next command, never in the background: a

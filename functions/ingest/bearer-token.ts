@@ -5,7 +5,8 @@
  * takes effect without a redeploy.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { loadSecretsManager } from '../chunks.js';
 import type { IngestTokenConfig } from '../config.js';
 import { UnauthorizedError } from '../http/errors.js';
 
@@ -16,10 +17,13 @@ export function ingestTokenSource(config: IngestTokenConfig): () => Promise<stri
     const fixed = config.token;
     return async () => fixed;
   }
-  const client = new SecretsManagerClient({ region: config.region });
+  // The client (a chunk) is loaded and made at the first read.
+  let client: SecretsManagerClient | undefined;
   let cached: { token: string; at: number } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < REFRESH_MS) return cached.token;
+    const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
+    client ??= new SecretsManagerClient({ region: config.region });
     const secret = await client.send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }));
     const token = secret.SecretString?.trim();
     if (!token) throw new Error('the ingest token secret is empty');

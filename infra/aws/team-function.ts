@@ -30,6 +30,10 @@ export const TEAM_RUNTIME = lambda.Runtime.NODEJS_22_X;
  * Source maps are written but not loaded at run time: `--enable-source-maps`
  * costs every cold start (the benchmark measures it); a stack trace is mapped
  * afterwards with the `.map` kept beside the bundle (see DEPLOY.md).
+ * Chunks (`*.chunk.js`, loaded through functions/chunks.ts) stay out of the
+ * bundle, and `import()` is turned into `require`, so that a chunk is a
+ * CommonJS file beside `index.js` that is parsed only when first loaded;
+ * build-chunks.ts builds the chunks a bundle requires, with these options.
  */
 export const TEAM_BUNDLING = {
   format: 'cjs',
@@ -37,6 +41,8 @@ export const TEAM_BUNDLING = {
   minify: true,
   sourceMap: true,
   sourcesContent: false,
+  externalModules: ['*.chunk.js'],
+  supported: { 'dynamic-import': false },
 } as const;
 
 /** The file name NodejsFunction gives the bundle of the format above. */
@@ -59,7 +65,25 @@ export function teamEsbuildOptions(): BuildOptions {
     minify: TEAM_BUNDLING.minify,
     sourcemap: TEAM_BUNDLING.sourceMap,
     sourcesContent: TEAM_BUNDLING.sourcesContent,
+    external: [...TEAM_BUNDLING.externalModules],
+    supported: { ...TEAM_BUNDLING.supported },
   };
+}
+
+/** {@link TEAM_BUNDLING}'s `supported` as NodejsFunction's esbuildArgs (`--supported:dynamic-import=false`). */
+export const TEAM_ESBUILD_ARGS: Record<string, string> = Object.fromEntries(
+  Object.entries(TEAM_BUNDLING.supported).map(([feature, supported]) => [`--supported:${feature}`, String(supported)]),
+);
+
+/** The script that builds a bundle's chunks beside it, and the tsx that runs it (no Docker, offline). */
+export const BUILD_CHUNKS_SCRIPT = path.join(PROJECT_ROOT, 'infra', 'aws', 'build-chunks.ts');
+const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+
+const shellQuoted = (word: string) => `'${word.replaceAll("'", `'\\''`)}'`;
+
+/** The shell command that builds the chunks of the bundle in `outputDir` (NodejsFunction's afterBundling). */
+export function buildChunksCommand(outputDir: string): string {
+  return [process.execPath, TSX_CLI, BUILD_CHUNKS_SCRIPT, outputDir].map(shellQuoted).join(' ');
 }
 
 export type PowertoolsLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
@@ -114,7 +138,8 @@ export interface TeamFunctionProps
 
 /**
  * A Node.js 22 arm64 function bundled locally by esbuild (no Docker): minified
- * CommonJS with its source map beside it (not loaded at run time), the AWS SDK bundled in (the version the lock file
+ * CommonJS with its source map beside it (not loaded at run time) and the
+ * chunks it loads at first use beside it, the AWS SDK bundled in (the version the lock file
  * pins, not the one the runtime happens to carry), its own log group with a
  * retention, and its own role that may write to that log group and to nothing
  * else until the caller grants more. No AWS managed policy is attached (none
@@ -165,8 +190,15 @@ export class TeamFunction extends nodejs.NodejsFunction {
         sourceMap: TEAM_BUNDLING.sourceMap,
         sourcesContent: TEAM_BUNDLING.sourcesContent,
         bundleAwsSDK: true,
-        externalModules: [],
+        externalModules: [...TEAM_BUNDLING.externalModules],
+        esbuildArgs: TEAM_ESBUILD_ARGS,
         logLevel: nodejs.LogLevel.WARNING,
+        // Only the chunks this bundle requires go into its asset.
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir, outputDir) => [buildChunksCommand(outputDir)],
+        },
       },
     });
 

@@ -3,7 +3,8 @@
  * Manager secret `{"key","secret"}` read once per warm instance and read
  * again after a 401, so a rotated secret is picked up.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { loadSecretsManager } from '../../chunks.js';
 
 export type EmqxApiCredentials = { key: string; secret: string };
 
@@ -27,9 +28,12 @@ export function emqxApiCredentials(config: { key?: string | undefined; secret?: 
     const fixed = { key: config.key, secret: config.secret };
     return async () => fixed;
   }
-  const client = new SecretsManagerClient({ region: config.region });
+  // The client (a chunk) is loaded and made at the first read.
+  let client: SecretsManagerClient | undefined;
   let cached: Promise<EmqxApiCredentials> | undefined;
   const read = async (): Promise<EmqxApiCredentials> => {
+    const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
+    client ??= new SecretsManagerClient({ region: config.region });
     const answer = await client.send(new GetSecretValueCommand({ SecretId: arn }));
     let json: unknown;
     try {
