@@ -1,7 +1,9 @@
 /**
  * Configuration from the environment, read once per cold start. A missing or
  * malformed value stops the function at load time with a message naming it,
- * rather than failing requests one by one.
+ * rather than failing requests one by one. Each schema is built when its
+ * loader runs, so a function builds only its own (zod builds are most of a
+ * handler's load time).
  */
 import * as z from './validation/zod.js';
 
@@ -11,32 +13,34 @@ const intIn = (min: number, max?: number) =>
     ? z.coerce.number().check(z.int(), z.gte(min))
     : z.coerce.number().check(z.int(), z.gte(min), z.lte(max));
 
-const tableSchema = z.object({
-  TABLE_NAME: z.string().check(z.minLength(3), z.maxLength(255)),
-  SESSION_SHARDS: z._default(intIn(1, 256), 8),
-  DYNAMODB_ENDPOINT: z.optional(z.url()),
-  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
-});
+const tableSchema = () =>
+  z.object({
+    TABLE_NAME: z.string().check(z.minLength(3), z.maxLength(255)),
+    SESSION_SHARDS: z._default(intIn(1, 256), 8),
+    DYNAMODB_ENDPOINT: z.optional(z.url()),
+    AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+  });
 
-const listSchema = z.extend(tableSchema, {
-  CURSOR_SECRET: z.string().check(z.minLength(16, 'CURSOR_SECRET must hold at least 16 characters')),
-  // How long a list walks an index before it answers the rows found so far (with a cursor to go on).
-  LIST_BUDGET_MS: z._default(intIn(100, 25_000), 3_000),
-});
+const listSchema = () =>
+  z.extend(tableSchema(), {
+    CURSOR_SECRET: z.string().check(z.minLength(16, 'CURSOR_SECRET must hold at least 16 characters')),
+    // How long a list walks an index before it answers the rows found so far (with a cursor to go on).
+    LIST_BUDGET_MS: z._default(intIn(100, 25_000), 3_000),
+  });
 
 export const KICK_VIAS = ['mqtt', 'emqx5', 'emqx4', 'aws-iot'] as const;
 export type KickVia = (typeof KICK_VIAS)[number];
 
-const brokerTimeout = z._default(intIn(100, 10_000), 3_000);
-const arn = z.string().check(z.startsWith('arn:'));
+const brokerTimeout = () => z._default(intIn(100, 10_000), 3_000);
+const arn = () => z.string().check(z.startsWith('arn:'));
 
-const emqxApiFields = {
+const emqxApiFields = () => ({
   EMQX_API_URL: z.optional(z.url()),
   EMQX_API_KEY: z.optional(z.string().check(z.minLength(1))),
   EMQX_API_SECRET: z.optional(z.string().check(z.minLength(1))),
-  EMQX_API_CREDENTIALS_SECRET_ARN: z.optional(arn),
-  BROKER_TIMEOUT_MS: brokerTimeout,
-};
+  EMQX_API_CREDENTIALS_SECRET_ARN: z.optional(arn()),
+  BROKER_TIMEOUT_MS: brokerTimeout(),
+});
 
 type EmqxApiEnv = { EMQX_API_URL?: string | undefined; EMQX_API_KEY?: string | undefined; EMQX_API_SECRET?: string | undefined; EMQX_API_CREDENTIALS_SECRET_ARN?: string | undefined };
 type RefinementCtx = z.core.$RefinementCtx;
@@ -48,67 +52,71 @@ function requireEmqxApi(c: EmqxApiEnv, ctx: RefinementCtx, why: string): void {
   }
 }
 
-const controlSchema = z
-  .extend(tableSchema, {
-    KICK_VIA: z._default(z.enum(KICK_VIAS), 'mqtt'),
-    CONTROL_BROKER_URL: z.optional(
-      z.string().check(z.regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'CONTROL_BROKER_URL must be an mqtt://, mqtts://, ws:// or wss:// URL')),
-    ),
-    CONTROL_CREDENTIALS_SECRET_ARN: z.optional(arn),
-    CONTROL_USERNAME: z.optional(z.string()),
-    CONTROL_PASSWORD: z.optional(z.string()),
-    CONTROL_TOPIC_PREFIX: z._default(
-      z
-        .string()
-        .check(
-          z.minLength(1),
-          z.refine((p) => !p.startsWith('$') && !/[+#]/.test(p), 'CONTROL_TOPIC_PREFIX must not start with $ or hold wildcards'),
-        ),
-      'clients-api/control',
-    ),
-    CONTROL_PUBACK_TIMEOUT_MS: z._default(intIn(100, 30_000), 2_000),
-    KICK_CONFIRM_TIMEOUT_MS: z._default(intIn(0, 25_000), 3_000),
-    ...emqxApiFields,
-    IOT_DATA_ENDPOINT: z.optional(z.url()),
-  })
-  .check(
+const controlSchema = () =>
+  z
+    .extend(tableSchema(), {
+      KICK_VIA: z._default(z.enum(KICK_VIAS), 'mqtt'),
+      CONTROL_BROKER_URL: z.optional(
+        z.string().check(z.regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'CONTROL_BROKER_URL must be an mqtt://, mqtts://, ws:// or wss:// URL')),
+      ),
+      CONTROL_CREDENTIALS_SECRET_ARN: z.optional(arn()),
+      CONTROL_USERNAME: z.optional(z.string()),
+      CONTROL_PASSWORD: z.optional(z.string()),
+      CONTROL_TOPIC_PREFIX: z._default(
+        z
+          .string()
+          .check(
+            z.minLength(1),
+            z.refine((p) => !p.startsWith('$') && !/[+#]/.test(p), 'CONTROL_TOPIC_PREFIX must not start with $ or hold wildcards'),
+          ),
+        'clients-api/control',
+      ),
+      CONTROL_PUBACK_TIMEOUT_MS: z._default(intIn(100, 30_000), 2_000),
+      KICK_CONFIRM_TIMEOUT_MS: z._default(intIn(0, 25_000), 3_000),
+      ...emqxApiFields(),
+      IOT_DATA_ENDPOINT: z.optional(z.url()),
+    })
+    .check(
+      z.superRefine((c, ctx) => {
+        if (c.KICK_VIA === 'mqtt' && !c.CONTROL_BROKER_URL) {
+          ctx.addIssue({ code: 'custom', path: ['CONTROL_BROKER_URL'], message: 'required when KICK_VIA is mqtt' });
+        }
+        if (c.KICK_VIA === 'emqx5' || c.KICK_VIA === 'emqx4') requireEmqxApi(c, ctx, `when KICK_VIA is ${c.KICK_VIA}`);
+      }),
+    );
+
+const ingestTokenFields = () => ({
+  INGEST_TOKEN: z.optional(z.string().check(z.minLength(16, 'INGEST_TOKEN must hold at least 16 characters'))),
+  INGEST_TOKEN_SECRET_ARN: z.optional(arn()),
+});
+
+const emqxIngestSchema = () =>
+  z.extend(tableSchema(), ingestTokenFields()).check(
     z.superRefine((c, ctx) => {
-      if (c.KICK_VIA === 'mqtt' && !c.CONTROL_BROKER_URL) {
-        ctx.addIssue({ code: 'custom', path: ['CONTROL_BROKER_URL'], message: 'required when KICK_VIA is mqtt' });
+      if (!c.INGEST_TOKEN && !c.INGEST_TOKEN_SECRET_ARN) {
+        ctx.addIssue({ code: 'custom', path: ['INGEST_TOKEN'], message: 'INGEST_TOKEN or INGEST_TOKEN_SECRET_ARN is required' });
       }
-      if (c.KICK_VIA === 'emqx5' || c.KICK_VIA === 'emqx4') requireEmqxApi(c, ctx, `when KICK_VIA is ${c.KICK_VIA}`);
     }),
   );
 
-const ingestTokenFields = {
-  INGEST_TOKEN: z.optional(z.string().check(z.minLength(16, 'INGEST_TOKEN must hold at least 16 characters'))),
-  INGEST_TOKEN_SECRET_ARN: z.optional(arn),
-};
+const awsIotIngestSchema = () =>
+  z.extend(tableSchema(), {
+    ...ingestTokenFields(),
+    // A connection key is `<ms>#<node>#<conn_id>`: a `#` in the node name would make two connections one.
+    AWS_IOT_NODE: z.optional(z.string().check(z.minLength(1), z.refine((v) => !v.includes('#'), 'AWS_IOT_NODE must not contain #'))),
+    AWS_IOT_SESSION_EXPIRY_SECONDS: z._default(intIn(0, 7 * 24 * 3600), 3600),
+    AWS_IOT_PERSISTENT_SESSIONS: z._default(z.enum(['true', 'false']), 'false'),
+  });
 
-const emqxIngestSchema = z.extend(tableSchema, ingestTokenFields).check(
-  z.superRefine((c, ctx) => {
-    if (!c.INGEST_TOKEN && !c.INGEST_TOKEN_SECRET_ARN) {
-      ctx.addIssue({ code: 'custom', path: ['INGEST_TOKEN'], message: 'INGEST_TOKEN or INGEST_TOKEN_SECRET_ARN is required' });
-    }
-  }),
-);
-
-const awsIotIngestSchema = z.extend(tableSchema, {
-  ...ingestTokenFields,
-  // A connection key is `<ms>#<node>#<conn_id>`: a `#` in the node name would make two connections one.
-  AWS_IOT_NODE: z.optional(z.string().check(z.minLength(1), z.refine((v) => !v.includes('#'), 'AWS_IOT_NODE must not contain #'))),
-  AWS_IOT_SESSION_EXPIRY_SECONDS: z._default(intIn(0, 7 * 24 * 3600), 3600),
-  AWS_IOT_PERSISTENT_SESSIONS: z._default(z.enum(['true', 'false']), 'false'),
-});
-
-const reconcileSchema = z
-  .extend(tableSchema, {
-    RECONCILE_SOURCE: z.enum(['emqx5', 'emqx4']),
-    ...emqxApiFields,
-    RECONCILE_PAGE_SIZE: z._default(intIn(1, 10_000), 1_000),
-    RECONCILE_MAX_SESSIONS: z._default(intIn(1), 1_000_000),
-  })
-  .check(z.superRefine((c, ctx) => requireEmqxApi(c, ctx, 'for reconciliation')));
+const reconcileSchema = () =>
+  z
+    .extend(tableSchema(), {
+      RECONCILE_SOURCE: z.enum(['emqx5', 'emqx4']),
+      ...emqxApiFields(),
+      RECONCILE_PAGE_SIZE: z._default(intIn(1, 10_000), 1_000),
+      RECONCILE_MAX_SESSIONS: z._default(intIn(1), 1_000_000),
+    })
+    .check(z.superRefine((c, ctx) => requireEmqxApi(c, ctx, 'for reconciliation')));
 
 export type TableConfig = {
   tableName: string;
@@ -171,16 +179,16 @@ function parse<S extends z.ZodMiniType>(schema: S, env: NodeJS.ProcessEnv): z.in
 }
 
 export function loadTableConfig(env: NodeJS.ProcessEnv = process.env): TableConfig {
-  const c = parse(tableSchema, env);
+  const c = parse(tableSchema(), env);
   return { tableName: c.TABLE_NAME, shards: c.SESSION_SHARDS, endpoint: c.DYNAMODB_ENDPOINT, region: c.AWS_REGION };
 }
 
 export function loadListConfig(env: NodeJS.ProcessEnv = process.env): ListConfig {
-  const c = parse(listSchema, env);
+  const c = parse(listSchema(), env);
   return { ...loadTableConfig(env), cursorSecret: c.CURSOR_SECRET, listBudgetMs: c.LIST_BUDGET_MS };
 }
 
-function emqxApiConfig(dialect: 'v5' | 'v4', c: z.infer<typeof reconcileSchema> | z.infer<typeof controlSchema>): EmqxApiConfig {
+function emqxApiConfig(dialect: 'v5' | 'v4', c: z.infer<ReturnType<typeof reconcileSchema>> | z.infer<ReturnType<typeof controlSchema>>): EmqxApiConfig {
   return {
     dialect,
     baseUrl: c.EMQX_API_URL!.replace(/\/+$/, ''),
@@ -193,7 +201,7 @@ function emqxApiConfig(dialect: 'v5' | 'v4', c: z.infer<typeof reconcileSchema> 
 }
 
 export function loadKickConfig(env: NodeJS.ProcessEnv = process.env): KickConfig {
-  const c = parse(controlSchema, env);
+  const c = parse(controlSchema(), env);
   const table = loadTableConfig(env);
   return {
     ...table,
@@ -223,12 +231,12 @@ function ingestToken(c: { INGEST_TOKEN?: string | undefined; INGEST_TOKEN_SECRET
 }
 
 export function loadEmqxIngestConfig(env: NodeJS.ProcessEnv = process.env): EmqxIngestConfig {
-  const c = parse(emqxIngestSchema, env);
+  const c = parse(emqxIngestSchema(), env);
   return { ...loadTableConfig(env), ingestToken: ingestToken(c) };
 }
 
 export function loadAwsIotIngestConfig(env: NodeJS.ProcessEnv = process.env): AwsIotIngestConfig {
-  const c = parse(awsIotIngestSchema, env);
+  const c = parse(awsIotIngestSchema(), env);
   return {
     ...loadTableConfig(env),
     ingestToken: c.INGEST_TOKEN || c.INGEST_TOKEN_SECRET_ARN ? ingestToken(c) : undefined,
@@ -239,7 +247,7 @@ export function loadAwsIotIngestConfig(env: NodeJS.ProcessEnv = process.env): Aw
 }
 
 export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileConfig {
-  const c = parse(reconcileSchema, env);
+  const c = parse(reconcileSchema(), env);
   return {
     ...loadTableConfig(env),
     emqx: emqxApiConfig(c.RECONCILE_SOURCE === 'emqx5' ? 'v5' : 'v4', c),
@@ -248,17 +256,18 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
   };
 }
 
-const appsSchema = z.object({
-  APPS_TABLE_NAME: z.string().check(z.minLength(3), z.maxLength(255)),
-  DYNAMODB_ENDPOINT: z.optional(z.url()),
-  AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
-  APP_CACHE_TTL_MS: z._default(intIn(0, 3_600_000), 60_000),
-});
+const appsSchema = () =>
+  z.object({
+    APPS_TABLE_NAME: z.string().check(z.minLength(3), z.maxLength(255)),
+    DYNAMODB_ENDPOINT: z.optional(z.url()),
+    AWS_REGION: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+    APP_CACHE_TTL_MS: z._default(intIn(0, 3_600_000), 60_000),
+  });
 
 export type AppsConfig = { appsTableName: string; endpoint: string | undefined; region: string; cacheTtlMs: number };
 
 /** The app authorizer's configuration: the apps table only. */
 export function loadAppsConfig(env: NodeJS.ProcessEnv = process.env): AppsConfig {
-  const c = parse(appsSchema, env);
+  const c = parse(appsSchema(), env);
   return { appsTableName: c.APPS_TABLE_NAME, endpoint: c.DYNAMODB_ENDPOINT, region: c.AWS_REGION, cacheTtlMs: c.APP_CACHE_TTL_MS };
 }

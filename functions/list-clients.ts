@@ -1,5 +1,5 @@
 /** Lambda handler of the list routes: clients (by page or cursor), broker nodes and the OpenAPI document, on every surface. */
-import { openapiJson } from './api/openapi.js';
+import { loadOpenapiJson } from './chunks.js';
 import { listNodes } from './clients/list-nodes.js';
 import { listSessions } from './clients/list-clients.js';
 import { loadListConfig } from './config.js';
@@ -13,7 +13,7 @@ const config = loadListConfig();
 const store = new SessionStore(createDocumentClient(config), config);
 
 export const handler = dialectHandler('list', logger, metrics, async ({ event, route, dialect, deadline }) => {
-  if (route.action === 'openapiDocument') return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: openapiJson() };
+  if (route.action === 'openapiDocument') return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: (await loadOpenapiJson()).openapiJson() };
   if (route.action === 'listNodes') return dialect.renderNodes(await listNodes(store));
   const parseList = await listParserOf(route.surface);
   const request = parseList(event.rawQueryString, event.pathParameters ?? {}, route.action);
