@@ -8,6 +8,11 @@
  * NODE_OPTIONS and with `--enable-source-maps`. Samples are interleaved so
  * that drift of a shared machine spreads over every bundle alike.
  *
+ * The chunks a bundle loads at first use (functions/chunks.ts) are built
+ * beside it as the stack builds them, so a first request could load them;
+ * they are not timed here (loading `index.js` does not load them), only
+ * counted in bytes.
+ *
  * Run alone: `npx tsx test/bench/bundles.ts [runs]`.
  */
 import { spawn } from 'node:child_process';
@@ -17,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import { buildChunks, type BuiltChunk } from '../../infra/aws/build-chunks.js';
 import { TEAM_BUNDLE_FILE, TEAM_NODE_OPTIONS, teamEsbuildOptions } from '../../infra/aws/team-function.js';
 
 export const API_HANDLERS = ['list-clients', 'get-client', 'kick-client'] as const;
@@ -34,13 +40,17 @@ export const IMPORT_RATIO_BUDGET = 1.15;
 /** NODE_OPTIONS the bundles are timed with: the deployment's, and source maps loaded (the cost of turning them on). */
 export const OPTION_SETS = { deployed: TEAM_NODE_OPTIONS, sourceMaps: '--enable-source-maps' } as const;
 
-export type BuiltBundle = { name: string; file: string; bytes: number; metafile: Metafile };
+/** A bundle (`index.js`) and the chunks it requires, built beside it. */
+export type BuiltBundle = { name: string; file: string; bytes: number; metafile: Metafile; chunks: BuiltChunk[] };
 
 export type BundleResult = {
   handler: string;
   bytes: number;
   gzipBytes: number;
   bytesOverFloor: number;
+  /** Bytes of the chunks beside the bundle, loaded at first use, not at import. */
+  chunkBytes: number;
+  chunks: Array<{ chunk: string; bytes: number }>;
   /** Median in-process load time (require or import) with the deployment's NODE_OPTIONS, ms. */
   importMs: number;
   /** The same; kept under the name earlier reports used (an in-process time is already over bare node). */
@@ -85,7 +95,7 @@ export function fullZodInputs(metafile: Metafile): string[] {
   return [...inputBytes(metafile)].filter(([, bytes]) => bytes > 0).map(([input]) => input).filter((input) => /zod\/v4\/classic\/|zod\/v4\/locales\/(?!en\.js$)/.test(input));
 }
 
-/** Bundles one handler (`functions/<name>.ts`) or the floor into `outdir`, as the stack does. */
+/** Bundles one handler (`functions/<name>.ts`) or the floor into `outdir`, with its chunks, as the stack does. */
 export async function buildBundle(projectRoot: string, outdir: string, name: string): Promise<BuiltBundle> {
   const file = join(outdir, name === FLOOR ? 'floor' : name, TEAM_BUNDLE_FILE);
   const entry =
@@ -93,7 +103,7 @@ export async function buildBundle(projectRoot: string, outdir: string, name: str
       ? { stdin: { contents: FLOOR_SOURCE, resolveDir: projectRoot, sourcefile: 'floor.ts', loader: 'ts' as const } }
       : { entryPoints: [resolve(projectRoot, 'functions', `${name}.ts`)] };
   const built = await build({ ...teamEsbuildOptions(), ...entry, outfile: file, metafile: true, logLevel: 'error' });
-  return { name, file, bytes: (await stat(file)).size, metafile: built.metafile! };
+  return { name, file, bytes: (await stat(file)).size, metafile: built.metafile!, chunks: await buildChunks(file) };
 }
 
 /** Bytes each package adds beyond the floor's inputs. */
@@ -170,6 +180,8 @@ export async function measureBundles(options: { projectRoot: string; env: Record
         bytes: bundle.bytes,
         gzipBytes: gzipSync(await readFile(bundle.file)).length,
         bytesOverFloor: bundle.bytes - floor.bytes,
+        chunkBytes: bundle.chunks.reduce((sum, chunk) => sum + chunk.bytes, 0),
+        chunks: bundle.chunks.map(({ chunk, bytes }) => ({ chunk, bytes })),
         importMs,
         importOverBareMs: importMs,
         ratioToFloor: importMs / floorMs,
@@ -201,9 +213,9 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 /** The cold-start table, Markdown. */
 export function renderBundlesMarkdown(report: BundlesReport): string {
   const rows = [
-    ['Bundle', 'Bytes', 'Over floor', `Import (ms), NODE_OPTIONS=${report.deployedNodeOptions || '(none)'}`, 'Ratio to floor', 'Import with --enable-source-maps (ms)', 'Largest parts over the floor'],
-    ['---', '---:', '---:', '---:', '---:', '---:', '---'],
-    [FLOOR, kb(report.floor.bytes), '', report.floor.importMs.toFixed(1), '1.00', report.floor.importWithSourceMapsMs.toFixed(1), ''],
+    ['Bundle', 'Bytes', 'Over floor', `Import (ms), NODE_OPTIONS=${report.deployedNodeOptions || '(none)'}`, 'Ratio to floor', 'Import with --enable-source-maps (ms)', 'Largest parts over the floor', 'Chunks (loaded at first use)'],
+    ['---', '---:', '---:', '---:', '---:', '---:', '---', '---'],
+    [FLOOR, kb(report.floor.bytes), '', report.floor.importMs.toFixed(1), '1.00', report.floor.importWithSourceMapsMs.toFixed(1), '', ''],
     ...report.bundles.map((b) => [
       b.handler,
       kb(b.bytes),
@@ -212,6 +224,7 @@ export function renderBundlesMarkdown(report: BundlesReport): string {
       b.ratioToFloor.toFixed(2),
       b.importWithSourceMapsMs.toFixed(1),
       b.largestParts.map((p) => `${p.part} ${kb(p.bytes)}`).join(', '),
+      b.chunks.map((c) => `${c.chunk.replace(/^\.\//, '')} ${kb(c.bytes)}`).join(', '),
     ]),
   ];
   return [
