@@ -15,13 +15,14 @@ const KB = 1024;
 /**
  * Bytes a handler may carry over the floor. The goal is 100 KB each; these
  * ceilings are today's sizes with a little room, so that growth fails here
- * and every cut can lower them. The kick function also bundles the channels
- * it loads only at its first kick (mqtt.js, Secrets Manager, IoT data).
+ * and every cut can lower them. The channels the kick function loads only
+ * at its first kick (mqtt.js, Secrets Manager, IoT data) are chunks beside
+ * the bundle (functions/chunks.ts), not counted here.
  */
 const CEILING_OVER_FLOOR: Record<(typeof API_HANDLERS)[number], number> = {
   'list-clients': 170 * KB,
   'get-client': 135 * KB,
-  'kick-client': 560 * KB,
+  'kick-client': 125 * KB,
 };
 
 let outdir: string;
