@@ -89,10 +89,10 @@ function inputBytes(metafile: Metafile): Map<string, number> {
   return bytes;
 }
 
-/** Inputs of full `zod` (the classic API, or any locale but the English one the handlers load). */
+/** Inputs of full `zod` (the classic API, or any locale but the English one the handlers load; the locales index alone is an empty module stub). */
 export function fullZodInputs(metafile: Metafile): string[] {
   // An input esbuild kept no byte of (a re-export shaken off) costs nothing.
-  return [...inputBytes(metafile)].filter(([, bytes]) => bytes > 0).map(([input]) => input).filter((input) => /zod\/v4\/classic\/|zod\/v4\/locales\/(?!en\.js$)/.test(input));
+  return [...inputBytes(metafile)].filter(([, bytes]) => bytes > 0).map(([input]) => input).filter((input) => /zod\/v4\/classic\/|zod\/v4\/locales\/(?!en\.js$|index\.js$)/.test(input));
 }
 
 /** Bundles one handler (`functions/<name>.ts`) or the floor into `outdir`, with its chunks, as the stack does. */

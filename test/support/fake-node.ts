@@ -45,6 +45,8 @@ export type KickExecution = { command: KickCommand; outcome: 'terminated' | 'not
 export class FakeNode {
   readonly executions: KickExecution[] = [];
   private readonly seen = new Set<string>();
+  /** Connections this node has closed: a node holds a socket once, so only one kick can close it. */
+  private readonly closed = new Set<string>();
   private readonly pending = new Set<Promise<void>>();
   /** Milliseconds between receiving a kick and recording it, as a node takes to close a socket. */
   delayMs = 0;
@@ -114,12 +116,14 @@ export class FakeNode {
     this.seen.add(command.id);
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const current = await this.store.get(command.clientid, { consistent: true });
-    if (!isLive(current) || current.conn_key !== command.conn_key || current.node !== command.node) {
+    if (!isLive(current) || current.conn_key !== command.conn_key || current.node !== command.node || this.closed.has(current.conn_key)) {
       this.executions.push({ command, outcome: 'not-held' });
       return;
     }
-    const outcome = await this.writer.apply({ type: 'terminated', conn: connectionOf(current), at: Date.now(), reason: 'kicked' });
-    // Concurrent kicks of one connection may all find it held; only one of them ends it.
-    this.executions.push({ command, outcome: outcome === 'applied' ? 'terminated' : 'not-held' });
+    // Concurrent kicks of one connection may all find it held in the table; the node closes it once.
+    // (The writer may still take a later report with an earlier time: a tombstone keeps the earliest end.)
+    this.closed.add(current.conn_key);
+    await this.writer.apply({ type: 'terminated', conn: connectionOf(current), at: Date.now(), reason: 'kicked' });
+    this.executions.push({ command, outcome: 'terminated' });
   }
 }
