@@ -8,15 +8,19 @@
  * NODE_OPTIONS and with `--enable-source-maps`. Samples are interleaved so
  * that drift of a shared machine spreads over every bundle alike.
  *
+ * Then the cold start a caller feels: each API handler loads and answers one
+ * request in a fresh process, against a DynamoDB stand-in that answers at
+ * once (first-request.ts), beside the floor building its client and sending
+ * one GetItem.
+ *
  * The chunks a bundle loads at first use (functions/chunks.ts) are built
  * beside it as the stack builds them, so a first request could load them;
  * they are not timed here (loading `index.js` does not load them), only
  * counted in bytes.
  *
- * Run alone: `npx tsx test/bench/bundles.ts [runs]`.
+ * Run alone: `npx tsx test/bench/bundles.ts [runs]` (writes bench-results/bundles.json and .md).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,6 +28,8 @@ import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
 import { buildChunks, type BuiltChunk } from '../../infra/aws/build-chunks.js';
 import { TEAM_BUNDLE_FILE, TEAM_NODE_OPTIONS, teamEsbuildOptions } from '../../infra/aws/team-function.js';
+import { runNode } from './node-process.js';
+import { FIRST_REQUESTS, FLOOR_FIRST_REQUEST_SOURCE, startEmptyDynamoDb, timeFirstRequest, type FirstRequestSample } from './first-request.js';
 
 export const API_HANDLERS = ['list-clients', 'get-client', 'kick-client'] as const;
 export const HANDLERS = [...API_HANDLERS, 'expire-sessions'] as const;
@@ -32,6 +38,10 @@ export const HANDLERS = [...API_HANDLERS, 'expire-sessions'] as const;
 export const FLOOR_SOURCE =
   "export { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nexport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\n";
 export const FLOOR = 'floor (DynamoDB document client)';
+/** The floor answering a first request: the document client built and one GetItem sent. */
+export const FLOOR_FIRST_REQUEST = 'floor + one GetItem';
+
+const STDIN_BUNDLES: Record<string, string> = { [FLOOR]: FLOOR_SOURCE, [FLOOR_FIRST_REQUEST]: FLOOR_FIRST_REQUEST_SOURCE };
 
 /** The cold-start budget of an API handler: bytes over the floor, and import time as a multiple of the floor's. */
 export const BYTES_OVER_FLOOR_BUDGET = 100 * 1024;
@@ -61,13 +71,26 @@ export type BundleResult = {
   importWithSourceMapsMs: number;
   /** The biggest contributors beyond the floor, by npm package (or project directory), bytes. */
   largestParts: Array<{ part: string; bytes: number }>;
+  /** The cold start a caller feels (load and answer one request), for the API handlers. */
+  firstRequest?: FirstRequestResult;
+};
+
+export type FirstRequestResult = {
+  request: string;
+  status: number;
+  /** The DynamoDB operations the first request called, in order. */
+  dynamodbCalls: string[];
+  /** Median time from the `require` to the answer, ms. */
+  ms: number;
+  /** ms / the floor's (load, build the document client, one GetItem). */
+  ratioToFloor: number;
 };
 
 export type BundlesReport = {
   node: string;
   runs: number;
   deployedNodeOptions: string;
-  floor: { bytes: number; importMs: number; importWithSourceMapsMs: number };
+  floor: { bytes: number; importMs: number; importWithSourceMapsMs: number; firstRequestMs: number };
   bundles: BundleResult[];
   /** Kept for earlier reports: the floor's import time, the zero point of the ratios. */
   bareNodeMs: number;
@@ -97,11 +120,12 @@ export function fullZodInputs(metafile: Metafile): string[] {
 
 /** Bundles one handler (`functions/<name>.ts`) or the floor into `outdir`, with its chunks, as the stack does. */
 export async function buildBundle(projectRoot: string, outdir: string, name: string): Promise<BuiltBundle> {
-  const file = join(outdir, name === FLOOR ? 'floor' : name, TEAM_BUNDLE_FILE);
+  const source = STDIN_BUNDLES[name];
+  const file = join(outdir, source === undefined ? name : name.replace(/\W+/g, '-'), TEAM_BUNDLE_FILE);
   const entry =
-    name === FLOOR
-      ? { stdin: { contents: FLOOR_SOURCE, resolveDir: projectRoot, sourcefile: 'floor.ts', loader: 'ts' as const } }
-      : { entryPoints: [resolve(projectRoot, 'functions', `${name}.ts`)] };
+    source === undefined
+      ? { entryPoints: [resolve(projectRoot, 'functions', `${name}.ts`)] }
+      : { stdin: { contents: source, resolveDir: projectRoot, sourcefile: 'floor.ts', loader: 'ts' as const } };
   const built = await build({ ...teamEsbuildOptions(), ...entry, outfile: file, metafile: true, logLevel: 'error' });
   return { name, file, bytes: (await stat(file)).size, metafile: built.metafile!, chunks: await buildChunks(file) };
 }
@@ -121,23 +145,14 @@ function partsOverFloor(bundle: BuiltBundle, floor: BuiltBundle): Array<{ part: 
 export const benchNode = (): string => process.env.BENCH_NODE ?? process.execPath;
 
 /** Loading `file` timed inside a fresh process, ms: `import()` for an ES module, `require` for CommonJS (as Lambda's runtime does). */
-function importTime(node: string, file: string, env: NodeJS.ProcessEnv): Promise<number> {
+async function importTime(node: string, file: string, env: NodeJS.ProcessEnv): Promise<number> {
   const load = file.endsWith('.mjs')
     ? `await import(${JSON.stringify(pathToFileURL(file).href)})`
     : `process.getBuiltinModule('node:module').createRequire(import.meta.url)(${JSON.stringify(file)})`;
   const script = `const t = performance.now(); ${load}; process.stdout.write(String(performance.now() - t));`;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(node, ['--input-type=module', '-e', script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0 && Number.isFinite(Number(stdout))) resolvePromise(Number(stdout));
-      else reject(new Error(`importing ${file} exited with ${code}: ${stderr.slice(0, 2000)}`));
-    });
-  });
+  const { code, stdout, stderr } = await runNode(node, ['--input-type=module', '-e', script], env);
+  if (code !== 0 || !Number.isFinite(Number(stdout))) throw new Error(`importing ${file} exited with ${code}: ${stderr.slice(0, 2000)}`);
+  return Number(stdout);
 }
 
 const median = (values: number[]) => {
@@ -169,6 +184,7 @@ export async function measureBundles(options: { projectRoot: string; env: Record
         }
       }
     }
+    const firstRequests = await measureFirstRequests(node, outdir, options, built, envOf(TEAM_NODE_OPTIONS));
     const timeOf = (name: string, set: keyof typeof OPTION_SETS) => median(samples.get(`${name}\u0000${set}`)!);
     const floor = built[0]!;
     const floorMs = timeOf(FLOOR, 'deployed');
@@ -187,25 +203,66 @@ export async function measureBundles(options: { projectRoot: string; env: Record
         ratioToFloor: importMs / floorMs,
         importWithSourceMapsMs: timeOf(bundle.name, 'sourceMaps'),
         largestParts: partsOverFloor(bundle, floor),
+        ...(firstRequests.byHandler.has(bundle.name) ? { firstRequest: firstRequests.byHandler.get(bundle.name)! } : {}),
       });
     }
-    const nodeVersion = await new Promise<string>((resolveVersion) => {
-      const child = spawn(node, ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.once('exit', () => resolveVersion(out.trim()));
-    });
+    const nodeVersion = (await runNode(node, ['--version'], process.env)).stdout.trim();
     return {
       node: nodeVersion,
       runs: options.runs,
       deployedNodeOptions: TEAM_NODE_OPTIONS,
-      floor: { bytes: floor.bytes, importMs: floorMs, importWithSourceMapsMs: timeOf(FLOOR, 'sourceMaps') },
+      floor: { bytes: floor.bytes, importMs: floorMs, importWithSourceMapsMs: timeOf(FLOOR, 'sourceMaps'), firstRequestMs: firstRequests.floorMs },
       bundles,
       bareNodeMs: floorMs,
     };
   } finally {
     await rm(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Each API handler's first request and the floor's, in fresh processes
+ * against a DynamoDB that answers every call empty, samples interleaved.
+ */
+async function measureFirstRequests(
+  node: string,
+  outdir: string,
+  options: { projectRoot: string; runs: number },
+  built: BuiltBundle[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ floorMs: number; byHandler: Map<string, FirstRequestResult> }> {
+  const floorBundle = await buildBundle(options.projectRoot, outdir, FLOOR_FIRST_REQUEST);
+  const handlers = built.filter((bundle) => FIRST_REQUESTS[bundle.name] !== undefined);
+  const dynamodb = await startEmptyDynamoDb();
+  // The stand-in signs nothing; the SDK still signs each call, as in Lambda, with these.
+  const firstEnv = { ...env, DYNAMODB_ENDPOINT: dynamodb.endpoint, AWS_ACCESS_KEY_ID: 'AKIDBENCHFIRSTREQUEST', AWS_SECRET_ACCESS_KEY: 'bench-secret' };
+  const samples = new Map<string, FirstRequestSample[]>();
+  const calls = new Map<string, string[]>();
+  try {
+    for (let run = 0; run < options.runs; run++) {
+      for (const bundle of [floorBundle, ...handlers]) {
+        dynamodb.calls.length = 0;
+        const sample = await timeFirstRequest(node, bundle.file, firstEnv, FIRST_REQUESTS[bundle.name]?.event);
+        samples.set(bundle.name, [...(samples.get(bundle.name) ?? []), sample]);
+        calls.set(bundle.name, [...dynamodb.calls]);
+      }
+    }
+  } finally {
+    await dynamodb.close();
+  }
+  const msOf = (name: string) => median(samples.get(name)!.map((s) => s.firstRequestMs));
+  const floorMs = msOf(FLOOR_FIRST_REQUEST);
+  const byHandler = new Map<string, FirstRequestResult>();
+  for (const bundle of handlers) {
+    byHandler.set(bundle.name, {
+      request: FIRST_REQUESTS[bundle.name]!.label,
+      status: samples.get(bundle.name)!.at(-1)!.status,
+      dynamodbCalls: calls.get(bundle.name)!,
+      ms: msOf(bundle.name),
+      ratioToFloor: msOf(bundle.name) / floorMs,
+    });
+  }
+  return { floorMs, byHandler };
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
@@ -232,22 +289,44 @@ export function renderBundlesMarkdown(report: BundlesReport): string {
       `Budget per API handler: ratio ≤ ${IMPORT_RATIO_BUDGET}, ≤ ${kb(BYTES_OVER_FLOOR_BUDGET)} over the floor.`,
     '',
     ...rows.map((row) => `| ${row.join(' | ')} |`),
+    '',
+    ...renderFirstRequests(report),
   ].join('\n');
+}
+
+/** The first-request table: what a caller waits for at a cold start. */
+function renderFirstRequests(report: BundlesReport): string[] {
+  const measured = report.bundles.filter((b) => b.firstRequest);
+  if (measured.length === 0) return [];
+  const compact = (calls: string[]) => [...new Set(calls)].map((op) => `${calls.filter((c) => c === op).length} ${op}`).join(', ');
+  return [
+    'First request: a fresh process loads the bundle and answers one request, timed from the `require` to the answer (median). ' +
+      'DynamoDB is a stand-in on loopback answering every call empty at once, so the time is the function\'s own; ' +
+      `the floor builds the document client and sends one GetItem (${report.floor.firstRequestMs.toFixed(1)} ms).`,
+    '',
+    '| Handler | Request | Status | DynamoDB calls | First request (ms) | Ratio to floor |',
+    '| --- | --- | ---: | --- | ---: | ---: |',
+    ...measured.map(({ handler, firstRequest: f }) => `| ${handler} | ${f!.request} | ${f!.status} | ${compact(f!.dynamodbCalls)} | ${f!.ms.toFixed(1)} | ${f!.ratioToFloor.toFixed(2)} |`),
+  ];
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const projectRoot = resolve(import.meta.dirname, '..', '..');
   const report = await measureBundles({
     projectRoot,
-    runs: Number(process.argv[2] ?? 11),
+    runs: Number(process.argv[2] ?? 15),
     env: {
       TABLE_NAME: 'sessions',
       SESSION_SHARDS: '8',
       CURSOR_SECRET: 'bench-cursor-secret-0123456789',
       AWS_REGION: 'us-east-1',
-      DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
       CONTROL_BROKER_URL: 'mqtt://127.0.0.1:1883',
     },
   });
-  console.log(renderBundlesMarkdown(report));
+  const markdown = renderBundlesMarkdown(report);
+  const resultsDir = join(projectRoot, 'bench-results');
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(join(resultsDir, 'bundles.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(resultsDir, 'bundles.md'), `# Cold start\n\n${markdown}\n`);
+  console.log(markdown);
 }

@@ -1,7 +1,7 @@
 /** The benchmark's results as JSON and as Markdown tables. */
 import { SESSION_INDEXES } from '../../functions/sessions/table.js';
 import type { Units } from './capacity-meter.js';
-import type { BundleResult } from './bundles.js';
+import { renderBundlesMarkdown, type BundlesReport } from './bundles.js';
 import { renderIngestMarkdown, type IngestResults } from './ingest-report.js';
 import type { Latency, OperationResult } from './operations.js';
 import type { ModeledUnits } from './write-cost-model.js';
@@ -41,7 +41,7 @@ export type BenchResults = {
   finishedAt: string;
   environment: Record<string, string | number>;
   sizes: SizeResult[];
-  bundles: { bareNodeMs: number; runs: number; bundles: BundleResult[] } | undefined;
+  bundles: BundlesReport | undefined;
   /** Ingest events and reconciliation (ingest.ts); absent with BENCH_INGEST=0. */
   ingest?: IngestResults;
 };
@@ -147,28 +147,7 @@ export function renderMarkdown(results: BenchResults): string {
       '',
     );
   }
-  if (results.bundles) {
-    out.push('## Handler bundles', '');
-    out.push(
-      `esbuild, ES module, minified, target node22, AWS SDK bundled. Import time: median of ${results.bundles.runs} fresh \`node\` processes ` +
-        `importing the bundle, against a bare \`node -e ''\` (${f(results.bundles.bareNodeMs)} ms).`,
-      '',
-    );
-    out.push(
-      table(
-        ['Handler', 'Bundle', 'gzip', 'Import (ms)', 'Import over bare node (ms)', 'Largest parts'],
-        results.bundles.bundles.map((b) => [
-          b.handler,
-          kb(b.bytes),
-          kb(b.gzipBytes),
-          f(b.importMs),
-          f(b.importOverBareMs),
-          b.largestParts.map((p) => `${p.part} ${kb(p.bytes)}`).join(', '),
-        ]),
-      ),
-      '',
-    );
-  }
+  if (results.bundles) out.push('## Cold start', '', renderBundlesMarkdown(results.bundles), '');
   if (results.ingest) out.push(renderIngestMarkdown(results.ingest, 2), '');
   return out.join('\n');
 }
