@@ -36,6 +36,7 @@ import { getEvent, kickEvent, listEvent } from '../support/http.js';
 import { connection, statistics } from '../support/sessions.js';
 import { testBroker } from '../support/mqtt-broker.js';
 import { measureBundles } from './bundles.js';
+import { benchDocumentClient } from './standalone.js';
 import { benchIngest, writeIngestResults } from './ingest.js';
 import { CapacityMeter } from './capacity-meter.js';
 import { measureCall, measureHandler, type Budget, type OperationResult } from './operations.js';
@@ -114,8 +115,9 @@ async function estimateStorage(db: DynamoDBDocumentClient, table: TableRef, samp
 
 async function benchSize(n: number, endpoint: string, meter: CapacityMeter, db: DynamoDBDocumentClient, broker: Awaited<ReturnType<typeof testBroker>>): Promise<SizeResult> {
   const table: TableRef = { tableName: `bench-${n}-${Date.now()}`, shards: SHARDS };
-  // The fake node and the bookkeeping use their own client, so only the API's requests are metered.
-  const sideDb = documentClient(endpoint);
+  // The fake node and the bookkeeping use their own client, so only the API's requests are metered;
+  // with the bench's long request timeout, since a Scan page of a large table on DynamoDB Local takes seconds.
+  const sideDb = benchDocumentClient(endpoint);
   await db.send(new CreateTableCommand(createTableInput(table.tableName)));
   try {
     const now = Date.now();
