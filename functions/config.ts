@@ -178,14 +178,18 @@ function parse<S extends z.ZodMiniType>(schema: S, env: NodeJS.ProcessEnv): z.in
   return result.data;
 }
 
-export function loadTableConfig(env: NodeJS.ProcessEnv = process.env): TableConfig {
-  const c = parse(tableSchema(), env);
+/** The table part of any loader's parsed fields: every schema here extends the table's. */
+function tableConfigOf(c: z.infer<ReturnType<typeof tableSchema>>): TableConfig {
   return { tableName: c.TABLE_NAME, shards: c.SESSION_SHARDS, endpoint: c.DYNAMODB_ENDPOINT, region: c.AWS_REGION };
+}
+
+export function loadTableConfig(env: NodeJS.ProcessEnv = process.env): TableConfig {
+  return tableConfigOf(parse(tableSchema(), env));
 }
 
 export function loadListConfig(env: NodeJS.ProcessEnv = process.env): ListConfig {
   const c = parse(listSchema(), env);
-  return { ...loadTableConfig(env), cursorSecret: c.CURSOR_SECRET, listBudgetMs: c.LIST_BUDGET_MS };
+  return { ...tableConfigOf(c), cursorSecret: c.CURSOR_SECRET, listBudgetMs: c.LIST_BUDGET_MS };
 }
 
 function emqxApiConfig(dialect: 'v5' | 'v4', c: z.infer<ReturnType<typeof reconcileSchema>> | z.infer<ReturnType<typeof controlSchema>>): EmqxApiConfig {
@@ -202,7 +206,7 @@ function emqxApiConfig(dialect: 'v5' | 'v4', c: z.infer<ReturnType<typeof reconc
 
 export function loadKickConfig(env: NodeJS.ProcessEnv = process.env): KickConfig {
   const c = parse(controlSchema(), env);
-  const table = loadTableConfig(env);
+  const table = tableConfigOf(c);
   return {
     ...table,
     via: c.KICK_VIA,
@@ -232,13 +236,13 @@ function ingestToken(c: { INGEST_TOKEN?: string | undefined; INGEST_TOKEN_SECRET
 
 export function loadEmqxIngestConfig(env: NodeJS.ProcessEnv = process.env): EmqxIngestConfig {
   const c = parse(emqxIngestSchema(), env);
-  return { ...loadTableConfig(env), ingestToken: ingestToken(c) };
+  return { ...tableConfigOf(c), ingestToken: ingestToken(c) };
 }
 
 export function loadAwsIotIngestConfig(env: NodeJS.ProcessEnv = process.env): AwsIotIngestConfig {
   const c = parse(awsIotIngestSchema(), env);
   return {
-    ...loadTableConfig(env),
+    ...tableConfigOf(c),
     ingestToken: c.INGEST_TOKEN || c.INGEST_TOKEN_SECRET_ARN ? ingestToken(c) : undefined,
     node: c.AWS_IOT_NODE ?? `aws-iot@${c.AWS_REGION}`,
     sessionExpirySeconds: c.AWS_IOT_SESSION_EXPIRY_SECONDS,
@@ -249,7 +253,7 @@ export function loadAwsIotIngestConfig(env: NodeJS.ProcessEnv = process.env): Aw
 export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileConfig {
   const c = parse(reconcileSchema(), env);
   return {
-    ...loadTableConfig(env),
+    ...tableConfigOf(c),
     emqx: emqxApiConfig(c.RECONCILE_SOURCE === 'emqx5' ? 'v5' : 'v4', c),
     pageSize: c.RECONCILE_PAGE_SIZE,
     maxSessions: c.RECONCILE_MAX_SESSIONS,

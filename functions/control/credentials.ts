@@ -1,6 +1,5 @@
 /** Broker credentials for the control channel: from Secrets Manager when configured, else from the environment. */
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { loadSecretsManager } from '../chunks.js';
+import { secretStringReader } from '../secrets.js';
 import type { ControlConfig } from '../config.js';
 import type { BrokerCredentials } from './mqtt-channel.js';
 
@@ -24,13 +23,9 @@ export function credentialsSource(config: ControlConfig): () => Promise<BrokerCr
     };
     return async () => fixed;
   }
-  // The client (a chunk) is loaded and made at the first read.
-  let client: SecretsManagerClient | undefined;
+  const readSecret = secretStringReader(config.region, arn);
   return async () => {
-    const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
-    client ??= new SecretsManagerClient({ region: config.region });
-    const secret = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    const credentials = brokerCredentialsOf(JSON.parse(secret.SecretString ?? '{}'));
+    const credentials = brokerCredentialsOf(JSON.parse((await readSecret()) ?? '{}'));
     if (!credentials) throw new Error('the control channel secret must be JSON {"username", "password"}');
     return credentials;
   };

@@ -1,7 +1,7 @@
 /**
  * The list parser of each surface, loaded at the first list request on that
- * surface: a parser builds its query grammar when loaded, and a function
- * instance is mostly asked on one surface.
+ * surface (and kept, as every loaded module is): a parser builds its query
+ * grammar when loaded, and a function instance is mostly asked on one surface.
  */
 import type { Surface } from '../api/routes.js';
 import type { ListParser } from './dialect.js';
@@ -12,10 +12,4 @@ const LOADERS: Readonly<Record<Surface, () => Promise<ListParser>>> = {
   emqx5: async () => (await import('./emqx5/list.js')).parseEmqx5List,
 };
 
-const loaded = new Map<Surface, Promise<ListParser>>();
-
-export function listParserOf(surface: Surface): Promise<ListParser> {
-  let parser = loaded.get(surface);
-  if (!parser) loaded.set(surface, (parser = LOADERS[surface]()));
-  return parser;
-}
+export const listParserOf = (surface: Surface): Promise<ListParser> => LOADERS[surface]();

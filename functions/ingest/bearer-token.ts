@@ -5,8 +5,7 @@
  * takes effect without a redeploy.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { loadSecretsManager } from '../chunks.js';
+import { secretStringReader } from '../secrets.js';
 import type { IngestTokenConfig } from '../config.js';
 import { UnauthorizedError } from '../http/errors.js';
 
@@ -17,15 +16,13 @@ export function ingestTokenSource(config: IngestTokenConfig): () => Promise<stri
     const fixed = config.token;
     return async () => fixed;
   }
-  // The client (a chunk) is loaded and made at the first read.
-  let client: SecretsManagerClient | undefined;
+  // The configuration loaders require one of the two.
+  if (!config.tokenSecretArn) throw new Error('an ingest token or the ARN of its secret is required');
+  const readSecret = secretStringReader(config.region, config.tokenSecretArn);
   let cached: { token: string; at: number } | undefined;
   return async () => {
     if (cached && Date.now() - cached.at < REFRESH_MS) return cached.token;
-    const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
-    client ??= new SecretsManagerClient({ region: config.region });
-    const secret = await client.send(new GetSecretValueCommand({ SecretId: config.tokenSecretArn }));
-    const token = secret.SecretString?.trim();
+    const token = (await readSecret())?.trim();
     if (!token) throw new Error('the ingest token secret is empty');
     cached = { token, at: Date.now() };
     return token;

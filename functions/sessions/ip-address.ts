@@ -9,13 +9,15 @@ import { isIPv4, isIPv6 } from 'node:net';
 /** The IPv4-mapped IPv6 range `::ffff:0:0/96`, as the URL serializer writes it. */
 const IPV4_MAPPED = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/;
 
+const isZonelessIPv6 = (value: string) => isIPv6(value) && !value.includes('%');
+
 /**
  * Dotted-quad decimal IPv4 (no shorthand such as `10`, no octal such as
  * `010.0.0.1`: they name other addresses) or IPv6 without a zone id (never
  * part of a stored address).
  */
 export function isIpAddress(value: string): boolean {
-  return isIPv4(value) || (isIPv6(value) && !value.includes('%'));
+  return isIPv4(value) || isZonelessIPv6(value);
 }
 
 /**
@@ -26,7 +28,7 @@ export function isIpAddress(value: string): boolean {
  */
 export function normalizeIp(value: string): string {
   if (isIPv4(value)) return value;
-  if (!isIpAddress(value)) throw new TypeError(`not an IP address: ${value}`);
+  if (!isZonelessIPv6(value)) throw new TypeError(`not an IP address: ${value}`);
   const compressed = new URL(`http://[${value}]/`).hostname.slice(1, -1);
   const mapped = IPV4_MAPPED.exec(compressed);
   if (!mapped) return compressed;

@@ -40,19 +40,20 @@ export function chunkSource(chunk: string, chunksRoot = CHUNKS_ROOT): string {
   return source;
 }
 
-/** Builds every chunk `bundleFile` requires (and any chunk those require) into its directory. */
+/**
+ * Builds every chunk `bundleFile` requires into its directory. A chunk holds
+ * third-party code only (test/infra/chunk-sources.test.ts), so it requires
+ * no chunk of its own.
+ */
 export async function buildChunks(bundleFile: string, chunksRoot = CHUNKS_ROOT): Promise<BuiltChunk[]> {
-  const outdir = dirname(bundleFile);
-  const built = new Map<string, BuiltChunk>();
-  const pending = chunksRequiredBy(await readFile(bundleFile, 'utf8'));
-  for (let chunk = pending.shift(); chunk !== undefined; chunk = pending.shift()) {
-    if (built.has(chunk)) continue;
-    const file = join(outdir, chunk);
-    await build({ ...teamEsbuildOptions(), entryPoints: [chunkSource(chunk, chunksRoot)], outfile: file, logLevel: 'error' });
-    built.set(chunk, { chunk, file, bytes: (await stat(file)).size });
-    pending.push(...chunksRequiredBy(await readFile(file, 'utf8')));
-  }
-  return [...built.values()].sort((a, b) => a.chunk.localeCompare(b.chunk));
+  const chunks = chunksRequiredBy(await readFile(bundleFile, 'utf8'));
+  return Promise.all(
+    chunks.map(async (chunk) => {
+      const file = join(dirname(bundleFile), chunk);
+      await build({ ...teamEsbuildOptions(), entryPoints: [chunkSource(chunk, chunksRoot)], outfile: file, logLevel: 'error' });
+      return { chunk, file, bytes: (await stat(file)).size };
+    }),
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -63,8 +63,6 @@ export type BundleResult = {
   chunks: Array<{ chunk: string; bytes: number }>;
   /** Median in-process load time (require or import) with the deployment's NODE_OPTIONS, ms. */
   importMs: number;
-  /** The same; kept under the name earlier reports used (an in-process time is already over bare node). */
-  importOverBareMs: number;
   /** importMs / the floor's. */
   ratioToFloor: number;
   /** Median import time with `--enable-source-maps`, ms. */
@@ -92,8 +90,6 @@ export type BundlesReport = {
   deployedNodeOptions: string;
   floor: { bytes: number; importMs: number; importWithSourceMapsMs: number; firstRequestMs: number };
   bundles: BundleResult[];
-  /** Kept for earlier reports: the floor's import time, the zero point of the ratios. */
-  bareNodeMs: number;
 };
 
 /** `node_modules/@scope/name/...` → `@scope/name`; project files → their top directory. */
@@ -199,7 +195,6 @@ export async function measureBundles(options: { projectRoot: string; env: Record
         chunkBytes: bundle.chunks.reduce((sum, chunk) => sum + chunk.bytes, 0),
         chunks: bundle.chunks.map(({ chunk, bytes }) => ({ chunk, bytes })),
         importMs,
-        importOverBareMs: importMs,
         ratioToFloor: importMs / floorMs,
         importWithSourceMapsMs: timeOf(bundle.name, 'sourceMaps'),
         largestParts: partsOverFloor(bundle, floor),
@@ -213,7 +208,6 @@ export async function measureBundles(options: { projectRoot: string; env: Record
       deployedNodeOptions: TEAM_NODE_OPTIONS,
       floor: { bytes: floor.bytes, importMs: floorMs, importWithSourceMapsMs: timeOf(FLOOR, 'sourceMaps'), firstRequestMs: firstRequests.floorMs },
       bundles,
-      bareNodeMs: floorMs,
     };
   } finally {
     await rm(outdir, { recursive: true, force: true });

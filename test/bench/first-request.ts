@@ -9,7 +9,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { gatewayEvent } from '../../infra/local/api/gateway-event.js';
+import { getEvent, kickEvent, listEvent } from '../support/http.js';
 import { runNode } from './node-process.js';
 
 /** The floor's first request: the document client built and one GetItem sent. */
@@ -22,23 +22,11 @@ export const FLOOR_FIRST_REQUEST_SOURCE = [
   '',
 ].join('\n');
 
-const request = (method: 'GET' | 'DELETE', routeKey: string, rawPath: string, rawQueryString = '', pathParameters?: Record<string, string>) =>
-  gatewayEvent({
-    method,
-    routeKey,
-    rawPath,
-    rawQueryString,
-    headers: { host: 'api.example.com', 'user-agent': 'bench' },
-    protocol: 'HTTP/1.1',
-    sourceIp: '192.0.2.1',
-    ...(pathParameters ? { pathParameters } : {}),
-  });
-
 /** The request each API handler answers first: a page of the list, one client, a kick of a client the table does not hold. */
 export const FIRST_REQUESTS: Record<string, { event: APIGatewayProxyEventV2; label: string }> = {
-  'list-clients': { event: request('GET', 'GET /clients', '/clients', '_limit=10'), label: 'GET /clients?_limit=10' },
-  'get-client': { event: request('GET', 'GET /clients/{clientid}', '/clients/c1', '', { clientid: 'c1' }), label: 'GET /clients/c1' },
-  'kick-client': { event: request('DELETE', 'DELETE /clients/{clientid}', '/clients/c1', '', { clientid: 'c1' }), label: 'DELETE /clients/c1 (unknown client)' },
+  'list-clients': { event: listEvent('_limit=10'), label: 'GET /clients?_limit=10' },
+  'get-client': { event: getEvent('c1'), label: 'GET /clients/c1' },
+  'kick-client': { event: kickEvent('c1'), label: 'DELETE /clients/c1 (unknown client)' },
 };
 
 /** What the stand-in answers each operation (the JSON 1.0 protocol names it in X-Amz-Target). */

@@ -3,8 +3,7 @@
  * Manager secret `{"key","secret"}` read once per warm instance and read
  * again after a 401, so a rotated secret is picked up.
  */
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { loadSecretsManager } from '../../chunks.js';
+import { secretStringReader } from '../../secrets.js';
 
 export type EmqxApiCredentials = { key: string; secret: string };
 
@@ -28,16 +27,13 @@ export function emqxApiCredentials(config: { key?: string | undefined; secret?: 
     const fixed = { key: config.key, secret: config.secret };
     return async () => fixed;
   }
-  // The client (a chunk) is loaded and made at the first read.
-  let client: SecretsManagerClient | undefined;
+  const readSecret = secretStringReader(config.region, arn);
   let cached: Promise<EmqxApiCredentials> | undefined;
   const read = async (): Promise<EmqxApiCredentials> => {
-    const { GetSecretValueCommand, SecretsManagerClient } = await loadSecretsManager();
-    client ??= new SecretsManagerClient({ region: config.region });
-    const answer = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    const secret = await readSecret();
     let json: unknown;
     try {
-      json = JSON.parse(answer.SecretString ?? '');
+      json = JSON.parse(secret ?? '');
     } catch {
       json = undefined;
     }
