@@ -136,6 +136,9 @@ export interface TeamFunctionProps
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** What every function of one deployment shares: its memory, log retention and Powertools settings. */
+export type TeamFunctionDefaults = Pick<TeamFunctionProps, 'memorySize' | 'logRetention' | 'powertools'>;
+
 /**
  * A Node.js 22 arm64 function bundled locally by esbuild (no Docker): minified
  * CommonJS with its source map beside it (not loaded at run time) and the

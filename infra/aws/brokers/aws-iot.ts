@@ -1,0 +1,90 @@
+/**
+ * AWS IoT Core: lifecycle events reach the ingest function through IoT topic
+ * rules, kicks go through DeleteConnection on AWS IoT's data plane (a public
+ * AWS endpoint: the kick needs no VPC).
+ */
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as iot from 'aws-cdk-lib/aws-iot';
+import type { Construct } from 'constructs';
+import { awsIotIngestEnvironment } from '../../../functions/config.js';
+import type { AwsIotBrokerSource } from '../clients-api-props.js';
+import { CLIENTS_API_DEFAULTS } from '../defaults.js';
+import { TeamFunction } from '../team-function.js';
+import type { BrokerBinding, BrokerContext } from './binding.js';
+
+/** IoT topic rules that feed the AWS IoT ingest function: connects/disconnects and subscription changes. */
+export const AWS_IOT_RULE_SQL = {
+  presence: "SELECT *, topic() AS topic FROM '$aws/events/presence/+/+'",
+  subscriptions: "SELECT *, topic() AS topic FROM '$aws/events/subscriptions/+/+'",
+} as const;
+
+function topicRules(scope: Construct, ingest: TeamFunction): iot.CfnTopicRule[] {
+  const stack = Stack.of(scope);
+  return Object.entries(AWS_IOT_RULE_SQL).map(([name, sql]) => {
+    const id = `IotLifecycle${name[0]!.toUpperCase()}${name.slice(1)}Rule`;
+    const rule = new iot.CfnTopicRule(scope, id, {
+      topicRulePayload: {
+        description: `AWS IoT ${name} lifecycle events to the clients API`,
+        sql,
+        awsIotSqlVersion: '2016-03-23',
+        ruleDisabled: false,
+        actions: [{ lambda: { functionArn: ingest.functionArn } }],
+      },
+    });
+    ingest.addPermission(`${id}Invoke`, {
+      principal: new iam.ServicePrincipal('iot.amazonaws.com'),
+      sourceArn: rule.attrArn,
+      sourceAccount: stack.account,
+    });
+    return rule;
+  });
+}
+
+export function bindAwsIotBroker(context: BrokerContext, broker: AwsIotBrokerSource): BrokerBinding {
+  const { scope, sessions } = context;
+  const stack = Stack.of(scope);
+  const ingestFunction = new TeamFunction(scope, 'IngestAwsIot', {
+    ...context.functionDefaults,
+    entry: 'functions/ingest-aws-iot.ts',
+    description: 'AWS IoT Core lifecycle events (topic rules)',
+    // Answers within 4 s by itself; the limit only bounds a stuck invocation.
+    timeout: Duration.seconds(10),
+    environment: awsIotIngestEnvironment({
+      ...sessions.settings,
+      node: `aws-iot@${stack.region}`,
+      sessionExpirySeconds: broker.sessionExpirySeconds ?? CLIENTS_API_DEFAULTS.awsIotSessionExpirySeconds,
+      persistentSessions: broker.persistentSessions ?? false,
+    }),
+    // An IoT rule invokes asynchronously: Lambda's own retries resend an event that failed.
+    retryAttempts: 2,
+  });
+  sessions.bind(ingestFunction, 'write');
+
+  return {
+    kickPath: {
+      via: 'aws-iot',
+      brokerTimeoutMs: context.brokerTimeoutMs,
+      ...(broker.iotDataEndpoint ? { iotDataEndpoint: broker.iotDataEndpoint } : {}),
+    },
+    kickNetwork: {},
+    grantKick: (kick) => {
+      // The data plane acts before it answers: the kick records the end itself.
+      sessions.bind(kick, 'write');
+      kick.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'DisconnectIotClients',
+          actions: ['iot:DeleteConnection'],
+          resources: [stack.formatArn({ service: 'iot', resource: 'client', resourceName: '*' })],
+        }),
+      );
+      Validations.of(kick.executionRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:client/*]',
+        reason:
+          'DELETE /clients/{clientid} may disconnect any client of the account, whose ids are not known at deploy time; the statement allows iot:DeleteConnection alone, on client resources alone.',
+      });
+    },
+    ingestFunction,
+    iotTopicRules: (broker.createTopicRules ?? true) ? topicRules(scope, ingestFunction) : [],
+  };
+}

@@ -1,0 +1,166 @@
+/** The props of {@link ClientsApi} (clients-api.ts) and of its broker sources. */
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as events from 'aws-cdk-lib/aws-events';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { PowertoolsLogLevel } from './team-function.js';
+
+/** API Gateway stage throttling. */
+export interface ClientsApiThrottle {
+  /** Steady-state requests per second across the API. */
+  readonly rateLimit: number;
+  /** Requests the API accepts in a burst above the rate. */
+  readonly burstLimit: number;
+}
+
+/** Kicks through our MQTT control topic; a broker-side component writes the sessions (today's reference node). */
+export interface MqttBrokerSource {
+  readonly kind: 'mqtt';
+  /** CONTROL_BROKER_URL, e.g. `mqtts://broker.internal:8883`. */
+  readonly url: string;
+  /** Secret `{"username","password"}` of the control channel; or give `credentialsSecretArn`. */
+  readonly credentialsSecret?: secretsmanager.ISecret;
+  readonly credentialsSecretArn?: string;
+  /** @default 'clients-api/control' */
+  readonly topicPrefix?: string;
+}
+
+/**
+ * An EMQX 5 or 4.4 cluster: its webhooks post to `POST /ingest/emqx` (bearer
+ * token), kicks go through its REST API, and a schedule reconciles the table
+ * with its client list.
+ */
+export interface EmqxBrokerSource {
+  readonly kind: 'emqx5' | 'emqx4';
+  /** Base URL of the cluster's REST API, e.g. `https://emqx.internal:18083` (EMQX_API_URL). */
+  readonly apiUrl: string;
+  /** Secret `{"key","secret"}`: an EMQX 5 API key, or an EMQX 4 application id and secret. Or give `apiCredentialsSecretArn`. */
+  readonly apiCredentialsSecret?: secretsmanager.ISecret;
+  readonly apiCredentialsSecretArn?: string;
+  /** @default events.Schedule.rate(Duration.minutes(5)) */
+  readonly reconcileSchedule?: events.Schedule;
+}
+
+/** AWS IoT Core: lifecycle events through IoT topic rules, kicks through DeleteConnection. */
+export interface AwsIotBrokerSource {
+  readonly kind: 'aws-iot';
+  /** Seconds an offline persistent session is kept (the account's setting). @default 3600 */
+  readonly sessionExpirySeconds?: number;
+  /** Whether clients use persistent sessions; lifecycle events do not say. @default false */
+  readonly persistentSessions?: boolean;
+  /** Create the topic rules that feed the ingest function. @default true */
+  readonly createTopicRules?: boolean;
+  /** IOT_DATA_ENDPOINT, e.g. `https://abc123-ats.iot.eu-west-1.amazonaws.com`. @default - the SDK's endpoint for the region */
+  readonly iotDataEndpoint?: string;
+}
+
+export type BrokerSource = MqttBrokerSource | EmqxBrokerSource | AwsIotBrokerSource;
+
+export interface ClientsApiProps {
+  /**
+   * Where sessions come from and how kicks reach the broker.
+   * @default - `{ kind: 'mqtt' }` from `controlBrokerUrl` and its secret
+   */
+  readonly broker?: BrokerSource;
+  /**
+   * Shorthand for `broker: { kind: 'mqtt', url }` (CONTROL_BROKER_URL), e.g.
+   * `mqtts://broker.internal:8883`.
+   */
+  readonly controlBrokerUrl?: string;
+  /**
+   * Secrets Manager secret holding the control channel credentials as JSON
+   * `{"username": "...", "password": "..."}` (CONTROL_CREDENTIALS_SECRET_ARN).
+   * Give this or `controlCredentialsSecretArn`, not both.
+   * @default - imported from `controlCredentialsSecretArn`
+   */
+  readonly controlCredentialsSecret?: secretsmanager.ISecret;
+  /**
+   * Complete ARN (with the six-character suffix) of the control channel
+   * credentials secret; used when `controlCredentialsSecret` is not given.
+   * @default - `controlCredentialsSecret` is required
+   */
+  readonly controlCredentialsSecretArn?: string;
+  /**
+   * Topic prefix of the control channel (CONTROL_TOPIC_PREFIX).
+   * @default 'clients-api/control'
+   */
+  readonly controlTopicPrefix?: string;
+  /**
+   * How long the kick function waits for the broker to confirm a kick
+   * (KICK_CONFIRM_TIMEOUT_MS). The kick function's timeout is derived from it.
+   * @default 3000
+   */
+  readonly kickConfirmTimeoutMs?: number;
+  /**
+   * Shards of the index partitions and counters (SESSION_SHARDS). Must match
+   * what the data in the table was written with.
+   * @default 8
+   */
+  readonly sessionShards?: number;
+  /**
+   * How long the kick and reconcile functions wait for the broker's API (BROKER_TIMEOUT_MS).
+   * @default 3000
+   */
+  readonly brokerTimeoutMs?: number;
+  /**
+   * VPC for the functions that call the broker (kick; reconcile for EMQX), to
+   * reach a private broker. The subnets need a route to DynamoDB and Secrets
+   * Manager (NAT or VPC endpoints).
+   * @default - they run outside any VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Subnets of `vpc` for the kick function.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the kick function in `vpc`.
+   * @default - a new group allowing all outbound traffic
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Throttling of the API's default stage.
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly throttle?: ClientsApiThrottle;
+  /**
+   * Retention of the functions' logs and of the API access log.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Memory of each function in MiB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * POWERTOOLS_SERVICE_NAME of the functions.
+   * @default 'clients-api'
+   */
+  readonly serviceName?: string;
+  /**
+   * POWERTOOLS_METRICS_NAMESPACE of the functions.
+   * @default 'MqttClientsApi'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * POWERTOOLS_LOG_LEVEL of the functions.
+   * @default 'INFO'
+   */
+  readonly logLevel?: PowertoolsLogLevel;
+  /**
+   * When the sweeper ends expired offline sessions.
+   * @default events.Schedule.rate(Duration.minutes(1))
+   */
+  readonly sweepSchedule?: events.Schedule;
+  /**
+   * How long app-credentials decisions are reused, in all: the time within
+   * which a revoked app stops working. API Gateway caches the authorizer's
+   * answer per `Authorization` header, and the warm authorizer keeps each app
+   * record; the two are split so that together they stay within this time
+   * (see {@link appCredentialCaches} in app-credentials.ts). 0 turns both off.
+   * @default 60
+   */
+  readonly appCredentialsCacheSeconds?: number;
+}

@@ -1,0 +1,41 @@
+/**
+ * Defaults and fixed limits of {@link ClientsApi}'s props, in one place
+ * (exported for tests and documentation).
+ */
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+
+/** Defaults of the props, exported for tests and documentation. */
+export const CLIENTS_API_DEFAULTS = {
+  controlTopicPrefix: 'clients-api/control',
+  kickConfirmTimeoutMs: 3000,
+  sessionShards: 8,
+  throttle: { rateLimit: 100, burstLimit: 200 },
+  memorySize: 512,
+  serviceName: 'clients-api',
+  metricsNamespace: 'MqttClientsApi',
+  brokerTimeoutMs: 3000,
+  awsIotSessionExpirySeconds: 3600,
+  appCredentialsCacheSeconds: 60,
+} as const;
+
+/** Defaults that are CDK objects (built on use: a Schedule is not a constant). */
+export const defaultLogRetention = (): logs.RetentionDays => logs.RetentionDays.ONE_MONTH;
+export const defaultSweepSchedule = (): events.Schedule => events.Schedule.rate(Duration.minutes(1));
+export const defaultReconcileSchedule = (): events.Schedule => events.Schedule.rate(Duration.minutes(5));
+
+/**
+ * Time the kick function gets beyond the confirm wait: secret fetch, TLS
+ * connect to the broker, publish and its PUBACK, plus a cold start.
+ */
+export const KICK_TIMEOUT_MARGIN_SECONDS = 7;
+
+/** API Gateway ends an HTTP API integration after 30 s; a longer Lambda timeout is useless. */
+export const MAX_API_FUNCTION_TIMEOUT_SECONDS = 29;
+
+/** Lambda's memory limits, in MiB. */
+export const LAMBDA_MEMORY_RANGE = { min: 128, max: 10240 } as const;
+
+/** How long app-credentials decisions may be reused in all, in seconds. */
+export const APP_CREDENTIALS_CACHE_RANGE = { min: 0, max: 3600 } as const;

@@ -1,0 +1,111 @@
+/**
+ * Checks {@link ClientsApiProps} up front and fills in the defaults: a value
+ * the functions would reject at their first cold start fails the synth
+ * instead. The integer ranges are the functions' own (functions/config/ranges.ts).
+ */
+import { Token } from 'aws-cdk-lib';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { SETTING_RANGES, type IntRange } from '../../functions/config.js';
+import type { BrokerSource, ClientsApiProps, ClientsApiThrottle } from './clients-api-props.js';
+import {
+  APP_CREDENTIALS_CACHE_RANGE,
+  CLIENTS_API_DEFAULTS,
+  defaultLogRetention,
+  KICK_TIMEOUT_MARGIN_SECONDS,
+  LAMBDA_MEMORY_RANGE,
+  MAX_API_FUNCTION_TIMEOUT_SECONDS,
+} from './defaults.js';
+import type { PowertoolsSettings } from './team-function.js';
+
+/** The props once checked, with every default applied. */
+export interface CheckedClientsApiProps {
+  readonly broker: BrokerSource;
+  readonly sessionShards: number;
+  readonly kickConfirmTimeoutMs: number;
+  readonly brokerTimeoutMs: number;
+  /** The kick function's limit: the confirm wait, the broker call and a margin. */
+  readonly kickTimeoutSeconds: number;
+  readonly memorySize: number;
+  readonly throttle: ClientsApiThrottle;
+  readonly logRetention: logs.RetentionDays;
+  readonly powertools: PowertoolsSettings;
+  readonly appCredentialsCacheSeconds: number;
+}
+
+function integerIn(value: number, name: string, { min, max }: IntRange): number {
+  if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
+    throw new Error(`${name} must be an integer from ${min} to ${max ?? 'any'}, got ${value}`);
+  }
+  return value;
+}
+
+/** The props' broker, or the MQTT broker of the `controlBrokerUrl` shorthand. */
+function brokerOf(props: ClientsApiProps): BrokerSource {
+  if (props.broker && props.controlBrokerUrl) throw new Error('Give broker or controlBrokerUrl, not both');
+  if (!props.broker && !props.controlBrokerUrl) throw new Error('ClientsApi needs broker (or controlBrokerUrl for an MQTT control channel)');
+  return (
+    props.broker ?? {
+      kind: 'mqtt',
+      url: props.controlBrokerUrl!,
+      ...(props.controlCredentialsSecret ? { credentialsSecret: props.controlCredentialsSecret } : {}),
+      ...(props.controlCredentialsSecretArn ? { credentialsSecretArn: props.controlCredentialsSecretArn } : {}),
+      ...(props.controlTopicPrefix ? { topicPrefix: props.controlTopicPrefix } : {}),
+    }
+  );
+}
+
+function checkBrokerUrls(broker: BrokerSource): void {
+  if (broker.kind === 'mqtt' && !Token.isUnresolved(broker.url) && !/^(mqtts?|wss?|tcp|ssl):\/\/[^/\s]+/.test(broker.url)) {
+    throw new Error(`controlBrokerUrl must be an mqtt://, mqtts://, ws://, wss://, tcp:// or ssl:// URL, got "${broker.url}"`);
+  }
+  if ((broker.kind === 'emqx5' || broker.kind === 'emqx4') && !Token.isUnresolved(broker.apiUrl) && !/^https?:\/\/[^/\s]+/.test(broker.apiUrl)) {
+    throw new Error(`apiUrl must be an http:// or https:// URL, got "${broker.apiUrl}"`);
+  }
+  if (broker.kind === 'aws-iot' && broker.sessionExpirySeconds !== undefined) {
+    integerIn(broker.sessionExpirySeconds, 'sessionExpirySeconds', SETTING_RANGES.AWS_IOT_SESSION_EXPIRY_SECONDS);
+  }
+}
+
+export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiProps {
+  const sessionShards = integerIn(props.sessionShards ?? CLIENTS_API_DEFAULTS.sessionShards, 'sessionShards', SETTING_RANGES.SESSION_SHARDS);
+  // The kick function must outlive its confirm wait, and API Gateway ends
+  // an HTTP API integration after 30 s.
+  const kickConfirmTimeoutMs = integerIn(props.kickConfirmTimeoutMs ?? CLIENTS_API_DEFAULTS.kickConfirmTimeoutMs, 'kickConfirmTimeoutMs', {
+    min: SETTING_RANGES.KICK_CONFIRM_TIMEOUT_MS.min,
+    max: Math.min(SETTING_RANGES.KICK_CONFIRM_TIMEOUT_MS.max, (MAX_API_FUNCTION_TIMEOUT_SECONDS - KICK_TIMEOUT_MARGIN_SECONDS) * 1000),
+  });
+  const brokerTimeoutMs = integerIn(props.brokerTimeoutMs ?? CLIENTS_API_DEFAULTS.brokerTimeoutMs, 'brokerTimeoutMs', SETTING_RANGES.BROKER_TIMEOUT_MS);
+  const memorySize = integerIn(props.memorySize ?? CLIENTS_API_DEFAULTS.memorySize, 'memorySize', LAMBDA_MEMORY_RANGE);
+  const broker = brokerOf(props);
+  // The kick must outlive the call to the broker and the confirm wait; API Gateway ends it at 30 s.
+  // The margin holds a broker call of up to the default 3 s; a longer one extends the limit.
+  const kickTimeoutSeconds =
+    Math.ceil(kickConfirmTimeoutMs / 1000) +
+    KICK_TIMEOUT_MARGIN_SECONDS +
+    Math.max(0, Math.ceil((brokerTimeoutMs - CLIENTS_API_DEFAULTS.brokerTimeoutMs) / 1000));
+  if (kickTimeoutSeconds > MAX_API_FUNCTION_TIMEOUT_SECONDS) {
+    throw new Error(`kickConfirmTimeoutMs + brokerTimeoutMs must leave the kick function within ${MAX_API_FUNCTION_TIMEOUT_SECONDS} s`);
+  }
+  checkBrokerUrls(broker);
+  const appCredentialsCacheSeconds = integerIn(
+    props.appCredentialsCacheSeconds ?? CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds,
+    'appCredentialsCacheSeconds',
+    APP_CREDENTIALS_CACHE_RANGE,
+  );
+  return {
+    broker,
+    sessionShards,
+    kickConfirmTimeoutMs,
+    brokerTimeoutMs,
+    kickTimeoutSeconds,
+    memorySize,
+    throttle: props.throttle ?? CLIENTS_API_DEFAULTS.throttle,
+    logRetention: props.logRetention ?? defaultLogRetention(),
+    powertools: {
+      serviceName: props.serviceName ?? CLIENTS_API_DEFAULTS.serviceName,
+      metricsNamespace: props.metricsNamespace ?? CLIENTS_API_DEFAULTS.metricsNamespace,
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+    },
+    appCredentialsCacheSeconds,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The sessions table (functions/sessions/table.ts) and the one place that
+ * says what each kind of function may do with it: binding a function sets its
+ * table variables and adds exactly the statements of its access mode.
+ *
+ * Not a construct of its own: the table is created in the given scope, so
+ * its logical ID is the one deployed stacks hold.
+ */
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { tableEnvironment, type TableSettings } from '../../functions/config.js';
+import { SESSION_INDEXES, SESSIONS_TABLE } from '../../functions/sessions/table.js';
+import { globalSecondaryIndexProps, retainedTableProps } from './table-props.js';
+
+/** DynamoDB read actions on one item or one index range; no Scan. */
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+
+/**
+ * Read-modify-write of single sessions and counter shards. TransactWriteItems
+ * has no IAM action of its own: each Put/Update in a transaction is
+ * authorized as PutItem/UpdateItem.
+ */
+const ITEM_WRITE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/**
+ * What a function does with the sessions:
+ * - `read`: GET routes, items and index ranges;
+ * - `read-item`: one item (the MQTT kick, whose broker records the end);
+ * - `write`: read-modify-write of single items (ingest; the kick through a broker API);
+ * - `reconcile`: writes, batch reads, and the live-sessions index;
+ * - `sweep`: the expiry index, and ending sessions.
+ */
+export type SessionsAccess = 'read' | 'read-item' | 'write' | 'reconcile' | 'sweep';
+
+/** A function the table can be bound to. */
+export type SessionsFunction = Pick<lambda.Function, 'addEnvironment' | 'addToRolePolicy'>;
+
+export class SessionsTable {
+  public readonly table: dynamodb.Table;
+  /** The table variables of every bound function. */
+  public readonly settings: TableSettings;
+
+  constructor(scope: Construct, id: string, props: { readonly shards: number }) {
+    this.table = new dynamodb.Table(scope, id, {
+      ...retainedTableProps(SESSIONS_TABLE.partitionKey),
+      timeToLiveAttribute: SESSIONS_TABLE.ttlAttribute,
+    });
+    for (const index of SESSION_INDEXES) {
+      this.table.addGlobalSecondaryIndex(globalSecondaryIndexProps(index));
+    }
+    this.settings = { tableName: this.table.tableName, shards: props.shards };
+  }
+
+  indexArn(indexName: string): string {
+    return `${this.table.tableArn}/index/${indexName}`;
+  }
+
+  /** Sets `fn`'s TABLE_NAME and SESSION_SHARDS and grants it `access`, nothing more. */
+  bind(fn: SessionsFunction, access: SessionsAccess): void {
+    for (const [name, value] of Object.entries(tableEnvironment(this.settings))) fn.addEnvironment(name, value);
+    for (const statement of this.statements(access)) fn.addToRolePolicy(new iam.PolicyStatement(statement));
+  }
+
+  /**
+   * Lets a broker node (its instance or task role) run the session writer:
+   * read-modify-write of single sessions and counter shards, and the index
+   * queries of the restart clean-up and the expiry sweep. Still no Scan.
+   */
+  grantWriter(grantee: iam.IGrantable): iam.Grant {
+    const { byConnState, byExpiry } = SESSIONS_TABLE.indexes;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [byConnState, byExpiry].map((index) => this.indexArn(index.indexName)),
+    });
+    return iam.Grant.addToPrincipal({ grantee, actions: ITEM_WRITE_ACTIONS, resourceArns: [this.table.tableArn] });
+  }
+
+  private statements(access: SessionsAccess): iam.PolicyStatementProps[] {
+    const tableArn = this.table.tableArn;
+    const writes = (actions: string[] = []) => ({ sid: 'WriteSessions', actions: [...ITEM_WRITE_ACTIONS, ...actions], resources: [tableArn] });
+    const query = (sid: string, indexName: string) => ({ sid, actions: ['dynamodb:Query'], resources: [this.indexArn(indexName)] });
+    switch (access) {
+      case 'read':
+        return [{ sid: 'ReadSessions', actions: READ_ACTIONS, resources: [tableArn, ...SESSION_INDEXES.map((i) => this.indexArn(i.indexName))] }];
+      case 'read-item':
+        return [{ sid: 'ReadSession', actions: ['dynamodb:GetItem'], resources: [tableArn] }];
+      case 'write':
+        return [writes()];
+      case 'reconcile':
+        return [writes(['dynamodb:BatchGetItem']), query('ListLiveSessions', SESSIONS_TABLE.indexes.byConnState.indexName)];
+      case 'sweep':
+        return [query('FindExpiredSessions', SESSIONS_TABLE.indexes.byExpiry.indexName), { sid: 'EndSessions', actions: ITEM_WRITE_ACTIONS, resources: [tableArn] }];
+    }
+  }
+}
