@@ -8,9 +8,8 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Dialect } from '../dialects/dialect.js';
 import { fitResponse } from '../dialects/response-size.js';
 import { DIALECTS } from '../dialects/select.js';
-import { nativeError } from '../http/errors.js';
 import { httpHandler, type HttpEvent, type InvocationContext } from '../http/handler.js';
-import { errorResponse, type HttpResponse } from '../http/response.js';
+import { nativeFailureResponse, type HttpResponse } from '../http/response.js';
 import { clientRouteOf, routeOf, type ApiRoute, type ClientHandler } from './routes.js';
 
 /** The request body as text (API Gateway base64-encodes bodies it does not take for text). */
@@ -37,7 +36,7 @@ export function dialectHandler(
     metrics,
     (event, failure) => {
       const route = routeOf(event.routeKey);
-      return route ? DIALECTS[route.surface].renderError(failure.reason) : errorResponse(nativeError(failure.reason));
+      return route ? DIALECTS[route.surface].renderError(failure.reason) : nativeFailureResponse(failure.reason);
     },
   );
 }

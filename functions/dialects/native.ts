@@ -1,7 +1,6 @@
 /** The native surface: REST statuses, EMQX 4's client object and numeric codes. */
 import { toClient } from '../clients/render.js';
-import { nativeError } from '../http/errors.js';
-import { errorResponse, jsonResponse } from '../http/response.js';
+import { jsonResponse, nativeFailureResponse } from '../http/response.js';
 import { CONN_STATES } from '../sessions/model.js';
 import { pickFields, type Dialect } from './dialect.js';
 
@@ -46,5 +45,5 @@ export const NATIVE_DIALECT: Dialect = {
     return jsonResponse(200, { code: 0, data: results });
   },
   // The native answers are the http frame's own: one table (http/errors.ts) with a switch over every reason.
-  renderError: (reason) => errorResponse(nativeError(reason)),
+  renderError: nativeFailureResponse,
 };

@@ -9,9 +9,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { failure, type Failure } from '../failures.js';
-import { ApiError, nativeError, toApiError, toKnownError } from './errors.js';
+import { ApiError, toApiError, toKnownError } from './errors.js';
 import { HttpApiEventSchema, type HttpEvent } from './event.js';
-import { errorResponse, type HttpResponse } from './response.js';
+import { errorResponse, nativeFailureResponse, type HttpResponse } from './response.js';
 
 export type { HttpEvent };
 
@@ -49,7 +49,7 @@ export function httpHandler(
   operation: (event: HttpEvent, scope: RequestScope) => Promise<HttpResponse>,
   metrics?: Metrics,
   /** How this request's surface shows a domain failure; the native `{code, message}` with its status by default. */
-  renderFailure: (event: HttpEvent, failure: Failure) => HttpResponse = (_, known) => errorResponse(nativeError(known.reason)),
+  renderFailure: (event: HttpEvent, failure: Failure) => HttpResponse = (_, known) => nativeFailureResponse(known.reason),
 ): (event: unknown, context?: InvocationContext) => Promise<HttpResponse> {
   return async (raw, context) => {
     const response = await handle(raw, requestDeadline(context));
@@ -65,7 +65,7 @@ export function httpHandler(
     const parsed = HttpApiEventSchema.safeParse(raw);
     if (!parsed.success) {
       logger.error('event is not an API Gateway v2 request', { issues: parsed.error.issues.slice(0, 5) });
-      return errorResponse(nativeError({ kind: 'internal' }));
+      return nativeFailureResponse({ kind: 'internal' });
     }
     try {
       const response = await withinDeadline(operation(parsed.data, { deadline }), deadline);
