@@ -2,7 +2,7 @@
 import { parseClientId } from './clients/client-id.js';
 import { findSession, findSessionsOfUsername, findSubscriptions } from './clients/get-client.js';
 import { loadTableConfig } from './config.js';
-import { dialectHandler } from './dialects/handler.js';
+import { dialectHandler } from './api/dialect-handler.js';
 import { logger, metrics } from './http/observability.js';
 import { createDocumentClient } from './sessions/dynamodb.js';
 import { SessionStore } from './sessions/store.js';

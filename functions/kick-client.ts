@@ -3,9 +3,9 @@ import { kickClients, parseClientIdList } from './clients/bulk-kick.js';
 import { parseClientId } from './clients/client-id.js';
 import { kickClient, type KickContext } from './clients/kick-client.js';
 import { loadKickConfig } from './config.js';
+import { isFailure } from './failures.js';
 import { controlChannelFor } from './control/select-channel.js';
-import { dialectHandler, requestBody } from './dialects/handler.js';
-import { ClientNotFoundError } from './http/errors.js';
+import { dialectHandler, requestBody } from './api/dialect-handler.js';
 import { logger, metrics } from './http/observability.js';
 import { createDocumentClient } from './sessions/dynamodb.js';
 import { SessionStore } from './sessions/store.js';
@@ -28,7 +28,7 @@ export const handler = dialectHandler('kick', logger, metrics, async ({ event, r
   try {
     return dialect.renderKick((await kickClient({ ...context, deadline }, clientid)).status === 200 ? 'kicked' : 'pending');
   } catch (error) {
-    if (error instanceof ClientNotFoundError) return dialect.renderKick('not-found');
+    if (isFailure(error, 'client-not-found')) return dialect.renderKick('not-found');
     throw error;
   }
 });

@@ -3,7 +3,7 @@ import { loadOpenapiJson } from './chunks.js';
 import { listNodes } from './clients/list-nodes.js';
 import { listSessions } from './clients/list-clients.js';
 import { loadListConfig } from './config.js';
-import { dialectHandler } from './dialects/handler.js';
+import { dialectHandler } from './api/dialect-handler.js';
 import { listParserOf } from './dialects/list-parsers.js';
 import { logger, metrics } from './http/observability.js';
 import { createDocumentClient } from './sessions/dynamodb.js';

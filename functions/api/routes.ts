@@ -6,22 +6,11 @@
  * Three request handlers serve them all (list, get, kick); a surface is an
  * API dialect (native REST, EMQX 4.4's `/api/v4`, EMQX 5's `/api/v5`).
  */
+import type { Action, Surface } from '../dialects/surfaces.js';
 
-export const SURFACES = ['native', 'emqx4', 'emqx5'] as const;
-export type Surface = (typeof SURFACES)[number];
+export { SURFACES, type Action, type Surface } from '../dialects/surfaces.js';
 
 export type ClientHandler = 'list' | 'get' | 'kick';
-
-export type Action =
-  | 'listClients'
-  | 'listClientsByCursor'
-  | 'listNodes'
-  | 'getClient'
-  | 'getClientsByUsername'
-  | 'getSubscriptions'
-  | 'kickClient'
-  | 'kickClients'
-  | 'openapiDocument';
 
 export type HttpMethod = 'GET' | 'DELETE' | 'POST';
 

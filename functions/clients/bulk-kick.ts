@@ -3,14 +3,17 @@
  * kicks go out in parallel, so the confirmations are waited for together.
  */
 import * as z from '../validation/zod.js';
-import type { BulkKickResult, KickResult } from '../dialects/dialect.js';
-import { ApiError, ClientNotFoundError, InvalidParameterError } from '../http/errors.js';
+import { invalidParameter, isFailure } from '../failures.js';
 import { parseClientId } from './client-id.js';
-import { kickClient, type KickContext } from './kick-client.js';
+import { kickClient, type KickContext, type KickResult } from './kick-client.js';
 
 export const MAX_BULK_KICK = 100;
 
+export type BulkKickResult = { clientid: string; outcome: KickResult | 'unavailable' };
+
 const clientIds = z.array(z.string()).check(z.minLength(1), z.maxLength(MAX_BULK_KICK));
+
+const invalidBody = () => invalidParameter('body', `a JSON array of 1 to ${MAX_BULK_KICK} clientids`);
 
 /** The request body: a JSON array of 1 to 100 clientids (repeats kicked once). */
 export function parseClientIdList(body: string | undefined): string[] {
@@ -18,10 +21,10 @@ export function parseClientIdList(body: string | undefined): string[] {
   try {
     parsed = JSON.parse(body ?? '');
   } catch {
-    throw new InvalidParameterError('body', `a JSON array of 1 to ${MAX_BULK_KICK} clientids`);
+    throw invalidBody();
   }
   const result = clientIds.safeParse(parsed);
-  if (!result.success) throw new InvalidParameterError('body', `a JSON array of 1 to ${MAX_BULK_KICK} clientids`);
+  if (!result.success) throw invalidBody();
   return [...new Set(result.data.map((id) => parseClientId(id)))];
 }
 
@@ -31,8 +34,8 @@ export async function kickOne(context: KickContext, clientid: string): Promise<K
     const outcome = await kickClient(context, clientid);
     return outcome.status === 200 ? 'kicked' : 'pending';
   } catch (error) {
-    if (error instanceof ClientNotFoundError) return 'not-found';
-    if (error instanceof ApiError && error.status === 503) return 'unavailable';
+    if (isFailure(error, 'client-not-found')) return 'not-found';
+    if (isFailure(error, 'broker-unavailable') || isFailure(error, 'deadline-exceeded')) return 'unavailable';
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 /** The clientid path parameter. */
-import { InvalidParameterError } from '../http/errors.js';
+import { invalidParameter } from '../failures.js';
 import { MAX_PARTITION_KEY_BYTES, utf8Length } from '../sessions/keys.js';
 
 /**
@@ -7,12 +7,12 @@ import { MAX_PARTITION_KEY_BYTES, utf8Length } from '../sessions/keys.js';
  * table key can hold is a clientid here. MQTT forbids U+0000 in it.
  */
 export function parseClientId(value: string | undefined, parameter = 'clientid'): string {
-  if (value === undefined || value === '') throw new InvalidParameterError(parameter, 'a non-empty string');
+  if (value === undefined || value === '') throw invalidParameter(parameter, 'a non-empty string');
   if (utf8Length(value) > MAX_PARTITION_KEY_BYTES) {
-    throw new InvalidParameterError(parameter, `a string of at most ${MAX_PARTITION_KEY_BYTES} UTF-8 bytes`);
+    throw invalidParameter(parameter, `a string of at most ${MAX_PARTITION_KEY_BYTES} UTF-8 bytes`);
   }
   if (value.includes('\u0000') || !value.isWellFormed()) {
-    throw new InvalidParameterError(parameter, 'well-formed UTF-8 without U+0000');
+    throw invalidParameter(parameter, 'well-formed UTF-8 without U+0000');
   }
   return value;
 }

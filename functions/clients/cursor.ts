@@ -3,7 +3,7 @@
  * it came from and signed, so that a changed or foreign cursor is refused.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { InvalidParameterError } from '../http/errors.js';
+import { Failure } from '../failures.js';
 import type { ClientFilter } from './filter.js';
 
 export type CursorPosition = {
@@ -37,7 +37,8 @@ export function encodeCursor(secret: string, filter: ClientFilter, position: Cur
   return `${payload}.${sign(secret, payload).toString('base64url')}`;
 }
 
-const invalid = () => new InvalidParameterError('_cursor', 'a cursor from meta.cursor of a response to the same query');
+const badCursor = (accepts: string) => new Failure({ kind: 'bad-cursor', accepts });
+const invalid = () => badCursor('a cursor from meta.cursor of a response to the same query');
 
 export function decodeCursor(secret: string, filter: ClientFilter, cursor: string): CursorPosition {
   const [payload, signature, extra] = cursor.split('.');
@@ -54,7 +55,7 @@ export function decodeCursor(secret: string, filter: ClientFilter, cursor: strin
   const { v, q, a, p } = (body ?? {}) as Record<string, unknown>;
   if (v !== VERSION || typeof a !== 'string' || typeof p !== 'number' || !Number.isInteger(p) || p < 1) throw invalid();
   if (q !== filterDigest(filter)) {
-    throw new InvalidParameterError('_cursor', 'a cursor of this same query (this one belongs to other filters)');
+    throw badCursor('a cursor of this same query (this one belongs to other filters)');
   }
   return { after: a, page: p };
 }

@@ -4,7 +4,7 @@
  * are tested to agree.
  */
 import type { ConnState, ProtoName } from '../sessions/model.js';
-import type { Expression } from '../sessions/store.js';
+import type { Expression } from '../sessions/index-walk.js';
 
 export type Range = { gte?: number; lte?: number };
 

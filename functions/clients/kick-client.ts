@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ClientNotFoundError, ControlChannelUnavailableError, DeadlineExceededError } from '../http/errors.js';
+import { failure, Failure } from '../failures.js';
 import { isLive, isVisible, type SessionRecord } from '../sessions/model.js';
 import { ended } from '../sessions/reducer.js';
 import type { SessionStore } from '../sessions/store.js';
@@ -37,6 +37,9 @@ export type KickContext = {
   deadline?: number;
 };
 
+/** What became of a kick, for a dialect to render. */
+export type KickResult = 'kicked' | 'pending' | 'not-found';
+
 export type KickOutcome = { status: 200; body: { code: 0 } } | { status: 202; body: { code: 0; message: 'kick pending' } };
 
 /** The kicked connection is over once the item shows anything but that live connection. */
@@ -47,7 +50,7 @@ function kickDone(record: SessionRecord | undefined, connKey: string): boolean {
 export async function kickClient(context: KickContext, clientid: string): Promise<KickOutcome> {
   const { store, channel } = context;
   const record = await store.get(clientid, { consistent: true });
-  if (!isVisible(record, context.now())) throw new ClientNotFoundError();
+  if (!isVisible(record, context.now())) throw failure('client-not-found');
   const command: KickCommand = {
     version: COMMAND_VERSION,
     type: 'kick',
@@ -61,15 +64,15 @@ export async function kickClient(context: KickContext, clientid: string): Promis
     context.writer?.mutate(clientid, (current) =>
       isLive(current) && current.conn_key === record.conn_key ? ended(current, context.now(), reason) : undefined,
     );
-  if (context.deadline !== undefined && context.now() >= context.deadline) throw new DeadlineExceededError();
+  if (context.deadline !== undefined && context.now() >= context.deadline) throw failure('deadline-exceeded');
   try {
     await channel.send(command);
   } catch (error) {
-    if (error instanceof ControlChannelError) throw new ControlChannelUnavailableError(error.message);
+    if (error instanceof ControlChannelError) throw new Failure({ kind: 'broker-unavailable', detail: error.message });
     if (error instanceof ClientNotOnBrokerError) {
       // The broker is the truth: what the table shows of that connection is over.
       await endRecord('discarded')?.catch(() => undefined);
-      throw new ClientNotFoundError();
+      throw failure('client-not-found');
     }
     throw error;
   }

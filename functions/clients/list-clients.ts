@@ -6,8 +6,9 @@ import { NARROW_ATTRIBUTES, SESSIONS_TABLE } from '../sessions/table.js';
 import { createdPartition, fromItem, isIndexedUsername, statePartition, usernamePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
 import { isLive, isVisible, type LiveSession, type SessionRecord } from '../sessions/model.js';
-import type { IndexEntry, IndexWalk, SessionStore } from '../sessions/store.js';
-import { ApiError } from '../http/errors.js';
+import type { IndexEntry, IndexWalk } from '../sessions/index-walk.js';
+import type { SessionStore } from '../sessions/store.js';
+import { failure } from '../failures.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionsOf, filterKind, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
 import type { ClientQuery } from './query-params.js';
@@ -196,13 +197,6 @@ function sessionOfEntry(entry: Item): SessionRecord | undefined {
   return { ...Object.fromEntries(held), disconnected_at: null } as LiveSession;
 }
 
-/** An offset page whose start the walk did not reach within the time budget. */
-export class OffsetTooDeepForTimeError extends ApiError {
-  constructor() {
-    super(400, 108, 'invalid parameter _page: the rows before this page could not all be read within the time budget; page with _cursor instead (meta.cursor)');
-  }
-}
-
 export async function listSessions(context: ListContext, query: ClientQuery): Promise<SessionPage> {
   const { store, now } = context;
   if (query.impossible) return { sessions: [], meta: { page: query.page, limit: query.limit, hasnext: false, count: -1 } };
@@ -224,7 +218,7 @@ export async function listSessions(context: ListContext, query: ClientQuery): Pr
     exactCount(store, query, now),
   ]);
   // Out of time before the offset page began: an offset cannot say where to go on from.
-  if (stoppedAt !== undefined && skipped < skip) throw new OffsetTooDeepForTimeError();
+  if (stoppedAt !== undefined && skipped < skip) throw failure('offset-too-deep');
 
   const stoppedEarly = stoppedAt !== undefined && rows.length <= query.limit;
   const hasnext = rows.length > query.limit || stoppedEarly;

@@ -1,6 +1,8 @@
 /** The broker nodes that hold sessions, with their sessions by state (from the counter shards: one read each). */
-import type { NodeSummary } from '../dialects/dialect.js';
+import type { ConnState } from '../sessions/model.js';
 import type { SessionStore } from '../sessions/store.js';
+
+export type NodeSummary = { node: string; sessions: Record<ConnState, number> };
 
 export async function listNodes(store: SessionStore): Promise<NodeSummary[]> {
   const nodes = await store.countByNode();

@@ -4,7 +4,7 @@
  * repeated parameters with commas, and a clientid may hold commas.
  */
 import * as z from '../validation/zod.js';
-import { InvalidParameterError } from '../http/errors.js';
+import { invalidParameter } from '../failures.js';
 import { isIpAddress, normalizeIp } from '../sessions/ip-address.js';
 import { CONN_STATES, PROTO_NAMES } from '../sessions/model.js';
 import type { ClientFilter, Range } from './filter.js';
@@ -133,8 +133,6 @@ type ParameterValues = {
 export type QueryGrammar = {
   names: Partial<Record<ParameterName | 'clientid' | 'username', string>>;
   schemas?: Partial<Record<ParameterName, z.ZodMiniType>>;
-  /** The invalid-parameter error of the surface. */
-  invalid?: (parameter: string, accepts: string) => Error;
   defaultLimit: number;
   /** Deepest offset page, in rows before it; beyond it `_cursor` is the way on. */
   maxOffsetRows: number;
@@ -158,17 +156,16 @@ function range(gte: number | undefined, lte: number | undefined): Range | undefi
  */
 export function parseClientQuery(rawQueryString: string, grammar: QueryGrammar = NATIVE_GRAMMAR): ClientQuery {
   const params = new URLSearchParams(rawQueryString);
-  const invalid = grammar.invalid ?? ((name: string, accepts: string) => new InvalidParameterError(name, accepts));
   const parse = <S extends z.ZodMiniType>(name: string, schema: S, value: string): z.output<S> => {
     const result = schema.safeParse(value);
-    if (!result.success) throw invalid(name, result.error.issues[0]?.message ?? 'a valid value');
+    if (!result.success) throw invalidParameter(name, result.error.issues[0]?.message ?? 'a valid value');
     return result.data;
   };
   const anyOf = (name: string | undefined): string[] | undefined => {
     if (name === undefined) return undefined;
     const distinct = [...new Set(params.getAll(name).filter((v) => v !== ''))];
     if (distinct.length === 0) return undefined;
-    if (distinct.length > MAX_ANY_OF) throw invalid(name, `at most ${MAX_ANY_OF} values`);
+    if (distinct.length > MAX_ANY_OF) throw invalidParameter(name, `at most ${MAX_ANY_OF} values`);
     for (const value of distinct) parse(name, text, value);
     return distinct;
   };
@@ -179,7 +176,7 @@ export function parseClientQuery(rawQueryString: string, grammar: QueryGrammar =
     if (wire === undefined) continue;
     const given = [...new Set(params.getAll(wire).filter((x) => x !== ''))];
     if (given.length === 0) continue;
-    if (given.length > 1) throw invalid(wire, 'a single value (it was given more than once, with different values)');
+    if (given.length > 1) throw invalidParameter(wire, 'a single value (it was given more than once, with different values)');
     const value = parse(wire, grammar.schemas?.[name] ?? NATIVE_PARAMETERS[name], given[0] as string);
     if (value === NO_MATCH) impossible = true;
     else (v as Record<string, unknown>)[name] = value;
@@ -207,7 +204,7 @@ export function parseClientQuery(rawQueryString: string, grammar: QueryGrammar =
   const page = v._page ?? 1;
   const limit = v._limit ?? grammar.defaultLimit;
   if (v._cursor === undefined && (page - 1) * limit > grammar.maxOffsetRows) {
-    throw invalid(
+    throw invalidParameter(
       grammar.names._page ?? '_page',
       `a page starting within the first ${grammar.maxOffsetRows} rows ((page − 1) × limit); use the cursor of meta.cursor to go deeper`,
     );

@@ -4,13 +4,16 @@
  * rendering and the mapping of outcomes to HTTP statuses live here, so the
  * domain code answers every surface alike.
  */
-import type { Action } from '../api/routes.js';
-import type { ClientQuery } from '../clients/query-params.js';
+import type { BulkKickResult } from '../clients/bulk-kick.js';
+import type { KickResult } from '../clients/kick-client.js';
 import type { SessionPage } from '../clients/list-clients.js';
-import type { ApiError } from '../http/errors.js';
+import type { NodeSummary } from '../clients/list-nodes.js';
+import type { ClientQuery } from '../clients/query-params.js';
+import type { FailureReason } from '../failures.js';
 import type { HttpResponse } from '../http/response.js';
-import type { ConnState, LiveSession } from '../sessions/model.js';
+import type { LiveSession } from '../sessions/model.js';
 import type { TopicSubscription } from '../sessions/source-events.js';
+import type { Action } from './surfaces.js';
 
 /** A list request as a dialect read it: the domain query, and what the page shows back. */
 export type ListRequest = {
@@ -22,12 +25,6 @@ export type ListRequest = {
   /** The route's action, where a surface shows its pages differently (EMQX 5's `clients_v2` pages by cursor). */
   action?: Action;
 };
-
-export type NodeSummary = { node: string; sessions: Record<ConnState, number> };
-
-export type KickResult = 'kicked' | 'pending' | 'not-found';
-
-export type BulkKickResult = { clientid: string; outcome: KickResult | 'unavailable' };
 
 /**
  * How a surface reads a list request. Apart from {@link Dialect} because it
@@ -46,7 +43,8 @@ export interface Dialect {
   renderNodes(nodes: NodeSummary[]): HttpResponse;
   renderKick(result: KickResult): HttpResponse;
   renderBulkKick(results: BulkKickResult[]): HttpResponse;
-  renderError(error: ApiError): HttpResponse;
+  /** A domain failure: each dialect handles every reason (an exhaustive switch). */
+  renderError(reason: FailureReason): HttpResponse;
 }
 
 /** The client object with only the fields asked for (`fields=`), or whole. */

@@ -3,8 +3,8 @@
  * surface (and kept, as every loaded module is): a parser builds its query
  * grammar when loaded, and a function instance is mostly asked on one surface.
  */
-import type { Surface } from '../api/routes.js';
 import type { ListParser } from './dialect.js';
+import type { Surface } from './surfaces.js';
 
 const LOADERS: Readonly<Record<Surface, () => Promise<ListParser>>> = {
   native: async () => (await import('./native-list.js')).parseNativeList,

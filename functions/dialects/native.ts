@@ -1,6 +1,6 @@
 /** The native surface: REST statuses, EMQX 4's client object and numeric codes. */
 import { toClient } from '../clients/render.js';
-import { errorResponse, jsonResponse } from '../http/response.js';
+import { jsonResponse, nativeFailureResponse } from '../http/response.js';
 import { CONN_STATES } from '../sessions/model.js';
 import { pickFields, type Dialect } from './dialect.js';
 
@@ -44,5 +44,6 @@ export const NATIVE_DIALECT: Dialect = {
   renderBulkKick(results) {
     return jsonResponse(200, { code: 0, data: results });
   },
-  renderError: errorResponse,
+  // The native answers are the http frame's own: one table (http/errors.ts) with a switch over every reason.
+  renderError: nativeFailureResponse,
 };

@@ -1,5 +1,5 @@
 /** The dialect of each surface. */
-import type { Surface } from '../api/routes.js';
+import type { Surface } from './surfaces.js';
 import type { Dialect } from './dialect.js';
 import { EMQX4_DIALECT } from './emqx4/index.js';
 import { EMQX5_DIALECT } from './emqx5/index.js';

@@ -1,8 +1,11 @@
 /**
- * The errors a request can end in, and the one place they become HTTP
- * responses. Codes are EMQX 4's: 101 node/backend unavailable, 102 internal,
- * 108 bad parameter, 112 client not found.
+ * How a failed request answers natively: `{code, message}` with an HTTP
+ * status. Codes are EMQX 4's: 101 node/backend unavailable, 102 internal,
+ * 108 bad parameter, 112 client not found. The ingest routes throw ApiErrors
+ * as they are; the domain throws Failures, shown here through NATIVE_ANSWERS.
  */
+import { describeFailure, Failure, unreachable, type FailureReason } from '../failures.js';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -15,47 +18,39 @@ export class ApiError extends Error {
   }
 }
 
-export class InvalidParameterError extends ApiError {
-  constructor(parameter: string, accepts: string) {
-    super(400, 108, `invalid parameter ${parameter}: ${accepts}`);
-  }
-}
-
 export class UnauthorizedError extends ApiError {
   constructor(message: string, challenge: string) {
     super(401, 401, message, { 'www-authenticate': challenge });
   }
 }
 
-export class ClientNotFoundError extends ApiError {
-  constructor() {
-    super(404, 112, 'Client not found');
+const RETRY_LATER = { 'Retry-After': '1' };
+
+/** The native status, code and headers of a failure reason (EMQX 4 answers the same, bar its HTTP 200 for a bad parameter). */
+export function nativeAnswerOf(reason: FailureReason): { status: number; code: number; headers?: Record<string, string> } {
+  switch (reason.kind) {
+    case 'invalid-parameter':
+    case 'bad-cursor':
+    case 'offset-too-deep':
+    case 'response-too-large':
+      return { status: 400, code: 108 };
+    case 'client-not-found':
+      return { status: 404, code: 112 };
+    case 'store-busy':
+    case 'deadline-exceeded':
+    case 'broker-unavailable':
+      return { status: 503, code: 101, headers: RETRY_LATER };
+    case 'internal':
+      return { status: 500, code: 102 };
+    default:
+      return unreachable(reason);
   }
 }
 
-export class ControlChannelUnavailableError extends ApiError {
-  constructor(detail: string) {
-    super(503, 101, `broker control channel unavailable: ${detail}`, { 'Retry-After': '1' });
-  }
-}
-
-export class BackendBusyError extends ApiError {
-  constructor() {
-    super(503, 101, 'the sessions store is busy, retry later', { 'Retry-After': '1' });
-  }
-}
-
-/** The request's time ran out before the store or the broker answered. */
-export class DeadlineExceededError extends ApiError {
-  constructor() {
-    super(503, 101, 'no answer from the sessions store or the broker in time; retry later', { 'Retry-After': '1' });
-  }
-}
-
-export class InternalError extends ApiError {
-  constructor() {
-    super(500, 102, 'internal error');
-  }
+/** A failure as the native surface answers it. */
+export function nativeError(reason: FailureReason): ApiError {
+  const { status, code, headers } = nativeAnswerOf(reason);
+  return new ApiError(status, code, describeFailure(reason), headers);
 }
 
 /** DynamoDB's answers that mean "too much at once", left over after the SDK's own retries. */
@@ -84,9 +79,14 @@ function isBusy(error: unknown): boolean {
   );
 }
 
-/** What the caller may see of any failure: an ApiError as it is, anything else reduced to its class. */
+/** What the caller may see of any failure: an ApiError or a Failure as it is, store throttling as busy, anything else as internal. */
+export function toKnownError(error: unknown): ApiError | Failure {
+  if (error instanceof ApiError || error instanceof Failure) return error;
+  return new Failure({ kind: isBusy(error) ? 'store-busy' : 'internal' });
+}
+
+/** Any failure as the native surface answers it. */
 export function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  if (isBusy(error)) return new BackendBusyError();
-  return new InternalError();
+  const known = toKnownError(error);
+  return known instanceof ApiError ? known : nativeError(known.reason);
 }

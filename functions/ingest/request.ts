@@ -4,7 +4,7 @@
  * failures answered so that the sender retries: EMQX 5 retries only 429 and
  * 503, and drops the event on any other status, a 500 included.
  */
-import { ApiError, BackendBusyError } from '../http/errors.js';
+import { ApiError } from '../http/errors.js';
 import type { HttpEvent } from '../http/handler.js';
 import { InvalidEventError } from '../sources/invalid-event.js';
 
@@ -48,7 +48,7 @@ export async function ingestWithin<T>(work: () => Promise<T>, deadlineMs: number
     return await Promise.race([work(), deadline]);
   } catch (error) {
     if (error instanceof ApiError && error.status < 500) throw error;
-    if (error instanceof IngestUnavailableError || error instanceof BackendBusyError) throw error;
+    if (error instanceof IngestUnavailableError) throw error;
     throw new IngestUnavailableError('the sessions store failed', error);
   } finally {
     clearTimeout(timer);

@@ -7,15 +7,15 @@
  * the session writer's conditional writes, so events arriving meanwhile win
  * over the run's view wherever they are newer.
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { statePartition, fromItem } from '../sessions/item.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fromItem } from '../sessions/item.js';
 import { compareBytes, connKey } from '../sessions/keys.js';
-import { CONN_STATES, STATISTICS_FIELDS, isLive, type ConnState, type LiveSession, type SessionRecord } from '../sessions/model.js';
+import { STATISTICS_FIELDS, isLive, type LiveSession, type SessionRecord } from '../sessions/model.js';
 import { applyEvent, ended } from '../sessions/reducer.js';
-import { SessionStore } from '../sessions/store.js';
-import { SESSIONS_TABLE } from '../sessions/table.js';
-import { SessionWriter, type TableRef } from '../sessions/writer.js';
-import type { BrokerSession, BrokerView } from './broker-view.js';
+import { SessionStore, type LiveEntry } from '../sessions/store.js';
+import type { TableRef } from '../sessions/table.js';
+import { SessionWriter } from '../sessions/writer.js';
+import type { BrokerSession, BrokerView } from '../sources/broker-view.js';
 
 export type ReconcileOptions = {
   db: DynamoDBDocumentClient;
@@ -65,7 +65,6 @@ const STATISTICS_READ_BATCH = 1_000;
 const statisticsSignature = (connKey: string, statistics: Record<string, number>) =>
   `${connKey}\n${STATISTICS_FIELDS.map((field) => statistics[field]).join(',')}`;
 
-type TableEntry = { clientid: string; conn_key: string; node: string; conn_state: ConnState; connected_at: number };
 
 /** Whether `conn_key` names the broker's connection, to the precision its list gives connect times. */
 function namesConnection(key: string, node: string, connectedAt: number, broker: BrokerSession, precisionMs: number): boolean {
@@ -134,7 +133,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   report.listed = held.size;
 
   // 2. What the table shows live on the broker's nodes.
-  const entries = await liveEntries(db, table, view, signal);
+  const entries = await store.liveEntries((node) => view.covers(node), signal);
   if (signal.aborted) report.truncated = true;
   report.inTable = entries.length;
 
@@ -146,9 +145,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     }
   };
 
-  const ghosts: TableEntry[] = [];
-  const goneOffline: TableEntry[] = [];
-  const sameConnection: TableEntry[] = [];
+  const ghosts: LiveEntry[] = [];
+  const goneOffline: LiveEntry[] = [];
+  const sameConnection: LiveEntry[] = [];
   const seen = new Set<string>();
   for (const entry of entries) {
     const broker = held.get(entry.clientid);
@@ -251,36 +250,4 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   if (signal.aborted) report.truncated = true;
   report.ms = now() - startedAt;
   return report;
-}
-
-/** Every live session of the view's nodes, from the narrow state index (all states, all shards). */
-async function liveEntries(db: DynamoDBDocumentClient, table: TableRef, view: BrokerView, signal: AbortSignal): Promise<TableEntry[]> {
-  const index = SESSIONS_TABLE.indexes.byConnState;
-  const partitions = CONN_STATES.flatMap((state) => Array.from({ length: table.shards }, (_, shard) => statePartition(state, shard)));
-  const found: TableEntry[] = [];
-  await Promise.all(
-    partitions.map(async (partition) => {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        if (signal.aborted) return;
-        const page = await db.send(
-          new QueryCommand({
-            TableName: table.tableName,
-            IndexName: index.indexName,
-            KeyConditionExpression: '#pk = :pk',
-            ProjectionExpression: 'clientid, conn_key, #node, conn_state, connected_at',
-            ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#node': 'node' },
-            ExpressionAttributeValues: { ':pk': partition },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const entry = item as TableEntry;
-          if (typeof entry.clientid === 'string' && typeof entry.node === 'string' && view.covers(entry.node)) found.push(entry);
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-    }),
-  );
-  return found;
 }

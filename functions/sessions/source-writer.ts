@@ -12,7 +12,8 @@ import { isLive, type SessionEvent, type SessionRecord } from './model.js';
 import { applyEvent, ended } from './reducer.js';
 import type { SourceEvent } from './source-events.js';
 import { applyTopicChange, subscribedTopics, topicsKey, topicsOf, TOPICS_PURGE_SECONDS, type TopicChange } from './topics.js';
-import { isConditionFailure, SessionWriter, type TableRef, type WriteOutcome } from './writer.js';
+import type { TableRef } from './table.js';
+import { isConditionFailure, SessionWriter, type WriteOutcome } from './writer.js';
 
 const MAX_ATTEMPTS = 12;
 

@@ -1,11 +1,11 @@
 /** The read side of the sessions table: single items, batches, ordered index walks and counts. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { IndexDefinition } from './table.js';
-import { counterKey, expiredSessionsQuery, fromItem, NODE_COUNTER_PREFIX, type Item } from './item.js';
+import { SESSIONS_TABLE, type TableRef } from './table.js';
+import { lowestHead, ShardReader, type IndexEntry, type IndexWalk, type QueryInput } from './index-walk.js';
+import { counterKey, expiredSessionsQuery, fromItem, NODE_COUNTER_PREFIX, statePartition, type Item } from './item.js';
 import { CONN_STATES, type ConnState, type SessionRecord } from './model.js';
 import { compareBytes } from './keys.js';
-import type { TableRef } from './writer.js';
 import type { TopicSubscription } from './source-events.js';
 import { readSessionTopics } from './topics.js';
 
@@ -13,118 +13,10 @@ const zeroByState = () => Object.fromEntries(CONN_STATES.map((s) => [s, 0])) as 
 
 /** BatchGetItem takes at most 100 keys a request. */
 const BATCH_GET_KEYS = 100;
-/** Entries a shard reads per request (a Query also stops at 1 MB, about 3,500 narrow entries). */
-const MAX_QUERY_LIMIT = 2000;
 const UNPROCESSED_RETRIES = 8;
 
-/** A DynamoDB filter expression with its placeholders. */
-export type Expression = {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, string | number | boolean>;
-};
-
-/** An index entry: the narrow attributes and the order key. */
-export type IndexEntry = Item & { clientid: string; order_key: string };
-
-export type IndexWalk = {
-  index: IndexDefinition;
-  partitions: readonly string[];
-  /** Inclusive order-key bounds. */
-  low: string;
-  high: string;
-  filter: Expression | undefined;
-  /** How many entries the caller expects to take in all; sizes the first requests. */
-  expected: number;
-  /**
-   * Epoch ms after which no new round of reads starts. The walk then yields
-   * what it can still order (entries below every unfinished shard's read
-   * position), tells `stopped` the order key it has vetted up to, and ends.
-   */
-  budget?: { until: number; stopped: (vettedThrough: string) => void };
-};
-
-class ShardReader {
-  private buffer: IndexEntry[] = [];
-  private position = 0;
-  private startKey: Record<string, unknown> | undefined;
-  private exhausted = false;
-
-  /** Whether a request showed the filter passing only part of what it read. */
-  private selective = false;
-  private lastLimit = 0;
-
-  constructor(
-    private readonly store: SessionStore,
-    private readonly walk: IndexWalk,
-    private readonly partition: string,
-  ) {}
-
-  get done(): boolean {
-    return this.exhausted && this.position >= this.buffer.length;
-  }
-
-  get needsFetch(): boolean {
-    return !this.exhausted && this.position >= this.buffer.length;
-  }
-
-  /** The order key of the last entry this shard's reads examined (filtered out or not). */
-  get examinedThrough(): string | undefined {
-    const key = this.startKey?.[this.walk.index.sortKey.name];
-    return typeof key === 'string' ? key : undefined;
-  }
-
-  head(): IndexEntry | undefined {
-    return this.buffer[this.position];
-  }
-
-  take(): IndexEntry | undefined {
-    return this.buffer[this.position++];
-  }
-
-  /**
-   * Reads the shard's next entries: about its share of what the walk still
-   * expects to take; four times the last request once the filter has shown
-   * itself selective or the caller takes more than it expected.
-   */
-  async fetch(stillNeeded: number): Promise<void> {
-    const { index, low, high, filter } = this.walk;
-    const share = Math.ceil(Math.max(stillNeeded, 0) / this.walk.partitions.length) + 1;
-    const growing = this.selective || stillNeeded <= 0;
-    const limit = Math.min(Math.max(growing ? this.lastLimit * 4 : 0, share, 2), MAX_QUERY_LIMIT);
-    this.lastLimit = limit;
-    const page = await this.store.query({
-      IndexName: index.indexName,
-      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :low AND :high',
-      ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#sk': index.sortKey.name, ...filter?.names },
-      ExpressionAttributeValues: { ':pk': this.partition, ':low': low, ':high': high, ...filter?.values },
-      ...(filter ? { FilterExpression: filter.expression } : {}),
-      Limit: limit,
-      ExclusiveStartKey: this.startKey,
-    });
-    this.buffer = (page.Items ?? []) as IndexEntry[];
-    this.position = 0;
-    this.startKey = page.LastEvaluatedKey;
-    this.exhausted = this.startKey === undefined;
-    if ((page.Count ?? 0) < (page.ScannedCount ?? 0)) this.selective = true;
-  }
-}
-
-/** The reader whose next entry comes first in order key (byte order), if any has one. */
-function lowestHead(readers: readonly ShardReader[]): ShardReader | undefined {
-  let best: ShardReader | undefined;
-  let bestKey: Buffer | undefined;
-  for (const reader of readers) {
-    const head = reader.head();
-    if (!head) continue;
-    const key = Buffer.from(head.order_key, 'utf8');
-    if (!bestKey || Buffer.compare(key, bestKey) < 0) {
-      best = reader;
-      bestKey = key;
-    }
-  }
-  return best;
-}
+/** What the state index tells of a live session: enough to match it with a broker's connection. */
+export type LiveEntry = { clientid: string; conn_key: string; node: string; conn_state: ConnState; connected_at: number };
 
 export class SessionStore {
   constructor(
@@ -177,8 +69,41 @@ export class SessionStore {
     return records;
   }
 
-  query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>) {
+  query(input: QueryInput) {
     return this.db.send(new QueryCommand({ ...input, TableName: this.table.tableName }));
+  }
+
+  /** Every page of a query, each handed to `onPage`; no page is asked for once `signal` aborts. */
+  private async queryPages(input: QueryInput, onPage: (page: Awaited<ReturnType<SessionStore['query']>>) => void, signal?: AbortSignal) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      if (signal?.aborted) return;
+      const page = await this.query({ ...input, ExclusiveStartKey: startKey });
+      onPage(page);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** The live sessions on the nodes `covers` accepts, from the narrow state index (all states, all shards). */
+  async liveEntries(covers: (node: string) => boolean, signal?: AbortSignal): Promise<LiveEntry[]> {
+    const index = SESSIONS_TABLE.indexes.byConnState;
+    const partitions = CONN_STATES.flatMap((state) => Array.from({ length: this.table.shards }, (_, shard) => statePartition(state, shard)));
+    const found: LiveEntry[] = [];
+    const query = (partition: string): QueryInput => ({
+      IndexName: index.indexName,
+      KeyConditionExpression: '#pk = :pk',
+      ProjectionExpression: 'clientid, conn_key, #node, conn_state, connected_at',
+      ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#node': 'node' },
+      ExpressionAttributeValues: { ':pk': partition },
+    });
+    const keep = (page: { Items?: Record<string, unknown>[] }) => {
+      for (const item of page.Items ?? []) {
+        const entry = item as LiveEntry;
+        if (typeof entry.clientid === 'string' && typeof entry.node === 'string' && covers(entry.node)) found.push(entry);
+      }
+    };
+    await Promise.all(partitions.map((partition) => this.queryPages(query(partition), keep, signal)));
+    return found;
   }
 
   /**
@@ -189,7 +114,7 @@ export class SessionStore {
   async *walkIndex(walk: IndexWalk): AsyncGenerator<IndexEntry> {
     // An inverted range (e.g. _gte_created_at after _lte_created_at) is empty; DynamoDB would reject its BETWEEN.
     if (compareBytes(walk.low, walk.high) > 0) return;
-    const readers = walk.partitions.map((partition) => new ShardReader(this, walk, partition));
+    const readers = walk.partitions.map((partition) => new ShardReader((input) => this.query(input), walk, partition));
     let taken = 0;
     let rounds = 0;
     let lastRoundMs = 0;
@@ -266,16 +191,7 @@ export class SessionStore {
     const counts = await Promise.all(
       Array.from({ length: this.table.shards }, async (_, shard) => {
         let total = 0;
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.query({
-            ...expiredSessionsQuery(shard, now),
-            Select: 'COUNT',
-            ExclusiveStartKey: startKey,
-          });
-          total += page.Count ?? 0;
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
+        await this.queryPages({ ...expiredSessionsQuery(shard, now), Select: 'COUNT' }, (page) => (total += page.Count ?? 0));
         return total;
       }),
     );

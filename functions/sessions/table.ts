@@ -17,6 +17,9 @@ import type {
   KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
 
+/** Which sessions table a reader or writer works on: its name, and the shards of its index partitions and counters. */
+export type TableRef = { tableName: string; shards: number };
+
 export type KeyAttribute = { name: string; type: 'S' | 'N' };
 
 export type IndexDefinition = {

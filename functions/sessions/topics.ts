@@ -12,7 +12,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fromItem, type Item } from './item.js';
 import { isLive, type SessionRecord } from './model.js';
 import type { Qos, TopicSubscription } from './source-events.js';
-import type { TableRef } from './writer.js';
+import type { TableRef } from './table.js';
 
 /** Topic-set items live under keys no MQTT client can have (MQTT forbids U+0000 in a client identifier). */
 export const TOPICS_KEY_PREFIX = '\u0000topics#';

@@ -19,7 +19,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { SESSIONS_TABLE } from './table.js';
+import { SESSIONS_TABLE, type TableRef } from './table.js';
 import {
   counterKey,
   expiredSessionsQuery,
@@ -40,8 +40,6 @@ import {
   type SessionEvent,
   type SessionRecord,
 } from './model.js';
-
-export type TableRef = { tableName: string; shards: number };
 
 /** How a record changes; `undefined` leaves it as it is. */
 export type Mutation = (current: SessionRecord | undefined) => SessionRecord | undefined;

@@ -5,7 +5,7 @@
  * speaks the native routes, or EMQX 4.4's `/api/v4` ones (which deployed
  * take an app's Basic credentials).
  */
-import type { BulkKickResult } from '../../functions/dialects/dialect.js';
+import type { BulkKickResult } from '../../functions/clients/bulk-kick.js';
 import type { ClientObject } from '../../functions/clients/render.js';
 import type { ListMeta } from '../../functions/clients/list-clients.js';
 import type { ConnState } from '../../functions/sessions/model.js';

@@ -22,7 +22,7 @@ import { parseClientQuery } from '../../functions/clients/query-params.js';
 import type { LiveSession } from '../../functions/sessions/model.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import { createTableInput } from '../../functions/sessions/table.js';
-import type { TableRef } from '../../functions/sessions/writer.js';
+import type { TableRef } from '../../functions/sessions/table.js';
 import { bulkLoad, foldEvents } from './bulk-load.js';
 import { CapacityMeter, totalUnits } from './capacity-meter.js';
 import { planSessions } from './population.js';

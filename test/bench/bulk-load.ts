@@ -10,7 +10,7 @@ import { counterKey, nodeCounterName, toItem, type Item } from '../../functions/
 import { shardOf } from '../../functions/sessions/keys.js';
 import { isLive, type SessionEvent, type SessionRecord } from '../../functions/sessions/model.js';
 import { applyEvent } from '../../functions/sessions/reducer.js';
-import type { TableRef } from '../../functions/sessions/writer.js';
+import type { TableRef } from '../../functions/sessions/table.js';
 
 const BATCH = 25;
 

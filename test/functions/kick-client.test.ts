@@ -6,7 +6,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kickClient, type KickContext } from '../../functions/clients/kick-client.js';
 import { ClientNotOnBrokerError, COMMAND_VERSION, ControlChannelError, type ControlChannel, type ControlCommand } from '../../functions/control/channel.js';
-import { ApiError } from '../../functions/http/errors.js';
+import { Failure } from '../../functions/failures.js';
+import { toApiError } from '../../functions/http/errors.js';
 import { connKey } from '../../functions/sessions/keys.js';
 import { isLive, isVisible, type ConnectionInfo } from '../../functions/sessions/model.js';
 import { freePort } from '../../infra/local/dynamodb-local.js';
@@ -137,8 +138,8 @@ describe('kickClient', () => {
     });
     const before = await t.store.countByState();
     const error = await rejection(kickClient({ ...context(channel), writer: t.writer }, conn.clientid));
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 404, code: 112 });
+    expect(error).toBeInstanceOf(Failure);
+    expect(toApiError(error)).toMatchObject({ status: 404, code: 112 });
     expect(await t.store.get(conn.clientid, { consistent: true })).toMatchObject({ conn_state: null, ended_reason: 'discarded' });
     expect((await t.store.countByState()).connected).toBe(before.connected - 1);
   });
@@ -239,8 +240,8 @@ describe('kickClient', () => {
     const error = await rejection(
       kickClient(context(new StandInChannel(async () => Promise.reject(new ControlChannelError('no PUBACK')))), conn.clientid),
     );
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 503, code: 101, headers: { 'Retry-After': '1' } });
+    expect(error).toBeInstanceOf(Failure);
+    expect(toApiError(error)).toMatchObject({ status: 503, code: 101, headers: { 'Retry-After': '1' } });
     expect(await rawItem(conn.clientid)).toEqual(before);
   });
 
@@ -253,7 +254,7 @@ describe('kickClient', () => {
   it('answers 404 {code: 112} for an unknown client without sending anything', async () => {
     const channel = new StandInChannel(brokerEnds);
     const error = await rejection(kickClient(context(channel), 'nobody-here'));
-    expect(error).toMatchObject({ status: 404, code: 112, message: 'Client not found' });
+    expect(toApiError(error)).toMatchObject({ status: 404, code: 112, message: 'Client not found' });
     expect(channel.sent).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import type { ControlChannel } from '../../functions/control/channel.js';
 import { httpHandler } from '../../functions/http/handler.js';
 import { jsonResponse, type HttpResponse } from '../../functions/http/response.js';
 import { SessionStore } from '../../functions/sessions/store.js';
-import type { TableRef } from '../../functions/sessions/writer.js';
+import type { TableRef } from '../../functions/sessions/table.js';
 
 export type Handler = (event: unknown) => Promise<HttpResponse>;
 

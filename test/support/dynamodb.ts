@@ -6,7 +6,8 @@ import { inject } from 'vitest';
 import { LOCAL_CLIENT_CONFIG } from '../../infra/local/dynamodb-local.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import { SessionStore } from '../../functions/sessions/store.js';
-import { SessionWriter, type TableRef } from '../../functions/sessions/writer.js';
+import type { TableRef } from '../../functions/sessions/table.js';
+import { SessionWriter } from '../../functions/sessions/writer.js';
 
 /** The cursor secret of every test table's handler environment. */
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789';

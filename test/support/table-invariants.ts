@@ -8,7 +8,7 @@ import { COUNTER_KEY_PREFIX } from '../../functions/sessions/table.js';
 import { createdPartition, statePartition, type Item } from '../../functions/sessions/item.js';
 import { orderKey, shardOf } from '../../functions/sessions/keys.js';
 import { CONN_STATES, type ConnState } from '../../functions/sessions/model.js';
-import type { TableRef } from '../../functions/sessions/writer.js';
+import type { TableRef } from '../../functions/sessions/table.js';
 
 export type TableSnapshot = {
   sessions: Map<string, Item>;

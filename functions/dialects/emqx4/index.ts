@@ -5,6 +5,8 @@
  * emqx_mgmt_api_nodes.erl, emqx_mgmt_api.erl on the 4.4 branch.
  */
 import { filterKind } from '../../clients/filter.js';
+import { unreachable } from '../../failures.js';
+import { nativeError } from '../../http/errors.js';
 import { errorResponse, jsonResponse } from '../../http/response.js';
 import { CONN_STATES } from '../../sessions/model.js';
 import { pickFields, type Dialect } from '../dialect.js';
@@ -47,9 +49,24 @@ export const EMQX4_DIALECT: Dialect = {
   renderBulkKick(results) {
     return jsonResponse(200, { code: 0, data: results });
   },
-  renderError(error) {
-    // A bad parameter is HTTP 200 with code 108 in minirest; what is not the caller's fault keeps its status.
-    if (error.status === 400) return jsonResponse(200, { code: error.code, message: error.message });
-    return errorResponse(error);
+  renderError(reason) {
+    const error = nativeError(reason);
+    switch (reason.kind) {
+      case 'invalid-parameter':
+      case 'bad-cursor':
+      case 'offset-too-deep':
+      case 'response-too-large':
+        // A bad parameter is HTTP 200 with code 108 in minirest.
+        return jsonResponse(200, { code: error.code, message: error.message });
+      case 'client-not-found':
+      case 'store-busy':
+      case 'deadline-exceeded':
+      case 'broker-unavailable':
+      case 'internal':
+        // What is not the caller's fault keeps its native status.
+        return errorResponse(error);
+      default:
+        return unreachable(reason);
+    }
   },
 };

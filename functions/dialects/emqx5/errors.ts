@@ -4,22 +4,10 @@
  * is BAD_REQUEST (emqx_dashboard_swagger.erl:378); a value of the wrong type
  * for its query conversion is INVALID_PARAMETER (emqx_mgmt_api_clients.erl:951).
  */
-import { ApiError } from '../../http/errors.js';
+import { describeFailure, unreachable, type FailureReason } from '../../failures.js';
 import { jsonResponse, type HttpResponse } from '../../http/response.js';
 
 export type Emqx5Code = 'BAD_REQUEST' | 'INVALID_PARAMETER' | 'CLIENTID_NOT_FOUND' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR' | 'BAD_API_KEY_OR_SECRET';
-
-/** An error already in EMQX 5's terms; its numeric code keeps the native meaning for logs and metrics. */
-export class Emqx5Error extends ApiError {
-  constructor(
-    status: number,
-    readonly emqxCode: Emqx5Code,
-    message: string,
-    headers: Record<string, string> = {},
-  ) {
-    super(status, status === 400 ? 108 : status === 404 ? 112 : status === 503 ? 101 : 102, message, headers);
-  }
-}
 
 /** emqx_mgmt_api_clients.erl:98-101. */
 export const CLIENTID_NOT_FOUND = { code: 'CLIENTID_NOT_FOUND', message: 'Client ID not found' } as const;
@@ -28,32 +16,40 @@ export const CLIENTID_NOT_FOUND = { code: 'CLIENTID_NOT_FOUND', message: 'Client
 export const typeMismatch = (parameter: string, type: string, value: string) =>
   `the ${parameter} parameter expected type is ${type}, but the value is ${value}`;
 
-/** The domain's cursor errors name the native parameter; EMQX answers any bad cursor alike. */
-const CURSOR_ERROR = /^invalid parameter _cursor:/;
+/** Parameters checked by parse_qstring's conversion rather than by the schema: their errors are INVALID_PARAMETER. */
+const CONVERTED = new Set(['ip_address', 'proto_ver']);
 
-/** The code EMQX 5 answers for a domain error of this status. */
-function codeOf(error: ApiError): Emqx5Code {
-  switch (error.status) {
-    case 400:
-      // A page over the response limit "exceeds the boundary value"; any other refusal of the request
-      // (a bulk body that is not an array of clientids, an over-long clientid) is a schema refusal.
-      // Told by name: handler.ts, which defines that error, imports the dialects.
-      return error.name === 'ResponseTooLargeError' ? 'INVALID_PARAMETER' : 'BAD_REQUEST';
-    case 401:
-      return 'BAD_API_KEY_OR_SECRET';
-    case 404:
-      return 'CLIENTID_NOT_FOUND';
-    case 503:
-      return 'SERVICE_UNAVAILABLE';
+export const emqx5Error = (status: number, code: Emqx5Code, message: string, headers: Record<string, string> = {}): HttpResponse =>
+  jsonResponse(status, { code, message }, headers);
+
+/** Out of reach for now: the caller may try again. */
+export const serviceUnavailable = (message: string) => emqx5Error(503, 'SERVICE_UNAVAILABLE', message, { 'Retry-After': '1' });
+
+export function renderEmqx5Error(reason: FailureReason): HttpResponse {
+  switch (reason.kind) {
+    case 'invalid-parameter':
+      // The conversion's message is the whole answer; any other refusal (a bulk body that is not an
+      // array of clientids, an over-long clientid) is a schema refusal naming the parameter.
+      return CONVERTED.has(reason.parameter)
+        ? emqx5Error(400, 'INVALID_PARAMETER', reason.accepts)
+        : emqx5Error(400, 'BAD_REQUEST', describeFailure(reason));
+    case 'bad-cursor':
+      // list_clients_v2: a cursor that does not parse is ?BAD_REQUEST(<<"bad cursor">>) (emqx_mgmt_api_clients.erl:974).
+      return emqx5Error(400, 'BAD_REQUEST', 'bad cursor');
+    case 'offset-too-deep':
+      return emqx5Error(400, 'BAD_REQUEST', describeFailure(reason));
+    case 'response-too-large':
+      // A page over the response limit "exceeds the boundary value".
+      return emqx5Error(400, 'INVALID_PARAMETER', describeFailure(reason));
+    case 'client-not-found':
+      return jsonResponse(404, CLIENTID_NOT_FOUND);
+    case 'store-busy':
+    case 'deadline-exceeded':
+    case 'broker-unavailable':
+      return serviceUnavailable(describeFailure(reason));
+    case 'internal':
+      return emqx5Error(500, 'INTERNAL_ERROR', describeFailure(reason));
     default:
-      return error.status < 500 ? 'BAD_REQUEST' : 'INTERNAL_ERROR';
+      return unreachable(reason);
   }
-}
-
-export function renderEmqx5Error(error: ApiError): HttpResponse {
-  if (error instanceof Emqx5Error) return jsonResponse(error.status, { code: error.emqxCode, message: error.message }, error.headers);
-  // list_clients_v2: a cursor that does not parse is ?BAD_REQUEST(<<"bad cursor">>) (emqx_mgmt_api_clients.erl:974).
-  if (error.status === 400 && CURSOR_ERROR.test(error.message)) return jsonResponse(400, { code: 'BAD_REQUEST', message: 'bad cursor' });
-  if (error.status === 404 && error.code === 112) return jsonResponse(404, CLIENTID_NOT_FOUND);
-  return jsonResponse(error.status, { code: codeOf(error), message: error.message }, error.headers);
 }

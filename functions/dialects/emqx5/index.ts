@@ -7,7 +7,7 @@ import { jsonResponse, type HttpResponse } from '../../http/response.js';
 import { CONN_STATES } from '../../sessions/model.js';
 import type { Dialect } from '../dialect.js';
 import { toEmqx5Client } from './client.js';
-import { CLIENTID_NOT_FOUND, Emqx5Error, renderEmqx5Error } from './errors.js';
+import { CLIENTID_NOT_FOUND, renderEmqx5Error, serviceUnavailable } from './errors.js';
 
 const noContent = (): HttpResponse => ({ statusCode: 204, headers: {}, body: '' });
 const clientNotFound = () => jsonResponse(404, CLIENTID_NOT_FOUND);
@@ -59,9 +59,7 @@ export const EMQX5_DIALECT: Dialect = {
     const unreachable = results.filter((r) => r.outcome === 'unavailable').map((r) => r.clientid);
     if (unreachable.length === 0) return noContent();
     // EMQX answers 500 UNKNOWN_ERROR for a failed node call; the broker being out of reach is retryable here.
-    return renderEmqx5Error(
-      new Emqx5Error(503, 'SERVICE_UNAVAILABLE', `broker unreachable, not kicked: ${unreachable.join(', ')}`, { 'Retry-After': '1' }),
-    );
+    return serviceUnavailable(`broker unreachable, not kicked: ${unreachable.join(', ')}`);
   },
   renderError: renderEmqx5Error,
 };

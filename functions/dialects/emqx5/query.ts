@@ -7,11 +7,11 @@
  * `GET /clients_v2` pages by `cursor` and takes neither.
  */
 import * as z from '../../validation/zod.js';
-import type { Action } from '../../api/routes.js';
 import { MAX_OFFSET_ROWS, MAX_PAGE, NATIVE_GRAMMAR, NO_MATCH, type QueryGrammar } from '../../clients/query-params.js';
 import { isIpAddress, normalizeIp } from '../../sessions/ip-address.js';
-import { Emqx5Error, typeMismatch } from './errors.js';
+import type { Action } from '../surfaces.js';
 import { DURABLE_ONLY_FIELDS, EMQX5_FIELD_NAMES } from './client.js';
+import { typeMismatch } from './errors.js';
 
 /** emqx_dashboard_swagger.erl:91-92: ?MAX_ROW_LIMIT and ?DEFAULT_ROW. */
 export const EMQX5_MAX_LIMIT = 10_000;
@@ -85,14 +85,6 @@ const fields = z.pipe(
   }),
 );
 
-/** Parameters checked by parse_qstring's conversion rather than by the schema: their errors are INVALID_PARAMETER. */
-const CONVERTED = new Set(['ip_address', 'proto_ver']);
-
-const invalid = (parameter: string, accepts: string) =>
-  CONVERTED.has(parameter)
-    ? new Emqx5Error(400, 'INVALID_PARAMETER', accepts)
-    : new Emqx5Error(400, 'BAD_REQUEST', `invalid parameter ${parameter}: ${accepts}`);
-
 const common = {
   names: {
     clientid: 'clientid',
@@ -121,7 +113,6 @@ const common = {
     _limit: integerIn(1, EMQX5_MAX_LIMIT),
     fields,
   },
-  invalid,
   defaultLimit: EMQX5_DEFAULT_LIMIT,
 } satisfies Partial<QueryGrammar>;
 

@@ -10,7 +10,7 @@
  * (`emqx_mgmt_util:strftime/1`). They are read as UTC: run the broker with a
  * UTC clock (as its container images do) or connect times will not match.
  */
-import type { BrokerSession, BrokerView } from '../../reconcile/broker-view.js';
+import type { BrokerSession, BrokerView } from '../broker-view.js';
 import { PROTO_NAMES, STATISTICS_FIELDS, type ConnectionInfo, type ProtoName, type Statistics, type StatisticsField } from '../../sessions/model.js';
 import { callEmqxApi, EmqxApiError, type EmqxApiAnswer } from './api.js';
 import type { EmqxCredentialsSource } from './api-credentials.js';

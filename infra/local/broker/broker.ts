@@ -14,7 +14,7 @@ import { refuseInvalidClientIds } from './client-identifier.js';
 import { ControlAccess, type ControlCredentials } from './control-access.js';
 import { ControlSubscription } from './control-subscription.js';
 import { HeldSessions } from './held-sessions.js';
-import type { BrokerView } from '../../../functions/reconcile/broker-view.js';
+import type { BrokerView } from '../../../functions/sources/broker-view.js';
 import { COMMAND_VERSION } from '../../../functions/control/channel.js';
 import { connKey } from '../../../functions/sessions/keys.js';
 import { randomUUID } from 'node:crypto';
@@ -27,7 +27,7 @@ import { ClientWriteQueue } from './write-queue.js';
 import { HeldSessionsView } from './held-view.js';
 import { reconcile, type ReconcileReport } from '../../../functions/reconcile/reconcile.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TableRef } from '../../../functions/sessions/writer.js';
+import type { TableRef } from '../../../functions/sessions/table.js';
 
 export type BrokerOptions = {
   /** The node name sessions are recorded under, e.g. `local@127.0.0.1`. */

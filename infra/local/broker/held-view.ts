@@ -3,7 +3,7 @@
  * clients and its offline persistent sessions. Statistics are left out: the
  * node's reporter writes those itself.
  */
-import type { BrokerSession, BrokerView } from '../../../functions/reconcile/broker-view.js';
+import type { BrokerSession, BrokerView } from '../../../functions/sources/broker-view.js';
 import type { HeldSessions } from './held-sessions.js';
 
 export class HeldSessionsView implements BrokerView {

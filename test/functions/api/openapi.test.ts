@@ -9,22 +9,14 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument, openapiJson, operationIdOf } from '../../../functions/api/openapi.js';
 import { API_ROUTES, type Action, type ApiRoute, type Surface } from '../../../functions/api/routes.js';
-import { MAX_BULK_KICK } from '../../../functions/clients/bulk-kick.js';
+import { MAX_BULK_KICK, type BulkKickResult } from '../../../functions/clients/bulk-kick.js';
+import type { KickResult } from '../../../functions/clients/kick-client.js';
 import { NATIVE_GRAMMAR, NATIVE_PARAMETERS, NO_MATCH, type ParameterName } from '../../../functions/clients/query-params.js';
-import type { BulkKickResult, KickResult } from '../../../functions/dialects/dialect.js';
 import { EMQX4_GRAMMAR } from '../../../functions/dialects/emqx4/query.js';
 import { grammarOf } from '../../../functions/dialects/emqx5/query.js';
 import { listParserOf } from '../../../functions/dialects/list-parsers.js';
 import { DIALECTS } from '../../../functions/dialects/select.js';
-import {
-  ApiError,
-  BackendBusyError,
-  ClientNotFoundError,
-  ControlChannelUnavailableError,
-  DeadlineExceededError,
-  InternalError,
-  InvalidParameterError,
-} from '../../../functions/http/errors.js';
+import type { FailureReason } from '../../../functions/failures.js';
 import type { HttpResponse } from '../../../functions/http/response.js';
 import { ZERO_STATISTICS, type ConnState, type LiveSession } from '../../../functions/sessions/model.js';
 import { connection } from '../../support/sessions.js';
@@ -182,18 +174,18 @@ describe('every rendered answer conforms to the document', () => {
 
   it.each(surfaces)('%s: errors', (surface) => {
     const dialect = DIALECTS[surface];
-    const everywhere: ApiError[] = [new BackendBusyError(), new InternalError(), new DeadlineExceededError()];
+    const everywhere: FailureReason[] = [{ kind: 'store-busy' }, { kind: 'internal' }, { kind: 'deadline-exceeded' }];
     for (const route of API_ROUTES.filter((r) => r.surface === surface && r.action !== 'openapiDocument')) {
       for (const error of everywhere) expectConforms(route, dialect.renderError(error));
     }
     for (const route of [...routesOf(surface, 'listClients'), ...routesOf(surface, 'listClientsByCursor'), ...routesOf(surface, 'kickClients')]) {
-      expectConforms(route, dialect.renderError(new InvalidParameterError('_limit', 'an integer from 1 to 1000')));
+      expectConforms(route, dialect.renderError({ kind: 'invalid-parameter', parameter: '_limit', accepts: 'an integer from 1 to 1000' }));
     }
     for (const route of [...routesOf(surface, 'kickClient'), ...routesOf(surface, 'kickClients')]) {
-      expectConforms(route, dialect.renderError(new ControlChannelUnavailableError('no broker')));
+      expectConforms(route, dialect.renderError({ kind: 'broker-unavailable', detail: 'no broker' }));
     }
     for (const route of routesOf(surface, 'kickClient').filter(() => surface !== 'emqx4')) {
-      expectConforms(route, dialect.renderError(new ClientNotFoundError()));
+      expectConforms(route, dialect.renderError({ kind: 'client-not-found' }));
     }
   });
 

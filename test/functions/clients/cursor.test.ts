@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor, filterDigest } from '../../../functions/clients/cursor.js';
 import type { ClientFilter } from '../../../functions/clients/filter.js';
-import { ApiError } from '../../../functions/http/errors.js';
+import { Failure } from '../../../functions/failures.js';
+import { toApiError } from '../../../functions/http/errors.js';
 import { orderKey } from '../../../functions/sessions/keys.js';
 import { signedWith, withField } from '../../support/cursors.js';
 
@@ -13,10 +14,12 @@ function expectRefused(decode: () => unknown) {
   try {
     decode();
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(400);
-    expect((error as ApiError).code).toBe(108);
-    expect((error as ApiError).message).toContain('_cursor');
+    expect(error).toBeInstanceOf(Failure);
+    expect((error as Failure).reason.kind).toBe('bad-cursor');
+    const answer = toApiError(error);
+    expect(answer.status).toBe(400);
+    expect(answer.code).toBe(108);
+    expect(answer.message).toContain('_cursor');
     return;
   }
   throw new Error('the cursor was accepted');

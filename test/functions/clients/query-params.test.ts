@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { filterKind } from '../../../functions/clients/filter.js';
 import { DEFAULT_LIMIT, MAX_ANY_OF, parseClientQuery } from '../../../functions/clients/query-params.js';
-import { ApiError } from '../../../functions/http/errors.js';
+import { Failure } from '../../../functions/failures.js';
+import { toApiError, type ApiError } from '../../../functions/http/errors.js';
 
-/** The 400 a query string must end in: code 108, naming the parameter. */
+/** The 400 a query string must end in (as the native surface answers it): code 108, naming the parameter. */
 function invalid(rawQueryString: string): ApiError {
   try {
     parseClientQuery(rawQueryString);
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
+    expect(error).toBeInstanceOf(Failure);
+    expect((error as Failure).reason.kind).toBe('invalid-parameter');
+    return toApiError(error);
   }
   throw new Error(`"${rawQueryString}" was accepted`);
 }

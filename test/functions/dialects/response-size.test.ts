@@ -1,7 +1,7 @@
 /** Pages too large for a Lambda response: compressed when the caller takes gzip, else a clear error in the surface's dialect. */
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { fitResponse, MAX_RESPONSE_BYTES } from '../../../functions/dialects/handler.js';
+import { fitResponse, MAX_RESPONSE_BYTES } from '../../../functions/dialects/response-size.js';
 import { EMQX4_DIALECT } from '../../../functions/dialects/emqx4/index.js';
 import { NATIVE_DIALECT } from '../../../functions/dialects/native.js';
 import type { HttpEvent } from '../../../functions/http/handler.js';

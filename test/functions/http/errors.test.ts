@@ -14,13 +14,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { getClient } from '../../../functions/clients/get-client.js';
-import {
-  ApiError,
-  ClientNotFoundError,
-  ControlChannelUnavailableError,
-  InvalidParameterError,
-  toApiError,
-} from '../../../functions/http/errors.js';
+import { failure, Failure, invalidParameter } from '../../../functions/failures.js';
+import { ApiError, toApiError, UnauthorizedError } from '../../../functions/http/errors.js';
 import { httpHandler } from '../../../functions/http/handler.js';
 import { jsonResponse } from '../../../functions/http/response.js';
 import { freePort } from '../../../infra/local/dynamodb-local.js';
@@ -39,9 +34,27 @@ const silentLogger = () => new Logger({ logLevel: 'SILENT' });
 
 describe('toApiError', () => {
   it('keeps an ApiError as it is', () => {
-    for (const error of [new InvalidParameterError('_limit', 'an integer'), new ClientNotFoundError(), new ControlChannelUnavailableError('down')]) {
+    for (const error of [new ApiError(404, 404, 'not here'), new UnauthorizedError('who are you', 'Bearer realm="ingest"')]) {
       expect(toApiError(error)).toBe(error);
     }
+  });
+
+  it('shows a domain failure as the native {code, message}, with Retry-After where it may be retried', () => {
+    const native = (error: Failure) => {
+      const { status, code, message, headers } = toApiError(error);
+      return { status, code, message, headers };
+    };
+    expect(native(invalidParameter('_limit', 'an integer'))).toEqual({ status: 400, code: 108, message: 'invalid parameter _limit: an integer', headers: {} });
+    expect(native(new Failure({ kind: 'bad-cursor', accepts: 'a cursor' }))).toEqual({ status: 400, code: 108, message: 'invalid parameter _cursor: a cursor', headers: {} });
+    expect(native(failure('client-not-found'))).toEqual({ status: 404, code: 112, message: 'Client not found', headers: {} });
+    expect(native(new Failure({ kind: 'broker-unavailable', detail: 'down' }))).toEqual({
+      status: 503,
+      code: 101,
+      message: 'broker control channel unavailable: down',
+      headers: { 'Retry-After': '1' },
+    });
+    expect(native(failure('deadline-exceeded'))).toMatchObject({ status: 503, code: 101, headers: { 'Retry-After': '1' } });
+    expect(native(failure('internal'))).toEqual({ status: 500, code: 102, message: 'internal error', headers: {} });
   });
 
   it('turns DynamoDB throttling into 503 {code: 101} with Retry-After', () => {
@@ -115,8 +128,15 @@ describe('httpHandler', () => {
     expect(response.headers['retry-after']).toBe('1');
   });
 
-  it('answers an ApiError with its own status and code', async () => {
-    const handler = httpHandler(silentLogger(), async () => Promise.reject(new InvalidParameterError('_limit', 'an integer from 1 to 1000')));
+  it('answers an ApiError with its own status, code and headers', async () => {
+    const handler = httpHandler(silentLogger(), async () => Promise.reject(new UnauthorizedError('missing token', 'Bearer realm="ingest"')));
+    const response = await invoke(handler, event);
+    expectApiError(response, 401, 401, 'missing token');
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="ingest"');
+  });
+
+  it('answers a domain failure with its native status and code', async () => {
+    const handler = httpHandler(silentLogger(), async () => Promise.reject(invalidParameter('_limit', 'an integer from 1 to 1000')));
     const body = expectApiError(await invoke(handler, event), 400, 108, '_limit');
     expect(body.message).toBe('invalid parameter _limit: an integer from 1 to 1000');
   });

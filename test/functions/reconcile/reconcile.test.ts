@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { BrokerSession, BrokerView } from '../../../functions/reconcile/broker-view.js';
+import type { BrokerSession, BrokerView } from '../../../functions/sources/broker-view.js';
 import { reconcile } from '../../../functions/reconcile/reconcile.js';
 import { ZERO_STATISTICS, type ConnectionInfo } from '../../../functions/sessions/model.js';
 import { CapacityMeter } from '../../bench/capacity-meter.js';

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseEmqx5List } from '../../../../functions/dialects/emqx5/list.js';
-import type { Emqx5Error } from '../../../../functions/dialects/emqx5/errors.js';
+import { EMQX5_DIALECT } from '../../../../functions/dialects/emqx5/index.js';
+import { Failure } from '../../../../functions/failures.js';
 
 const parse = (raw: string, action: 'listClients' | 'listClientsByCursor' = 'listClients') => parseEmqx5List(raw, {}, action);
 
@@ -13,8 +14,10 @@ function refused(raw: string, action: 'listClients' | 'listClientsByCursor' = 'l
   try {
     parse(raw, action);
   } catch (error) {
-    const e = error as Emqx5Error;
-    return { status: e.status, code: e.emqxCode, message: e.message };
+    if (!(error instanceof Failure)) throw error;
+    const response = EMQX5_DIALECT.renderError(error.reason);
+    const body = JSON.parse(response.body) as { code: string; message: string };
+    return { status: response.statusCode, code: body.code, message: body.message };
   }
   throw new Error(`${raw} was taken`);
 }

@@ -4,11 +4,10 @@
  * unless another file is named).
  */
 import { describe, expect, it } from 'vitest';
-import { InvalidParameterError, ClientNotFoundError, ControlChannelUnavailableError, InternalError } from '../../../../functions/http/errors.js';
 import { EMQX5_FIELD_NAMES, rfc3339 } from '../../../../functions/dialects/emqx5/client.js';
 import { EMQX5_DIALECT } from '../../../../functions/dialects/emqx5/index.js';
 import { parseEmqx5List } from '../../../../functions/dialects/emqx5/list.js';
-import { ResponseTooLargeError } from '../../../../functions/dialects/handler.js';
+import { MAX_RESPONSE_BYTES } from '../../../../functions/dialects/response-size.js';
 import { ZERO_STATISTICS, type LiveSession } from '../../../../functions/sessions/model.js';
 import { connection } from '../../../support/sessions.js';
 
@@ -135,11 +134,11 @@ describe('EMQX 5 answers', () => {
 
   it('apps/emqx/include/http_api.hrl:34-52 and l.974: domain errors in EMQX 5 codes; a bad cursor is BAD_REQUEST "bad cursor"', () => {
     const render = (e: Parameters<typeof EMQX5_DIALECT.renderError>[0]) => ({ status: EMQX5_DIALECT.renderError(e).statusCode, body: body(EMQX5_DIALECT.renderError(e)) });
-    expect(render(new InvalidParameterError('_cursor', 'a cursor from meta.cursor'))).toEqual({ status: 400, body: { code: 'BAD_REQUEST', message: 'bad cursor' } });
-    expect(render(new InvalidParameterError('body', 'a JSON array of 1 to 100 clientids'))).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
-    expect(render(new ResponseTooLargeError('limit'))).toMatchObject({ status: 400, body: { code: 'INVALID_PARAMETER', message: expect.stringContaining('limit') } });
-    expect(render(new ClientNotFoundError())).toEqual({ status: 404, body: { code: 'CLIENTID_NOT_FOUND', message: 'Client ID not found' } });
-    expect(render(new ControlChannelUnavailableError('down'))).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE' } });
-    expect(render(new InternalError())).toEqual({ status: 500, body: { code: 'INTERNAL_ERROR', message: 'internal error' } });
+    expect(render({ kind: 'bad-cursor', accepts: 'a cursor from meta.cursor' })).toEqual({ status: 400, body: { code: 'BAD_REQUEST', message: 'bad cursor' } });
+    expect(render({ kind: 'invalid-parameter', parameter: 'body', accepts: 'a JSON array of 1 to 100 clientids' })).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    expect(render({ kind: 'response-too-large', parameter: 'limit', maxBytes: MAX_RESPONSE_BYTES })).toMatchObject({ status: 400, body: { code: 'INVALID_PARAMETER', message: expect.stringContaining('limit') } });
+    expect(render({ kind: 'client-not-found' })).toEqual({ status: 404, body: { code: 'CLIENTID_NOT_FOUND', message: 'Client ID not found' } });
+    expect(render({ kind: 'broker-unavailable', detail: 'down' })).toMatchObject({ status: 503, body: { code: 'SERVICE_UNAVAILABLE' } });
+    expect(render({ kind: 'internal' })).toEqual({ status: 500, body: { code: 'INTERNAL_ERROR', message: 'internal error' } });
   });
 });

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BrokerSession } from '../../../../functions/reconcile/broker-view.js';
+import type { BrokerSession } from '../../../../functions/sources/broker-view.js';
 import { STATISTICS_FIELDS } from '../../../../functions/sessions/model.js';
 import { EmqxApiError } from '../../../../functions/sources/emqx/api.js';
 import { EmqxClientList } from '../../../../functions/sources/emqx/client-list.js';
