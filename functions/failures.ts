@@ -69,5 +69,8 @@ export function isFailure<K extends FailureKind>(error: unknown, kind: K): error
 
 export const invalidParameter = (parameter: string, accepts: string) => new Failure({ kind: 'invalid-parameter', parameter, accepts });
 
+/** The kinds of reason that carry nothing but their kind. */
+type BareKind = FailureReason extends infer R ? (R extends { kind: infer K } ? (keyof R extends 'kind' ? K : never) : never) : never;
+
 /** A failure with no detail to it. */
-export const failure = (kind: 'offset-too-deep' | 'client-not-found' | 'store-busy' | 'deadline-exceeded' | 'internal') => new Failure({ kind });
+export const failure = (kind: BareKind) => new Failure({ kind } as FailureReason);

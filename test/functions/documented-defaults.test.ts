@@ -8,7 +8,8 @@ import { parseClientIdList } from '../../functions/clients/bulk-kick.js';
 import { parseClientId } from '../../functions/clients/client-id.js';
 import { parseClientQuery } from '../../functions/clients/query-params.js';
 import { loadAwsIotIngestConfig, loadKickConfig, loadTableConfig } from '../../functions/config.js';
-import { ApiError } from '../../functions/http/errors.js';
+import { Failure } from '../../functions/failures.js';
+import { toApiError, type ApiError } from '../../functions/http/errors.js';
 import type { ConnectionInfo } from '../../functions/sessions/model.js';
 import type { SourceEvent } from '../../functions/sessions/source-events.js';
 import { parseAwsIotEvent } from '../../functions/sources/aws-iot/lifecycle.js';
@@ -46,8 +47,8 @@ function refusal(run: () => unknown): ApiError {
   try {
     run();
   } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
+    expect(error).toBeInstanceOf(Failure);
+    return toApiError(error);
   }
   throw new Error('accepted');
 }

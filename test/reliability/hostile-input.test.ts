@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { encodeCursor } from '../../functions/clients/cursor.js';
 import { freePort } from '../../infra/local/dynamodb-local.js';
 import { parseClientQuery, type ClientQuery } from '../../functions/clients/query-params.js';
-import { ApiError } from '../../functions/http/errors.js';
+import { Failure } from '../../functions/failures.js';
+import { toApiError } from '../../functions/http/errors.js';
 import { PROTO_NAMES } from '../../functions/sessions/model.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { cursorBody, withField } from '../support/cursors.js';
@@ -161,10 +162,11 @@ describe('query parsing (pure)', () => {
           expect(query.limit).toBeLessThanOrEqual(1000);
           expect(query.page).toBeGreaterThanOrEqual(1);
         } catch (error) {
-          expect(error).toBeInstanceOf(ApiError);
-          expect((error as ApiError).status).toBe(400);
-          expect((error as ApiError).code).toBe(108);
-          expect((error as ApiError).message).toMatch(/^invalid parameter /);
+          expect(error).toBeInstanceOf(Failure);
+          const answer = toApiError(error);
+          expect(answer.status).toBe(400);
+          expect(answer.code).toBe(108);
+          expect(answer.message).toMatch(/^invalid parameter /);
         }
       }),
       propertyRuns(3000),
