@@ -1,0 +1,76 @@
+/**
+ * The API's handlers as the Lambda entry files build them (the same
+ * factories, dialects, deadline and walk budget), over a document client the
+ * caller supplies (one with fault injection or capacity accounting in its
+ * middleware stack) and a control channel of the caller's choice.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { getDepsOf, getHandler } from '../../functions/api/get-handler.js';
+import { kickDepsOf, kickHandler } from '../../functions/api/kick-handler.js';
+import { listDepsOf, listHandler } from '../../functions/api/list-handler.js';
+import { loadKickConfig, loadListConfig, loadTableConfig } from '../../functions/config.js';
+import type { ControlChannel } from '../../functions/control/channel.js';
+import type { InvocationContext } from '../../functions/http/handler.js';
+import { observability, type Observability } from '../../functions/http/observability.js';
+import type { HttpResponse } from '../../functions/http/response.js';
+import { SessionStore } from '../../functions/sessions/store.js';
+import type { TableRef } from '../../functions/sessions/writer.js';
+import { TEST_CURSOR_SECRET } from './dynamodb.js';
+
+export type Handler = (event: unknown, context?: InvocationContext) => Promise<HttpResponse>;
+
+export type ApiHandlers = { list: Handler; get: Handler; kick: Handler };
+
+/** Refuses every command: for handlers whose tests must never reach the broker. */
+export const unreachableChannel: ControlChannel = {
+  send: async () => {
+    throw new Error('the control channel was not expected to be used');
+  },
+};
+
+/** A logger that writes nothing and metrics that are never published. */
+export const quietObservability = (): Observability => observability({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+
+/** The function environment of a table: what the configuration loaders read, with their defaults for the rest. */
+function tableEnv(table: TableRef, cursorSecret: string, listBudgetMs: number | undefined): Record<string, string> {
+  return {
+    TABLE_NAME: table.tableName,
+    SESSION_SHARDS: String(table.shards),
+    CURSOR_SECRET: cursorSecret,
+    ...(listBudgetMs !== undefined ? { LIST_BUDGET_MS: String(listBudgetMs) } : {}),
+  };
+}
+
+export function apiHandlers(options: {
+  db: DynamoDBDocumentClient;
+  table: TableRef;
+  cursorSecret?: string;
+  /** LIST_BUDGET_MS; the function's default when absent. */
+  listBudgetMs?: number;
+  channel?: ControlChannel;
+  confirmTimeoutMs?: number;
+}): ApiHandlers {
+  const env = tableEnv(options.table, options.cursorSecret ?? TEST_CURSOR_SECRET, options.listBudgetMs);
+  const store = new SessionStore(options.db, options.table);
+  return {
+    list: listHandler(listDepsOf(loadListConfig(env), quietObservability(), options.db)),
+    get: getHandler(getDepsOf(loadTableConfig(env), quietObservability(), options.db)),
+    kick: kickHandler({
+      ...quietObservability(),
+      store,
+      channel: options.channel ?? unreachableChannel,
+      confirmTimeoutMs: options.confirmTimeoutMs ?? 3_000,
+      now: Date.now,
+    }),
+  };
+}
+
+/** A function's environment and the test's document client (which holds the local credentials). */
+type FunctionSetting = { env: Record<string, string>; db: DynamoDBDocumentClient };
+
+/** The list function as its entry file builds it, from the environment given. */
+export const listFunction = ({ env, db }: FunctionSetting): Handler => listHandler(listDepsOf(loadListConfig(env), observability(env), db));
+/** The get function as its entry file builds it, from the environment given. */
+export const getFunction = ({ env, db }: FunctionSetting): Handler => getHandler(getDepsOf(loadTableConfig(env), observability(env), db));
+/** The kick function as its entry file builds it, from the environment given (KICK_VIA and the channel's settings). */
+export const kickFunction = ({ env, db }: FunctionSetting): Handler => kickHandler(kickDepsOf(loadKickConfig(env), observability(env), db));
