@@ -73,8 +73,8 @@ let list: HttpFunction;
 
 beforeAll(async () => {
   t = await createTestTable();
-  get = getFunction(t);
-  list = listFunction(t);
+  get = getFunction(t.env);
+  list = listFunction(t.env);
   await t.writer.applyAll([online, offline, expired, ended, takenOver, ...awkward].flatMap(eventsFor));
 });
 afterAll(() => t.drop());

@@ -25,14 +25,11 @@ const PUBACK_TIMEOUT_MS = 1000;
 beforeAll(async () => {
   t = await createTestTable({ shards: 2 });
   kick = kickFunction({
-    db: t.db,
-    env: {
-      ...t.env,
-      // A loopback port just opened and closed: nothing listens there, every connection attempt is refused.
-      CONTROL_BROKER_URL: `mqtt://127.0.0.1:${await freePort()}`,
-      CONTROL_PUBACK_TIMEOUT_MS: String(PUBACK_TIMEOUT_MS),
-      KICK_CONFIRM_TIMEOUT_MS: '200',
-    },
+    ...t.env,
+    // A loopback port just opened and closed: nothing listens there, every connection attempt is refused.
+    CONTROL_BROKER_URL: `mqtt://127.0.0.1:${await freePort()}`,
+    CONTROL_PUBACK_TIMEOUT_MS: String(PUBACK_TIMEOUT_MS),
+    KICK_CONFIRM_TIMEOUT_MS: '200',
   });
 });
 afterAll(() => t.drop());

@@ -25,7 +25,7 @@ let handler: HttpFunction;
 
 beforeAll(async () => {
   t = await createTestTable({ shards: 4 });
-  handler = listFunction(t);
+  handler = listFunction(t.env);
   await t.writer.applyAll(fleet.flatMap(eventsFor));
 });
 afterAll(() => t.drop());

@@ -8,13 +8,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDepsOf, getHandler } from '../../functions/api/get-handler.js';
 import { kickDepsOf, kickHandler } from '../../functions/api/kick-handler.js';
 import { listDepsOf, listHandler } from '../../functions/api/list-handler.js';
-import { loadKickConfig, loadListConfig, loadTableConfig } from '../../functions/config.js';
+import { loadKickConfig, loadListConfig, loadTableConfig, type TableConfig } from '../../functions/config.js';
 import type { ControlChannel } from '../../functions/control/channel.js';
 import type { InvocationContext } from '../../functions/http/handler.js';
 import { observability, type Observability } from '../../functions/http/observability.js';
 import type { HttpResponse } from '../../functions/http/response.js';
+import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import type { TableRef } from '../../functions/sessions/writer.js';
+import { LOCAL_CLIENT_CONFIG } from '../../infra/local/dynamodb-local.js';
 import { TEST_CURSOR_SECRET } from './dynamodb.js';
 
 export type Handler = (event: unknown, context?: InvocationContext) => Promise<HttpResponse>;
@@ -65,12 +67,26 @@ export function apiHandlers(options: {
   };
 }
 
-/** A function's environment and the test's document client (which holds the local credentials). */
-type FunctionSetting = { env: Record<string, string>; db: DynamoDBDocumentClient };
+/** A document client as the functions build theirs (timeouts included), with DynamoDB Local's credentials. */
+const functionClient = (config: TableConfig): DynamoDBDocumentClient => createDocumentClient(config, LOCAL_CLIENT_CONFIG);
 
-/** The list function as its entry file builds it, from the environment given. */
-export const listFunction = ({ env, db }: FunctionSetting): Handler => listHandler(listDepsOf(loadListConfig(env), observability(env), db));
-/** The get function as its entry file builds it, from the environment given. */
-export const getFunction = ({ env, db }: FunctionSetting): Handler => getHandler(getDepsOf(loadTableConfig(env), observability(env), db));
-/** The kick function as its entry file builds it, from the environment given (KICK_VIA and the channel's settings). */
-export const kickFunction = ({ env, db }: FunctionSetting): Handler => kickHandler(kickDepsOf(loadKickConfig(env), observability(env), db));
+/**
+ * The functions as their entry files build them, from the environment given
+ * (a test table's `env`, plus what the test sets). `db` replaces the
+ * function's own document client.
+ */
+export function listFunction(env: Record<string, string>, db?: DynamoDBDocumentClient): Handler {
+  const config = loadListConfig(env);
+  return listHandler(listDepsOf(config, observability(env), db ?? functionClient(config)));
+}
+
+export function getFunction(env: Record<string, string>, db?: DynamoDBDocumentClient): Handler {
+  const config = loadTableConfig(env);
+  return getHandler(getDepsOf(config, observability(env), db ?? functionClient(config)));
+}
+
+/** KICK_VIA and its channel's settings come from `env`. */
+export function kickFunction(env: Record<string, string>, db?: DynamoDBDocumentClient): Handler {
+  const config = loadKickConfig(env);
+  return kickHandler(kickDepsOf(config, observability(env), db ?? functionClient(config)));
+}
