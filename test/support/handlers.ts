@@ -30,8 +30,10 @@ export const unreachableChannel: ControlChannel = {
   },
 };
 
-/** A logger that writes nothing and metrics that are never published. */
-export const quietObservability = (): Observability => observability({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+/** Powertools settings of a logger that writes nothing and metrics that are never published. */
+const QUIET = { POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' };
+
+export const quietObservability = (): Observability => observability(QUIET);
 
 /** The function environment of a table: what the configuration loaders read, with their defaults for the rest. */
 function tableEnv(table: TableRef, cursorSecret: string, listBudgetMs: number | undefined): Record<string, string> {
@@ -39,6 +41,7 @@ function tableEnv(table: TableRef, cursorSecret: string, listBudgetMs: number | 
     TABLE_NAME: table.tableName,
     SESSION_SHARDS: String(table.shards),
     CURSOR_SECRET: cursorSecret,
+    ...QUIET,
     ...(listBudgetMs !== undefined ? { LIST_BUDGET_MS: String(listBudgetMs) } : {}),
   };
 }
@@ -53,13 +56,12 @@ export function apiHandlers(options: {
   confirmTimeoutMs?: number;
 }): ApiHandlers {
   const env = tableEnv(options.table, options.cursorSecret ?? TEST_CURSOR_SECRET, options.listBudgetMs);
-  const store = new SessionStore(options.db, options.table);
   return {
-    list: listHandler(listDepsOf(loadListConfig(env), quietObservability(), options.db)),
-    get: getHandler(getDepsOf(loadTableConfig(env), quietObservability(), options.db)),
+    list: listFunction(env, options.db),
+    get: getFunction(env, options.db),
     kick: kickHandler({
       ...quietObservability(),
-      store,
+      store: new SessionStore(options.db, options.table),
       channel: options.channel ?? unreachableChannel,
       confirmTimeoutMs: options.confirmTimeoutMs ?? 3_000,
       now: Date.now,
