@@ -3,7 +3,6 @@ import { isVisible, type LiveSession, type SessionRecord } from '../sessions/mod
 import type { TopicSubscription } from '../sessions/source-events.js';
 import type { SessionStore } from '../sessions/store.js';
 import { listSessions } from './list-clients.js';
-import { toClient, type ClientObject } from './render.js';
 
 /** Where to look: the whole fleet, or the sessions one node holds. */
 export type Scope = { node?: string | undefined; now: number };
@@ -33,10 +32,4 @@ export async function findSubscriptions(
 ): Promise<{ session: LiveSession | undefined; topics: TopicSubscription[] }> {
   const { session, topics } = await store.sessionTopics(clientid);
   return inScope(session, scope) ? { session, topics } : { session: undefined, topics: [] };
-}
-
-/** GET /clients/{clientid} as the native surface answers it (EMQX 4 answers an unknown client with an empty list). */
-export async function getClient(store: SessionStore, clientid: string, now: number): Promise<{ code: 0; data: ClientObject[] }> {
-  const session = await findSession(store, clientid, { now });
-  return { code: 0, data: session ? [toClient(session)] : [] };
 }

@@ -12,13 +12,10 @@ import { failure } from '../failures.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { conditionsOf, filterKind, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
 import type { ClientQuery } from './query-params.js';
-import { toClient, type ClientObject } from './render.js';
 
 export type ListMeta = { page: number; limit: number; hasnext: boolean; count: number; cursor?: string };
 /** One page of sessions, for a dialect to render. */
 export type SessionPage = { sessions: LiveSession[]; meta: ListMeta };
-/** The page as the native surface (and EMQX 4) shows it. */
-export type ListResult = { code: 0; data: ClientObject[]; meta: ListMeta };
 
 /** Without a cursor secret, a page carries no `meta.cursor`. */
 export type ListContext = {
@@ -170,11 +167,6 @@ async function exactCount(store: SessionStore, query: ClientQuery, now: number):
   ]);
   const counted = kind === 'none' ? byState.connected + byState.idle + byState.disconnected : byState[state!];
   return Math.max(counted - expired, 0);
-}
-
-export async function listClients(context: ListContext, query: ClientQuery): Promise<ListResult> {
-  const { sessions, meta } = await listSessions(context, query);
-  return { code: 0, data: sessions.map(toClient), meta };
 }
 
 /** What an entry of the narrow indexes holds: the projected attributes and the table key. */

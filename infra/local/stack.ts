@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
-import { loadHandlers } from './api/handlers.js';
+import { buildHandlers } from './api/handlers.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { AppCredentials } from '../../functions/apps/basic-auth.js';
 import type { SigV4Key } from './api/sigv4-auth.js';
@@ -186,7 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const ingestToken = options.ingestToken ?? randomSecret();
-    const handlers = await loadHandlers({
+    const functions = buildHandlers({
       TABLE_NAME: tableName,
       APPS_TABLE_NAME: appsTableName,
       // A revoked app stops working locally within a second.
@@ -212,8 +212,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // CloudWatch metrics mean nothing here; their log lines would drown the request log.
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
+    stops.push(async () => functions.close());
     const api: ApiServer = await startApiServer({
-      handlers,
+      handlers: functions.handlers,
       credentials: app,
       sigv4Key,
       host,

@@ -17,8 +17,9 @@
 import { performance } from 'node:perf_hooks';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { listSessions, type ListContext } from '../../functions/clients/list-clients.js';
-import { parseClientQuery } from '../../functions/clients/query-params.js';
+import { listHandler } from '../../functions/api/list-handler.js';
+import type { ListMeta } from '../../functions/clients/list-clients.js';
+import type { InvocationContext } from '../../functions/http/handler.js';
 import type { LiveSession } from '../../functions/sessions/model.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import { createTableInput } from '../../functions/sessions/table.js';
@@ -27,6 +28,8 @@ import { bulkLoad, foldEvents } from './bulk-load.js';
 import { CapacityMeter, totalUnits } from './capacity-meter.js';
 import { planSessions } from './population.js';
 import { runStandaloneBench } from './standalone.js';
+import { quietObservability, type Handler } from '../support/handlers.js';
+import { listEvent } from '../support/http.js';
 
 const SHARDS = 8;
 const SIZE = Number(process.env.BENCH_BUDGET_SIZE ?? 100_000);
@@ -56,26 +59,29 @@ function roundTripTimer(db: DynamoDBDocumentClient): { longest(): number; reset(
   return { longest: () => longest, reset: () => (longest = 0) };
 }
 
-async function walkAll(meter: CapacityMeter, context: Omit<ListContext, 'now'>, query: string, budgeted: boolean, rt: ReturnType<typeof roundTripTimer>): Promise<Paged> {
+/** A list function and the invocation context it is called with. */
+type Lister = { list: Handler; context?: InvocationContext; budgeted: boolean };
+
+async function walkAll(meter: CapacityMeter, lister: Lister, query: string, rt: ReturnType<typeof roundTripTimer>): Promise<Paged> {
   let cursor: string | undefined;
   const total: Paged = { ms: 0, readUnits: 0, entries: 0, requests: 0, rows: 0, pages: 0, maxWalkMs: 0, maxRoundTripMs: 0, overshootMs: 0 };
   do {
     rt.reset();
     const started = performance.now();
-    const walkUntil = budgeted ? Date.now() + BUDGET_MS : undefined;
-    const { result, measurement } = await meter.measure(() =>
-      listSessions({ ...context, now: Date.now(), ...(walkUntil !== undefined ? { walkUntil } : {}) }, parseClientQuery(`${query}&_limit=${PAGE_ROWS}${cursor ? `&_cursor=${cursor}` : ''}`)),
-    );
+    const event = listEvent(`${query}&_limit=${PAGE_ROWS}${cursor ? `&_cursor=${cursor}` : ''}`);
+    const { result: response, measurement } = await meter.measure(() => lister.list(event, lister.context));
+    if (response.statusCode !== 200) throw new Error(`GET /clients?${event.rawQueryString}: ${response.statusCode} ${response.body}`);
+    const result = JSON.parse(response.body) as { data: unknown[]; meta: ListMeta };
     const ms = performance.now() - started;
     total.ms += ms;
     total.readUnits += totalUnits(measurement).read;
     total.entries += measurement.scanned;
     total.requests += measurement.requests;
-    total.rows += result.sessions.length;
+    total.rows += result.data.length;
     total.pages++;
     total.maxWalkMs = Math.max(total.maxWalkMs, ms);
     total.maxRoundTripMs = Math.max(total.maxRoundTripMs, rt.longest());
-    if (budgeted) total.overshootMs = Math.max(total.overshootMs, ms - BUDGET_MS);
+    if (lister.budgeted) total.overshootMs = Math.max(total.overshootMs, ms - BUDGET_MS);
     cursor = result.meta.cursor;
   } while (cursor);
   return total;
@@ -132,7 +138,11 @@ await runStandaloneBench('budget', async (db, log) => {
   meter.keepCommands = false;
   const rt = roundTripTimer(db);
   const store = new SessionStore(db, table);
-  const context = { store, cursorSecret: SECRET };
+  const deps = { ...quietObservability(), store, cursorSecret: SECRET };
+  // Without a budget: no walk limit, and an invocation with an hour left, so that no deadline cuts the walk either.
+  const unlimited: Lister = { list: listHandler({ ...deps, listBudgetMs: Number.POSITIVE_INFINITY }), context: { getRemainingTimeInMillis: () => 3_600_000 }, budgeted: false };
+  // With it: as the function runs, within its own time limit.
+  const limited: Lister = { list: listHandler({ ...deps, listBudgetMs: BUDGET_MS }), budgeted: true };
 
   // A substring of one clientid only, and the username with the fewest sessions.
   const rare = records[Math.floor(records.length / 2)]!.clientid.slice(-9);
@@ -145,8 +155,8 @@ await runStandaloneBench('budget', async (db, log) => {
     ['small tenant', `username=${encodeURIComponent(smallTenant)}`, true],
   ] as const) {
     log(`${name}: ${query}`);
-    const unbudgeted = await walkAll(meter, context, query, false, rt);
-    const budgeted = await walkAll(meter, context, query, true, rt);
+    const unbudgeted = await walkAll(meter, unlimited, query, rt);
+    const budgeted = await walkAll(meter, limited, query, rt);
     if (budgeted.rows !== unbudgeted.rows) throw new Error(`${name}: ${budgeted.rows} rows with the budget, ${unbudgeted.rows} without`);
     cases.push({ name, query, indexed, unbudgeted, budgeted });
   }

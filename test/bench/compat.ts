@@ -11,23 +11,21 @@
  * bench-results/compat.json and compat.md. BENCH_COMPAT_SIZES sets the table
  * sizes (default 2000,20000).
  */
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { listSessions } from '../../functions/clients/list-clients.js';
-import { parseClientQuery } from '../../functions/clients/query-params.js';
-import { EMQX4_DIALECT } from '../../functions/dialects/emqx4/index.js';
-import { EMQX4_GRAMMAR } from '../../functions/dialects/emqx4/query.js';
 import { MAX_RESPONSE_BYTES } from '../../functions/dialects/response-size.js';
+import type { HttpResponse } from '../../functions/http/response.js';
 import type { LiveSession } from '../../functions/sessions/model.js';
-import { SessionStore } from '../../functions/sessions/store.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import type { TableRef } from '../../functions/sessions/table.js';
 import { bulkLoad, foldEvents } from './bulk-load.js';
 import { CapacityMeter, totalUnits } from './capacity-meter.js';
 import { planSessions } from './population.js';
 import { runStandaloneBench, type BenchLog } from './standalone.js';
+import { apiHandlers, type Handler } from '../support/handlers.js';
+import { httpEvent } from '../support/http.js';
 
 const SHARDS = 8;
 const SIZES = (process.env.BENCH_COMPAT_SIZES ?? '2000,20000').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
@@ -45,11 +43,23 @@ async function loadTable(db: DynamoDBDocumentClient, size: number, now: number):
   return table;
 }
 
+/** `GET <path>?<query>` through the list function, taking gzip as a browser or curl --compressed would. */
+async function listed(list: Handler, path: string, query: string): Promise<{ response: HttpResponse; raw: string }> {
+  const event = httpEvent({ method: 'GET', routeKey: `GET ${path}`, rawPath: path, rawQueryString: query, headers: { 'accept-encoding': 'gzip' } });
+  const response = await list(event);
+  if (response.statusCode !== 200) throw new Error(`GET ${path}?${query}: ${response.statusCode} ${response.body}`);
+  return { response, raw: response.isBase64Encoded ? gunzipSync(Buffer.from(response.body, 'base64')).toString('utf8') : response.body };
+}
+
+const rowsOf = (raw: string) => (JSON.parse(raw) as { data: unknown[] }).data.length;
+
 /** The most common username among the newest sessions. */
-async function biggestTenant(store: SessionStore, now: number): Promise<string> {
+async function biggestTenant(list: Handler): Promise<string> {
   const counts = new Map<string, number>();
-  const { sessions } = await listSessions({ store, now }, parseClientQuery('_limit=1000'));
-  for (const s of sessions) if (s.username) counts.set(s.username, (counts.get(s.username) ?? 0) + 1);
+  const { raw } = await listed(list, '/clients', '_limit=1000');
+  for (const { username } of (JSON.parse(raw) as { data: Array<{ username: string | null }> }).data) {
+    if (username) counts.set(username, (counts.get(username) ?? 0) + 1);
+  }
   return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
 }
 
@@ -72,37 +82,33 @@ async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size:
   const now = Date.now();
   log(`loading ${size} sessions`);
   const table = await loadTable(db, size, now);
-  const store = new SessionStore(db, table);
+  const { list } = apiHandlers({ db, table });
   const rows: Row[] = [];
 
-  const page = parseClientQuery('', EMQX4_GRAMMAR);
   rows.push(
     await measured(meter, '/api/v4/clients, default _limit (10000)', size, async () => {
-      const result = await listSessions({ store, now }, page);
-      const response = EMQX4_DIALECT.renderList(result, { query: page, shownPage: 1 });
-      const raw = Buffer.byteLength(response.body);
-      const gzipped = gzipSync(response.body).length;
+      const { response, raw } = await listed(list, '/api/v4/clients', '');
+      const rawBytes = Buffer.byteLength(raw);
+      const gzipped = response.isBase64Encoded ? Buffer.from(response.body, 'base64').length : gzipSync(raw).length;
       const base64 = Math.ceil(gzipped / 3) * 4;
       return {
-        rows: result.sessions.length,
-        note: `${(raw / 1e6).toFixed(2)} MB raw (${raw > MAX_RESPONSE_BYTES ? 'over' : 'within'} the limit), ${(gzipped / 1e6).toFixed(2)} MB gzip, ${(base64 / 1e6).toFixed(2)} MB as sent`,
+        rows: rowsOf(raw),
+        note: `${(rawBytes / 1e6).toFixed(2)} MB raw (${rawBytes > MAX_RESPONSE_BYTES ? 'over' : 'within'} the limit), ${(gzipped / 1e6).toFixed(2)} MB gzip, ${(base64 / 1e6).toFixed(2)} MB as sent`,
       };
     }),
   );
 
-  const username = await biggestTenant(store, now);
-  const byIndex = parseClientQuery(`username=${encodeURIComponent(username)}&_limit=1000`);
+  const username = await biggestTenant(list);
   rows.push(
     await measured(meter, `username=${username} (username index)`, size, async () => ({
-      rows: (await listSessions({ store, now }, byIndex)).sessions.length,
+      rows: rowsOf((await listed(list, '/clients', `username=${encodeURIComponent(username)}&_limit=1000`)).raw),
     })),
   );
   // Nine usernames on eight shards are more partitions than the index walk takes: the plan walks all sessions instead.
   const decoys = Array.from({ length: 8 }, (_, i) => `username=no-such-tenant-${i}`).join('&');
-  const byWalk = parseClientQuery(`username=${encodeURIComponent(username)}&${decoys}&_limit=1000`);
   rows.push(
     await measured(meter, `username=${username} (walk of all sessions)`, size, async () => ({
-      rows: (await listSessions({ store, now }, byWalk)).sessions.length,
+      rows: rowsOf((await listed(list, '/clients', `username=${encodeURIComponent(username)}&${decoys}&_limit=1000`)).raw),
     })),
   );
   return rows;

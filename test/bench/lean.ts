@@ -12,17 +12,11 @@
  */
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Action } from '../../functions/api/routes.js';
-import { listSessions } from '../../functions/clients/list-clients.js';
-import type { Dialect, ListParser } from '../../functions/dialects/dialect.js';
-import { EMQX5_DIALECT } from '../../functions/dialects/emqx5/index.js';
-import { parseEmqx5List } from '../../functions/dialects/emqx5/list.js';
-import { NATIVE_DIALECT } from '../../functions/dialects/native.js';
-import { parseNativeList } from '../../functions/dialects/native-list.js';
 import type { LiveSession } from '../../functions/sessions/model.js';
-import { SessionStore } from '../../functions/sessions/store.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import type { TableRef } from '../../functions/sessions/table.js';
+import { apiHandlers } from '../support/handlers.js';
+import { httpEvent } from '../support/http.js';
 import { bulkLoad, foldEvents } from './bulk-load.js';
 import { CapacityMeter, totalUnits } from './capacity-meter.js';
 import { planSessions } from './population.js';
@@ -36,17 +30,18 @@ const V5_LEAN = 'clientid,username,node,connected,connected_at,created_at,clean_
 /** The same for the native client object. */
 const NATIVE_LEAN = 'clientid,username,node,connected,connected_at,created_at,clean_start,proto_name,proto_ver,ip_address,zone';
 
-type Case = { name: string; dialect: Dialect; parse: ListParser; action: Action; query: string };
+/** A list request as API Gateway hands it to the function: its route and query. */
+type Case = { name: string; path: string; query: string };
 type Row = { operation: string; sessions: number; rows: number; readUnits: number; requests: number; batchGets: number; entriesRead: number; bytes: number };
 
 const CASES: Case[] = [
-  { name: '/api/v5/clients?limit=100 (every field)', dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClients', query: 'limit=100' },
-  { name: `/api/v5/clients?limit=100&fields=<index fields> (lean)`, dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClients', query: `limit=100&fields=${V5_LEAN}` },
-  { name: '/api/v5/clients?limit=100&conn_state=connected (every field)', dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClients', query: 'limit=100&conn_state=connected' },
-  { name: '/api/v5/clients?limit=100&conn_state=connected&fields=<index fields> (lean)', dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClients', query: `limit=100&conn_state=connected&fields=${V5_LEAN}` },
-  { name: '/api/v5/clients_v2?limit=100&fields=clientid,connected (lean)', dialect: EMQX5_DIALECT, parse: parseEmqx5List, action: 'listClientsByCursor', query: 'limit=100&fields=clientid,connected' },
-  { name: 'GET /clients?_limit=100 (every field)', dialect: NATIVE_DIALECT, parse: parseNativeList, action: 'listClients', query: '_limit=100' },
-  { name: 'GET /clients?_limit=100&fields=<index fields> (lean)', dialect: NATIVE_DIALECT, parse: parseNativeList, action: 'listClients', query: `_limit=100&fields=${NATIVE_LEAN}` },
+  { name: '/api/v5/clients?limit=100 (every field)', path: '/api/v5/clients', query: 'limit=100' },
+  { name: `/api/v5/clients?limit=100&fields=<index fields> (lean)`, path: '/api/v5/clients', query: `limit=100&fields=${V5_LEAN}` },
+  { name: '/api/v5/clients?limit=100&conn_state=connected (every field)', path: '/api/v5/clients', query: 'limit=100&conn_state=connected' },
+  { name: '/api/v5/clients?limit=100&conn_state=connected&fields=<index fields> (lean)', path: '/api/v5/clients', query: `limit=100&conn_state=connected&fields=${V5_LEAN}` },
+  { name: '/api/v5/clients_v2?limit=100&fields=clientid,connected (lean)', path: '/api/v5/clients_v2', query: 'limit=100&fields=clientid,connected' },
+  { name: 'GET /clients?_limit=100 (every field)', path: '/clients', query: '_limit=100' },
+  { name: 'GET /clients?_limit=100&fields=<index fields> (lean)', path: '/clients', query: `_limit=100&fields=${NATIVE_LEAN}` },
 ];
 
 async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size: number, log: BenchLog): Promise<Row[]> {
@@ -60,20 +55,21 @@ async function benchSize(db: DynamoDBDocumentClient, meter: CapacityMeter, size:
       .map((s) => foldEvents(s.events))
       .filter((r): r is LiveSession => r !== undefined);
     await bulkLoad(db, table, records);
-    const store = new SessionStore(db, table);
+    const { list } = apiHandlers({ db, table, cursorSecret: CURSOR_SECRET });
     const rows: Row[] = [];
     for (const c of CASES) {
-      const request = c.parse(c.query, {}, c.action);
-      const { result, measurement } = await meter.measure(() => listSessions({ store, now, cursorSecret: CURSOR_SECRET }, request.query));
+      const event = httpEvent({ method: 'GET', routeKey: `GET ${c.path}`, rawPath: c.path, rawQueryString: c.query });
+      const { result: response, measurement } = await meter.measure(() => list(event));
+      if (response.statusCode !== 200) throw new Error(`${c.name}: ${response.statusCode} ${response.body}`);
       rows.push({
         operation: c.name,
         sessions: size,
-        rows: result.sessions.length,
+        rows: (JSON.parse(response.body) as { data: unknown[] }).data.length,
         readUnits: totalUnits(measurement).read,
         requests: measurement.requests,
         batchGets: measurement.byCommand.BatchGetItemCommand ?? 0,
         entriesRead: measurement.scanned,
-        bytes: Buffer.byteLength(c.dialect.renderList(result, request).body),
+        bytes: Buffer.byteLength(response.body),
       });
       log(`${size}: ${c.name}: ${rows.at(-1)!.readUnits} read units`);
     }

@@ -31,7 +31,7 @@ import { COUNTER_KEY_PREFIX, createTableInput, SESSION_INDEXES } from '../../fun
 import type { TableRef } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
 import { LOCAL_CLIENT_CONFIG, SIMULATOR_PACKAGE, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { composeHandlers } from '../support/composed-handlers.js';
+import { apiHandlers } from '../support/handlers.js';
 import { FakeNode } from '../support/fake-node.js';
 import { getEvent, kickEvent, listEvent } from '../support/http.js';
 import { connection, statistics } from '../support/sessions.js';
@@ -146,7 +146,7 @@ async function benchSize(n: number, endpoint: string, meter: CapacityMeter, db: 
     const node = new FakeNode(sideStore, new SessionWriter(sideDb, table), topicPrefix);
     await node.attach(broker.aedes);
     const channel = new MqttControlChannel({ url: broker.url, topicPrefix, timeoutMs: 2_000, credentials: async () => ({}) });
-    const api = composeHandlers({ db, table, cursorSecret: CURSOR_SECRET, channel, confirmTimeoutMs: 3_000 });
+    const api = apiHandlers({ db, table, cursorSecret: CURSOR_SECRET, channel, confirmTimeoutMs: 3_000 });
     const budget = (iterations: number): Budget => ({ iterations, timeMs: TIME_BUDGET_MS });
     const nowSeconds = Math.floor(Date.now() / 1000);
     const reads: OperationResult[] = [];

@@ -3,7 +3,7 @@
  * clients: the node's events reach the table only through `POST /ingest/emqx`
  * shaped as the dialect's webhooks, kicks go through its EMQX-style REST API,
  * and the reconciliation reads its client list. Shared by one test file per
- * dialect (the handler modules load once per process).
+ * dialect.
  */
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

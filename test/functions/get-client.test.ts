@@ -1,7 +1,8 @@
 /** GET /clients/{clientid} through the real handler, against DynamoDB Local. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { expectApiError, invoke, loadHandler, type GetResponseBody, type HttpFunction, type ListResponseBody } from '../support/api-calls.js';
+import { expectApiError, invoke, type GetResponseBody, type HttpFunction, type ListResponseBody } from '../support/api-calls.js';
+import { getFunction, listFunction } from '../support/handlers.js';
 import { emqxTime, eventsFor, expectedClient, SPECIAL_CLIENTIDS, type SessionSpec } from '../support/fleet.js';
 import { getEvent, listEvent } from '../support/http.js';
 import { listOrder } from '../support/ordering.js';
@@ -72,8 +73,8 @@ let list: HttpFunction;
 
 beforeAll(async () => {
   t = await createTestTable();
-  get = await loadHandler(t.env, () => import('../../functions/get-client.js'));
-  list = await loadHandler(t.env, () => import('../../functions/list-clients.js'));
+  get = getFunction(t.env);
+  list = listFunction(t.env);
   await t.writer.applyAll([online, offline, expired, ended, takenOver, ...awkward].flatMap(eventsFor));
 });
 afterAll(() => t.drop());

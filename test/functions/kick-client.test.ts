@@ -12,7 +12,8 @@ import { connKey } from '../../functions/sessions/keys.js';
 import { isLive, isVisible, type ConnectionInfo } from '../../functions/sessions/model.js';
 import { freePort } from '../../infra/local/dynamodb-local.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { expectApiError, invoke, loadHandler, type HttpFunction } from '../support/api-calls.js';
+import { expectApiError, invoke, type HttpFunction } from '../support/api-calls.js';
+import { kickFunction } from '../support/handlers.js';
 import { kickEvent } from '../support/http.js';
 import { connected, connection, disconnected } from '../support/sessions.js';
 import { BUSY_MACHINE_HEADROOM_MS } from '../support/timing.js';
@@ -24,16 +25,13 @@ const PUBACK_TIMEOUT_MS = 1000;
 
 beforeAll(async () => {
   t = await createTestTable({ shards: 2 });
-  kick = await loadHandler(
-    {
-      ...t.env,
-      // A loopback port just opened and closed: nothing listens there, every connection attempt is refused.
-      CONTROL_BROKER_URL: `mqtt://127.0.0.1:${await freePort()}`,
-      CONTROL_PUBACK_TIMEOUT_MS: String(PUBACK_TIMEOUT_MS),
-      KICK_CONFIRM_TIMEOUT_MS: '200',
-    },
-    () => import('../../functions/kick-client.js'),
-  );
+  kick = kickFunction({
+    ...t.env,
+    // A loopback port just opened and closed: nothing listens there, every connection attempt is refused.
+    CONTROL_BROKER_URL: `mqtt://127.0.0.1:${await freePort()}`,
+    CONTROL_PUBACK_TIMEOUT_MS: String(PUBACK_TIMEOUT_MS),
+    KICK_CONFIRM_TIMEOUT_MS: '200',
+  });
 });
 afterAll(() => t.drop());
 

@@ -4,7 +4,7 @@
  * loaded with the same fleet, and stands alone.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { composeHandlers, type Handler } from '../support/composed-handlers.js';
+import { apiHandlers, type Handler } from '../support/handlers.js';
 import { createTestTable, TEST_CURSOR_SECRET, type TestTable } from '../support/dynamodb.js';
 import { invoke, type ListResponseBody } from '../support/api-calls.js';
 import { listEvent } from '../support/http.js';
@@ -15,7 +15,7 @@ let handler: Handler;
 
 beforeEach(async () => {
   t = await createTestTable({ shards: 3 });
-  handler = composeHandlers({ db: t.db, table: t.table, cursorSecret: TEST_CURSOR_SECRET }).list;
+  handler = apiHandlers({ db: t.db, table: t.table, cursorSecret: TEST_CURSOR_SECRET }).list;
 });
 afterEach(() => t.drop());
 

@@ -2,14 +2,15 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../functions/clients/cursor.js';
-import { listClients } from '../../functions/clients/list-clients.js';
+import { listHandler } from '../../functions/api/list-handler.js';
 import { parseClientQuery } from '../../functions/clients/query-params.js';
 import { orderKey } from '../../functions/sessions/keys.js';
 import { COUNTER_KEY_PREFIX } from '../../functions/sessions/table.js';
 import { cursorBody, signedWith, withField } from '../support/cursors.js';
 import { createTestTable, TEST_CURSOR_SECRET, type TestTable } from '../support/dynamodb.js';
 import { buildFleet, eventsFor, expectedClient, isListed, SPECIAL_CLIENTIDS, type SessionSpec } from '../support/fleet.js';
-import { expectApiError, invoke, loadHandler, type HttpFunction, type ListResponseBody as ListBody } from '../support/api-calls.js';
+import { expectApiError, invoke, type HttpFunction, type ListResponseBody as ListBody } from '../support/api-calls.js';
+import { listFunction, quietObservability } from '../support/handlers.js';
 import { listEvent } from '../support/http.js';
 import { listOrder } from '../support/ordering.js';
 import { pagesByCursor, pagesByNumber, type Page } from '../support/paging.js';
@@ -24,7 +25,7 @@ let handler: HttpFunction;
 
 beforeAll(async () => {
   t = await createTestTable({ shards: 4 });
-  handler = await loadHandler(t.env, () => import('../../functions/list-clients.js'));
+  handler = listFunction(t.env);
   await t.writer.applyAll(fleet.flatMap(eventsFor));
 });
 afterAll(() => t.drop());
@@ -310,8 +311,12 @@ describe('GET /clients meta.count', () => {
 
 describe('GET /clients access paths', () => {
   const store = () => new RecordingStore(t.db, t.table);
-  const run = async (recording: RecordingStore, qs: string) =>
-    (await listClients({ store: recording, cursorSecret: 'access-path-secret-0123', now: NOW }, parseClientQuery(qs))).data.map((c) => c.clientid);
+  const run = async (recording: RecordingStore, qs: string) => {
+    const recorded = listHandler({ ...quietObservability(), store: recording, cursorSecret: 'access-path-secret-0123', listBudgetMs: 3_000 });
+    const response = await invoke<ListBody>(recorded, listEvent(qs));
+    expect(response.status).toBe(200);
+    return ids(response.body);
+  };
 
   it('reads named clientids by key, with no index query', async () => {
     const recording = store();

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MqttControlChannel } from '../../functions/control/mqtt-channel.js';
 import type { HttpResponse } from '../../functions/http/response.js';
-import { composeHandlers, type ComposedHandlers } from '../support/composed-handlers.js';
+import { apiHandlers, type ApiHandlers } from '../support/handlers.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { FakeNode, TEST_TOPIC_PREFIX } from '../support/fake-node.js';
 import { kickEvent } from '../support/http.js';
@@ -22,7 +22,7 @@ let t: TestTable;
 let broker: TestBroker;
 let node: FakeNode;
 let channel: MqttControlChannel;
-let handlers: ComposedHandlers;
+let handlers: ApiHandlers;
 
 function expectUnavailable(response: HttpResponse) {
   expect(response.statusCode).toBe(503);
@@ -59,7 +59,7 @@ beforeAll(async () => {
   node = new FakeNode(t.store, t.writer);
   await node.attach(broker.aedes);
   channel = new MqttControlChannel({ url: broker.url, topicPrefix: TEST_TOPIC_PREFIX, timeoutMs: CHANNEL_TIMEOUT_MS, credentials: async () => ({}) });
-  handlers = composeHandlers({ db: t.db, table: t.table, channel, confirmTimeoutMs: 2_000 });
+  handlers = apiHandlers({ db: t.db, table: t.table, channel, confirmTimeoutMs: 2_000 });
 });
 // Every test starts with the broker up, whichever ran before it.
 beforeEach(brokerUp);
@@ -115,7 +115,7 @@ describe('kick while the control channel is up, down, and up again', () => {
     const [clientid] = await sessions('node/b+#');
     const silent = await testBroker({ authorizePublish: () => undefined });
     const silentChannel = new MqttControlChannel({ url: silent.url, topicPrefix: TEST_TOPIC_PREFIX, timeoutMs: CHANNEL_TIMEOUT_MS, credentials: async () => ({}) });
-    const silentHandlers = composeHandlers({ db: t.db, table: t.table, channel: silentChannel, confirmTimeoutMs: 2_000 });
+    const silentHandlers = apiHandlers({ db: t.db, table: t.table, channel: silentChannel, confirmTimeoutMs: 2_000 });
     const before = await snapshotTable(t.db, t.table);
     try {
       expectUnavailable(await silentHandlers.kick(kickEvent(clientid!)));
@@ -134,7 +134,7 @@ describe('kick while the control channel is up, down, and up again', () => {
     });
     const refused = new MqttControlChannel({ url: strict.url, topicPrefix: TEST_TOPIC_PREFIX, timeoutMs: CHANNEL_TIMEOUT_MS, credentials: async () => ({ username: 'api', password: 'wrong' }) });
     try {
-      expectUnavailable(await composeHandlers({ db: t.db, table: t.table, channel: refused }).kick(kickEvent(clientid!)));
+      expectUnavailable(await apiHandlers({ db: t.db, table: t.table, channel: refused }).kick(kickEvent(clientid!)));
     } finally {
       await refused.close();
       await strict.stop();

@@ -14,7 +14,7 @@ import { connKey } from '../../functions/sessions/keys.js';
 import type { ConnectionInfo } from '../../functions/sessions/model.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
 import { freePort, LOCAL_CLIENT_CONFIG } from '../../infra/local/dynamodb-local.js';
-import { composeHandlers, type ComposedHandlers } from '../support/composed-handlers.js';
+import { apiHandlers, type ApiHandlers } from '../support/handlers.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { failFirst, injectFaults, isCommand, type Fault, type FaultInjector } from '../support/dynamodb-faults.js';
 import { getEvent, kickEvent, listEvent } from '../support/http.js';
@@ -65,7 +65,7 @@ describe('handlers when DynamoDB throttles or times out', () => {
     ['InternalServerError (500)', { kind: 'error-response', type: 'InternalServerError' }],
     ['a request timeout', { kind: 'timeout-before-send' }],
   ];
-  const requests: Array<[string, (h: ComposedHandlers) => Promise<HttpResponse>]> = [
+  const requests: Array<[string, (h: ApiHandlers) => Promise<HttpResponse>]> = [
     ['GET /clients', (h) => h.list(listEvent())],
     ['GET /clients?conn_state=connected', (h) => h.list(listEvent('conn_state=connected'))],
     ['GET /clients?clientid=alpha&clientid=beta', (h) => h.list(listEvent('clientid=alpha&clientid=beta'))],
@@ -78,7 +78,7 @@ describe('handlers when DynamoDB throttles or times out', () => {
     const db = faultyClient();
     const injector = injectFaults(db, () => fault);
     const channel = recordingChannel();
-    const handlers = composeHandlers({ db, table: t.table, channel });
+    const handlers = apiHandlers({ db, table: t.table, channel });
     for (const [name, call] of requests) expectBusy(await call(handlers), name);
     expect(channel.sent).toEqual([]);
     expect(injector.injected).toBeGreaterThanOrEqual(requests.length);
@@ -90,7 +90,7 @@ describe('handlers when DynamoDB throttles or times out', () => {
     const readsCounters = (r: { commandName: string; input: object }) =>
       r.commandName === 'BatchGetItemCommand' && JSON.stringify(r.input).includes('counter#');
     injectFaults(db, (r) => (readsCounters(r) ? { kind: 'error-response', type: 'ThrottlingException' } : undefined));
-    const handlers = composeHandlers({ db, table: t.table });
+    const handlers = apiHandlers({ db, table: t.table });
     expectBusy(await handlers.list(listEvent()), 'GET /clients with the count throttled');
     // With a filter there is no count to read, and the same fault does not matter.
     expect((await handlers.list(listEvent('zone=external'))).statusCode).toBe(200);
@@ -102,7 +102,7 @@ describe('handlers when DynamoDB throttles or times out', () => {
     let reads = 0;
     injectFaults(db, (r) => (isCommand('GetItemCommand')(r) && ++reads > 1 ? { kind: 'error-response', type: 'ProvisionedThroughputExceededException' } : undefined));
     const channel = recordingChannel();
-    const handlers = composeHandlers({ db, table: t.table, channel });
+    const handlers = apiHandlers({ db, table: t.table, channel });
     const response = await handlers.kick(kickEvent('alpha'));
     // The command is with the broker: a failed confirmation is not a failed kick.
     expect(response.statusCode).toBe(202);
@@ -114,7 +114,7 @@ describe('handlers when DynamoDB throttles or times out', () => {
   it('rides out a single throttle with the SDK retries (default attempts) and answers 200', async () => {
     const db = faultyClient(3);
     const injector = injectFaults(db, failFirst(1, { kind: 'error-response', type: 'ProvisionedThroughputExceededException' }));
-    const handlers = composeHandlers({ db, table: t.table });
+    const handlers = apiHandlers({ db, table: t.table });
     const response = await handlers.get(getEvent('alpha'));
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body).data[0].clientid).toBe('alpha');
@@ -126,7 +126,7 @@ describe('handlers when DynamoDB throttles or times out', () => {
   it('answers 503 after the SDK retries (default attempts) give up on a throttle that persists', async () => {
     const db = faultyClient(3);
     const injector = injectFaults(db, () => ({ kind: 'error-response', type: 'ThrottlingException' }));
-    const handlers = composeHandlers({ db, table: t.table });
+    const handlers = apiHandlers({ db, table: t.table });
     expectBusy(await handlers.get(getEvent('alpha')), 'GET /clients/alpha, throttled three times');
     expect(injector.requests.length).toBe(3);
     db.destroy();
@@ -141,7 +141,7 @@ describe('handlers when DynamoDB throttles or times out', () => {
     const port = await freePort();
     await new Promise<void>((resolve) => blackHole.listen(port, '127.0.0.1', resolve));
     const db = faultyClient(1, `http://127.0.0.1:${port}`, { requestHandler: { requestTimeout: 300, throwOnRequestTimeout: true } });
-    const handlers = composeHandlers({ db, table: t.table });
+    const handlers = apiHandlers({ db, table: t.table });
     const started = Date.now();
     expectBusy(await handlers.get(getEvent('alpha')), 'GET /clients/alpha against a silent endpoint');
     expectBusy(await handlers.list(listEvent('conn_state=connected')), 'GET /clients against a silent endpoint');
@@ -155,7 +155,7 @@ describe('handlers when DynamoDB throttles or times out', () => {
   it('answers an unexpected DynamoDB error with a bare 500 {code 102}', async () => {
     const db = faultyClient();
     injectFaults(db, () => ({ kind: 'error-response', type: 'ValidationException' }));
-    const handlers = composeHandlers({ db, table: t.table });
+    const handlers = apiHandlers({ db, table: t.table });
     for (const response of [await handlers.get(getEvent('alpha')), await handlers.list(listEvent())]) {
       expect(response.statusCode).toBe(500);
       expect(JSON.parse(response.body)).toEqual({ code: 102, message: 'internal error' });

@@ -10,12 +10,12 @@ import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
 import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal, type DynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { getFunction, kickFunction, listFunction, type Handler } from '../support/handlers.js';
 import { getEvent, kickEvent, listEvent } from '../support/http.js';
 import { testBroker, type TestBroker } from '../support/mqtt-broker.js';
 import { connected, connection } from '../support/sessions.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 
-type Handler = (event: unknown, context?: { getRemainingTimeInMillis(): number }) => Promise<HttpResponse>;
 
 /** The function limit the handlers are told they have (Lambda's context), and how long DynamoDB stays frozen. */
 const LIMIT_MS = 4_000;
@@ -40,23 +40,21 @@ beforeAll(async () => {
   aedes.on('publish', (packet, client) => {
     if (client) controlPublishes.push(packet.topic);
   });
-  Object.assign(process.env, {
+  const env = {
     TABLE_NAME: tableName,
     SESSION_SHARDS: '2',
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     AWS_REGION: LOCAL_CLIENT_CONFIG.region,
-    AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
     CURSOR_SECRET: 'stall-test-cursor-secret-0123456789',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
     KICK_VIA: 'mqtt',
     CONTROL_BROKER_URL: broker.url,
     KICK_CONFIRM_TIMEOUT_MS: '3000',
-  });
-  handlers.list = (await import('../../functions/list-clients.js')).handler as Handler;
-  handlers.get = (await import('../../functions/get-client.js')).handler as Handler;
-  handlers.kick = (await import('../../functions/kick-client.js')).handler as Handler;
+  };
+  handlers.list = listFunction(env);
+  handlers.get = getFunction(env);
+  handlers.kick = kickFunction(env);
 }, 90_000);
 
 afterAll(async () => {

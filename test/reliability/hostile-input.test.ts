@@ -16,12 +16,12 @@ import { PROTO_NAMES } from '../../functions/sessions/model.js';
 import type { HttpResponse } from '../../functions/http/response.js';
 import { cursorBody, withField } from '../support/cursors.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
+import { getFunction, kickFunction, listFunction, type Handler } from '../support/handlers.js';
 import { getEvent, kickEvent, listEvent } from '../support/http.js';
 import { propertyRuns } from '../support/property-seed.js';
 import { connection, disconnected, statistics } from '../support/sessions.js';
 import { clientIdParameter, queryString, type CursorSource } from './hostile-inputs.js';
 
-type Handler = (event: unknown) => Promise<HttpResponse>;
 
 const TIME = z.string().regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 const INT = z.number().int();
@@ -111,13 +111,17 @@ let rejectedKicks = 0;
 
 beforeAll(async () => {
   t = await createTestTable({ shards: 4 });
-  Object.assign(process.env, t.env, {
+  const env = {
+    ...t.env,
     // Kicks must never get as far as the broker here: nothing listens on this port (just opened and closed).
     CONTROL_BROKER_URL: `mqtt://127.0.0.1:${await freePort()}`,
     CONTROL_PUBACK_TIMEOUT_MS: '200',
     // One EMF line per request would bury the test output.
     POWERTOOLS_METRICS_DISABLED: 'true',
-  });
+  };
+  list = listFunction(env);
+  get = getFunction(env);
+  kick = kickFunction(env);
   const now = Date.now();
   const events = SEED_IDS.flatMap((clientid, i) => {
     const conn = connection({
@@ -138,9 +142,6 @@ beforeAll(async () => {
     return own;
   });
   await t.writer.applyAll(events, 8);
-  ({ handler: list } = await import('../../functions/list-clients.js'));
-  ({ handler: get } = await import('../../functions/get-client.js'));
-  ({ handler: kick } = await import('../../functions/kick-client.js'));
   for (const query of ['_limit=1', '_limit=2&conn_state=connected', '_limit=1&username=user-1&username=user-2', '_limit=1&_like_clientid=a', '_limit=1&_gte_mqueue_len=1']) {
     const body = JSON.parse((await list(listEvent(query))).body) as { meta: { cursor?: string } };
     if (!body.meta.cursor) throw new Error(`seed query ${query} issued no cursor`);

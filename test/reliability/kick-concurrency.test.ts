@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MqttControlChannel } from '../../functions/control/mqtt-channel.js';
 import { connKey } from '../../functions/sessions/keys.js';
-import { composeHandlers, type ComposedHandlers } from '../support/composed-handlers.js';
+import { apiHandlers, type ApiHandlers } from '../support/handlers.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { FakeNode, TEST_TOPIC_PREFIX } from '../support/fake-node.js';
 import { kickEvent, listEvent } from '../support/http.js';
@@ -25,7 +25,7 @@ let t: TestTable;
 let broker: TestBroker;
 let node: FakeNode;
 let channels: MqttControlChannel[];
-let instances: ComposedHandlers[];
+let instances: ApiHandlers[];
 
 beforeAll(async () => {
   t = await createTestTable({ shards: 2 });
@@ -36,7 +36,7 @@ beforeAll(async () => {
     { length: INSTANCES },
     () => new MqttControlChannel({ url: broker.url, topicPrefix: TEST_TOPIC_PREFIX, timeoutMs: 2_000, credentials: async () => ({}) }),
   );
-  instances = channels.map((channel) => composeHandlers({ db: t.db, table: t.table, channel, confirmTimeoutMs: 3_000 }));
+  instances = channels.map((channel) => apiHandlers({ db: t.db, table: t.table, channel, confirmTimeoutMs: 3_000 }));
 });
 afterAll(async () => {
   await Promise.all((channels ?? []).map((c) => c.close()));
@@ -97,7 +97,7 @@ describe('concurrent kicks', () => {
     await t.writer.apply(connected(connection({ clientid: 'busy-node', connected_at: Date.now() - 1000 })));
     const release = node.hold();
     try {
-      const impatient = composeHandlers({ db: t.db, table: t.table, channel: channels[1]!, confirmTimeoutMs: 200 });
+      const impatient = apiHandlers({ db: t.db, table: t.table, channel: channels[1]!, confirmTimeoutMs: 200 });
       const response = await impatient.kick(kickEvent('busy-node'));
       expect(response.statusCode).toBe(202);
       expect(JSON.parse(response.body)).toEqual({ code: 0, message: 'kick pending' });

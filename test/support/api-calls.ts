@@ -1,4 +1,4 @@
-/** Loading the Lambda handler modules against a test table, and calling them as API Gateway would. */
+/** Calling the handler functions as API Gateway would, and reading their answers. */
 import { expect } from 'vitest';
 import type { ClientObject } from '../../functions/clients/render.js';
 import type { ListMeta } from '../../functions/clients/list-clients.js';
@@ -11,18 +11,6 @@ export type JsonResponse<T> = { status: number; headers: Record<string, string>;
 export type ListResponseBody = { code: number; data: ClientObject[]; meta: ListMeta };
 export type GetResponseBody = { code: number; data: ClientObject[] };
 export type ErrorBody = { code: number; message: string };
-
-/**
- * Handler modules read their configuration once, at import: the environment
- * must point at the table before the first import in a test file.
- */
-export async function loadHandler(
-  env: Record<string, string>,
-  load: () => Promise<{ handler: HttpFunction }>,
-): Promise<HttpFunction> {
-  Object.assign(process.env, env);
-  return (await load()).handler;
-}
 
 export async function invoke<T>(handler: HttpFunction, event: unknown): Promise<JsonResponse<T>> {
   const response = await handler(event);

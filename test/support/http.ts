@@ -9,13 +9,15 @@ export function httpEvent(options: {
   rawPath: string;
   rawQueryString?: string;
   pathParameters?: Record<string, string>;
+  /** Beside host and user-agent; lower-case names, as API Gateway hands them over. */
+  headers?: Record<string, string>;
 }): APIGatewayProxyEventV2 {
   return gatewayEvent({
     method: options.method,
     routeKey: options.routeKey,
     rawPath: options.rawPath,
     rawQueryString: options.rawQueryString ?? '',
-    headers: { host: 'localhost', 'user-agent': 'test' },
+    headers: { host: 'localhost', 'user-agent': 'test', ...options.headers },
     protocol: 'HTTP/1.1',
     sourceIp: '127.0.0.1',
     ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),

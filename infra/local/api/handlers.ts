@@ -1,46 +1,49 @@
 /**
- * The Lambda handler modules of the API, loaded in this process. They read
- * their configuration from the environment once, when first imported, so
- * the environment is set before the import, and a process serves one
- * configuration only.
+ * The API's handlers built in this process by the factories the Lambda entry
+ * files use, from configurations loaded out of an explicit environment record:
+ * nothing is read from or written to `process.env`, so each local stack has
+ * handlers of its own.
  */
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { getDepsOf, getHandler } from '../../../functions/api/get-handler.js';
+import { kickDepsOf, kickHandler } from '../../../functions/api/kick-handler.js';
+import { listDepsOf, listHandler } from '../../../functions/api/list-handler.js';
+import { appAuthorizer, authorizerDepsOf } from '../../../functions/apps/authorizer.js';
+import {
+  loadAppsConfig,
+  loadAwsIotIngestConfig,
+  loadEmqxIngestConfig,
+  loadKickConfig,
+  loadListConfig,
+  loadTableConfig,
+} from '../../../functions/config.js';
+import { observability } from '../../../functions/http/observability.js';
+import { awsIotIngestDepsOf, awsIotIngestHandler } from '../../../functions/ingest/aws-iot.js';
+import { emqxIngestDepsOf } from '../../../functions/ingest/emqx.js';
+import { ingestRoute } from '../../../functions/ingest/handlers.js';
+import { createDocumentClient } from '../../../functions/sessions/dynamodb.js';
 import type { ApiHandlers, LambdaHttpHandler } from './server.js';
 
-let loaded: { env: Record<string, string>; handlers: ApiHandlers } | undefined;
+export type LocalHandlers = { handlers: ApiHandlers; close(): void };
 
-function sameEnv(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((key) => a[key] === b[key]);
+/** The key pair of the record, which in Lambda the SDK would take from the function's own environment. */
+function credentialsOf(env: Record<string, string>): DynamoDBClientConfig {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
+  return accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {};
 }
 
-export async function loadHandlers(env: Record<string, string>): Promise<ApiHandlers> {
-  if (loaded) {
-    if (!sameEnv(loaded.env, env)) {
-      throw new Error('the API handlers of this process were already loaded with another configuration; start one local stack per process');
-    }
-    return loaded.handlers;
-  }
-  Object.assign(process.env, env);
-  // A secret ARN in the caller's environment would send a function to Secrets Manager.
-  for (const name of ['CONTROL_CREDENTIALS_SECRET_ARN', 'EMQX_API_CREDENTIALS_SECRET_ARN', 'INGEST_TOKEN_SECRET_ARN']) {
-    if (!(name in env)) delete process.env[name];
-  }
-  const [list, get, kick, ingestEmqx, ingestAwsIot, authorizeApp] = await Promise.all([
-    import('../../../functions/list-clients.js'),
-    import('../../../functions/get-client.js'),
-    import('../../../functions/kick-client.js'),
-    import('../../../functions/ingest-emqx.js'),
-    import('../../../functions/ingest-aws-iot.js'),
-    import('../../../functions/authorize-app.js'),
-  ]);
+export function buildHandlers(env: Record<string, string>): LocalHandlers {
+  // One document client for every handler: they all reach the same DynamoDB.
+  const db = createDocumentClient(loadTableConfig(env), credentialsOf(env));
+  // Each function has its own logger and metrics, as in Lambda.
+  const observed = () => observability(env);
   const handlers: ApiHandlers = {
-    list: list.handler as LambdaHttpHandler,
-    get: get.handler as LambdaHttpHandler,
-    kick: kick.handler as LambdaHttpHandler,
-    ingestEmqx: ingestEmqx.handler as LambdaHttpHandler,
-    ingestAwsIot: ingestAwsIot.handler as LambdaHttpHandler,
-    authorizeApp: authorizeApp.handler,
+    list: listHandler(listDepsOf(loadListConfig(env), observed(), db)),
+    get: getHandler(getDepsOf(loadTableConfig(env), observed(), db)),
+    kick: kickHandler(kickDepsOf(loadKickConfig(env), observed(), db)),
+    ingestEmqx: ingestRoute(emqxIngestDepsOf(loadEmqxIngestConfig(env), observed(), db)),
+    ingestAwsIot: awsIotIngestHandler(awsIotIngestDepsOf(loadAwsIotIngestConfig(env), observed(), db)) as LambdaHttpHandler,
+    authorizeApp: appAuthorizer(authorizerDepsOf(loadAppsConfig(env), observed(), db)),
   };
-  loaded = { env: { ...env }, handlers };
-  return handlers;
+  return { handlers, close: () => db.destroy() };
 }

@@ -13,7 +13,7 @@ import {
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { getClient } from '../../../functions/clients/get-client.js';
+import { getHandler } from '../../../functions/api/get-handler.js';
 import { failure, Failure, invalidParameter } from '../../../functions/failures.js';
 import { ApiError, toApiError, UnauthorizedError } from '../../../functions/http/errors.js';
 import { httpHandler } from '../../../functions/http/handler.js';
@@ -21,6 +21,7 @@ import { jsonResponse } from '../../../functions/http/response.js';
 import { freePort } from '../../../infra/local/dynamodb-local.js';
 import { SessionStore } from '../../../functions/sessions/store.js';
 import { expectApiError, invoke } from '../../support/api-calls.js';
+import { quietObservability } from '../../support/handlers.js';
 import { getEvent } from '../../support/http.js';
 
 const $metadata = { httpStatusCode: 400 };
@@ -121,7 +122,7 @@ describe('httpHandler', () => {
       new ProvisionedThroughputExceededException({ message: 'throughput exceeded', $metadata }) as never,
     );
     const store = new SessionStore(db, { tableName: 'sessions', shards: 1 });
-    const handler = httpHandler(silentLogger(), async (e) => jsonResponse(200, await getClient(store, e.pathParameters?.clientid ?? '', Date.now())));
+    const handler = getHandler({ ...quietObservability(), store });
     const response = await invoke(handler, event);
     expect(send).toHaveBeenCalledTimes(1);
     expectApiError(response, 503, 101);

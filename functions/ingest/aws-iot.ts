@@ -1,0 +1,48 @@
+/**
+ * AWS IoT Core lifecycle events. In AWS an IoT topic rule invokes the
+ * function (asynchronously) with the event itself; locally, and wherever a
+ * token is configured, the same events come as `POST /ingest/aws-iot`.
+ */
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AwsIotIngestConfig } from '../config.js';
+import type { HttpResponse } from '../http/response.js';
+import type { Observability } from '../http/observability.js';
+import { createDocumentClient } from '../sessions/dynamodb.js';
+import type { SourceEvent } from '../sessions/source-events.js';
+import { SourceWriter } from '../sessions/source-writer.js';
+import { parseAwsIotEvent } from '../sources/aws-iot/lifecycle.js';
+import { ingestTokenSource } from './bearer-token.js';
+import { ingestRoute, type IngestDeps } from './handlers.js';
+
+const isHttpEvent = (event: unknown): boolean =>
+  typeof event === 'object' && event !== null && 'requestContext' in event && 'routeKey' in event;
+
+/** The HTTP route for API Gateway events; anything else is an event the IoT rule sent. */
+export function awsIotIngestHandler(deps: IngestDeps): (event: unknown) => Promise<HttpResponse | undefined> {
+  const httpIngest = ingestRoute(deps);
+  return async (event) => {
+    if (isHttpEvent(event)) return httpIngest(event);
+    let events: SourceEvent[];
+    try {
+      events = deps.parse(event, Date.now());
+    } catch (error) {
+      // Sending it again would not make it readable: log it and let it go.
+      deps.logger.error('unreadable AWS IoT event dropped', { error: error as Error, event: JSON.stringify(event).slice(0, 2000) });
+      return undefined;
+    }
+    // A failure is thrown: Lambda retries an asynchronous invocation, and every event is safe to apply twice.
+    for (const sourceEvent of events) await deps.writer.apply(sourceEvent);
+    return undefined;
+  };
+}
+
+/** `db` defaults to a client of the configured endpoint. */
+export function awsIotIngestDepsOf(config: AwsIotIngestConfig, observed: Observability, db: DynamoDBDocumentClient = createDocumentClient(config)): IngestDeps {
+  const options = { node: config.node, sessionExpirySeconds: config.sessionExpirySeconds, persistentSessions: config.persistentSessions };
+  return {
+    ...observed,
+    writer: new SourceWriter(db, config),
+    token: config.ingestToken ? ingestTokenSource(config.ingestToken) : undefined,
+    parse: (body) => parseAwsIotEvent(body, options),
+  };
+}
