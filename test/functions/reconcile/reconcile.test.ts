@@ -149,3 +149,41 @@ describe('reconciliation with a statistics memo', () => {
     expect(await t.store.get('memo', { consistent: true })).toMatchObject({ recv_oct: 100 });
   });
 });
+
+describe('reconciliation with events arriving during the run', () => {
+  it('leaves alone a client that connects or reconnects while the list is read', async () => {
+    const kept = emqx('kept');
+    await t.writer.applyAll([connected(kept), connected(emqx('gone')), connected(emqx('reconnecting'))]);
+    const racing = view([], {
+      async *sessions() {
+        yield online(kept);
+        // Both land after the run started and after the list passed where they would be.
+        await t.writer.applyAll([
+          connected(emqx('newcomer', { connected_at: NOW + 10 })),
+          connected(emqx('reconnecting', { connected_at: NOW + 20 })),
+        ]);
+      },
+    });
+    const report = await run(racing);
+    expect(report).toMatchObject({ truncated: false, ended: 1 });
+    expect(await t.store.get('gone', { consistent: true })).toMatchObject({ conn_state: null });
+    expect(await t.store.get('newcomer', { consistent: true })).toMatchObject({ conn_state: 'connected', connected_at: NOW + 10 });
+    expect(await t.store.get('reconnecting', { consistent: true })).toMatchObject({ conn_state: 'connected', connected_at: NOW + 20 });
+    expect(await t.store.countByState()).toMatchObject({ connected: 3 });
+  });
+
+  it('ends no newer connection than the one the broker confirmed gone', async () => {
+    await t.writer.applyAll([connected(emqx('gone')), connected(emqx('flapping'))]);
+    const racing = view([], {
+      async lookup(clientid) {
+        // The broker answers "not held"; this client reconnects before the end is written.
+        if (clientid === 'flapping') await t.writer.apply(connected(emqx('flapping', { connected_at: NOW + 30 })));
+        return undefined;
+      },
+    });
+    const report = await run(racing);
+    expect(report).toMatchObject({ ended: 1, failed: 0 });
+    expect(await t.store.get('gone', { consistent: true })).toMatchObject({ conn_state: null });
+    expect(await t.store.get('flapping', { consistent: true })).toMatchObject({ conn_state: 'connected', connected_at: NOW + 30 });
+  });
+});
