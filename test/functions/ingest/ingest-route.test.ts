@@ -7,6 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../../../functions/http/response.js';
 import { ingestRoute } from '../../../functions/ingest/handlers.js';
+import { MAX_BATCH } from '../../../functions/ingest/request.js';
 import { SourceWriter } from '../../../functions/sessions/source-writer.js';
 import { parseEmqxWebhook } from '../../../functions/sources/emqx/webhook.js';
 import { gatewayEvent } from '../../../infra/local/api/gateway-event.js';
@@ -101,6 +102,14 @@ describe('POST /ingest/emqx', () => {
     const bad = await route()(post([connectedBody('batch-3'), { event: 'client.connected' }]));
     expect(bad.statusCode).toBe(400);
     expect(await t.store.get('batch-3', { consistent: true })).toBeUndefined();
+  });
+
+  it('answers 400 for a batch of more than 1000 events, and stores none of it', async () => {
+    const events = Array.from({ length: MAX_BATCH + 1 }, () => connectedBody('too-many'));
+    const response = await route()(post(events));
+    expect(response.statusCode).toBe(400);
+    expect(body(response)?.message).toContain(`at most ${MAX_BATCH}`);
+    expect(await t.store.get('too-many', { consistent: true })).toBeUndefined();
   });
 
   it('answers 503 with Retry-After while DynamoDB throttles, and loses nothing once the event is sent again', async () => {
