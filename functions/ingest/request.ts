@@ -38,7 +38,20 @@ export class IngestUnavailableError extends ApiError {
   }
 }
 
-/** Runs `work` within the deadline; any failure that is not the sender's becomes a 503 so that it is sent again. */
+/**
+ * The answer to a failure while events are stored. The sender's own mistakes
+ * (an ApiError below 500) keep their answer. Anything else, transient
+ * (throttling, a network error, the deadline) or unknown (a validation error,
+ * a bug), answers 503 with `Retry-After` so that the sender keeps the events
+ * and sends them again: never 500, on which EMQX 5 drops them.
+ */
+export function ingestFailure(error: unknown): ApiError {
+  if (error instanceof ApiError && error.status < 500) return error;
+  if (error instanceof IngestUnavailableError) return error;
+  return new IngestUnavailableError('the sessions store failed', error);
+}
+
+/** Runs `work` within the deadline; a failure is answered as `ingestFailure` says. */
 export async function ingestWithin<T>(work: () => Promise<T>, deadlineMs: number = INGEST_DEADLINE_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -47,9 +60,7 @@ export async function ingestWithin<T>(work: () => Promise<T>, deadlineMs: number
   try {
     return await Promise.race([work(), deadline]);
   } catch (error) {
-    if (error instanceof ApiError && error.status < 500) throw error;
-    if (error instanceof IngestUnavailableError) throw error;
-    throw new IngestUnavailableError('the sessions store failed', error);
+    throw ingestFailure(error);
   } finally {
     clearTimeout(timer);
   }

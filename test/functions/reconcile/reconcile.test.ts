@@ -149,3 +149,80 @@ describe('reconciliation with a statistics memo', () => {
     expect(await t.store.get('memo', { consistent: true })).toMatchObject({ recv_oct: 100 });
   });
 });
+
+describe('reconciliation with events arriving during the run', () => {
+  it('leaves alone a client that connects or reconnects while the list is read', async () => {
+    const kept = emqx('kept');
+    await t.writer.applyAll([connected(kept), connected(emqx('gone')), connected(emqx('reconnecting'))]);
+    const racing = view([], {
+      async *sessions() {
+        yield online(kept);
+        // Both land after the run started and after the list passed where they would be.
+        await t.writer.applyAll([
+          connected(emqx('newcomer', { connected_at: NOW + 10 })),
+          connected(emqx('reconnecting', { connected_at: NOW + 20 })),
+        ]);
+      },
+    });
+    const report = await run(racing);
+    expect(report).toMatchObject({ truncated: false, ended: 1 });
+    expect(await t.store.get('gone', { consistent: true })).toMatchObject({ conn_state: null });
+    expect(await t.store.get('newcomer', { consistent: true })).toMatchObject({ conn_state: 'connected', connected_at: NOW + 10 });
+    expect(await t.store.get('reconnecting', { consistent: true })).toMatchObject({ conn_state: 'connected', connected_at: NOW + 20 });
+    expect(await t.store.countByState()).toMatchObject({ connected: 3 });
+  });
+
+  it('ends no newer connection than the one the broker confirmed gone', async () => {
+    await t.writer.applyAll([connected(emqx('gone')), connected(emqx('flapping'))]);
+    const racing = view([], {
+      async lookup(clientid) {
+        // The broker answers "not held"; this client reconnects before the end is written.
+        if (clientid === 'flapping') await t.writer.apply(connected(emqx('flapping', { connected_at: NOW + 30 })));
+        return undefined;
+      },
+    });
+    const report = await run(racing);
+    expect(report).toMatchObject({ ended: 1, failed: 0 });
+    expect(await t.store.get('gone', { consistent: true })).toMatchObject({ conn_state: null });
+    expect(await t.store.get('flapping', { consistent: true })).toMatchObject({ conn_state: 'connected', connected_at: NOW + 30 });
+  });
+});
+
+describe('reconciliation rules the README states', () => {
+  it('adds a session the table missed that the broker shows offline, as offline', async () => {
+    const conn = emqx('missed-offline', { clean_start: false, expiry_interval: 600 });
+    const report = await run(view([{ conn, conn_state: 'disconnected', disconnected_at: T0 + 2000 }]));
+    expect(report).toMatchObject({ added: 1 });
+    expect(await t.store.get('missed-offline', { consistent: true })).toMatchObject({ conn_state: 'disconnected', expires_at: T0 + 2000 + 600_000 });
+    expect(await t.store.countByState()).toMatchObject({ connected: 0, disconnected: 1 });
+  });
+
+  it('takes a connection on another node in the same second as another connection, not the table\'s', async () => {
+    await t.writer.apply(connected(emqx('moved', { connected_at: T0 + 200 })));
+    const elsewhere = emqx('moved', { node: 'emqx@10.0.0.2', connected_at: T0 + 700 });
+    const report = await run(view([online(elsewhere, { ...ZERO_STATISTICS, recv_cnt: 5 })], { connectedAtPrecisionMs: 1000 }));
+    expect(report).toMatchObject({ added: 1, statistics: 0 });
+    expect(await t.store.get('moved', { consistent: true })).toMatchObject({ node: 'emqx@10.0.0.2', connected_at: T0 + 700 });
+  });
+
+  it('ends nothing when the broker cannot be asked about a session missing from its list', async () => {
+    await t.writer.apply(connected(emqx('unasked')));
+    const report = await run(view([], { lookup: async () => Promise.reject(new Error('broker unreachable')) }));
+    expect(report).toMatchObject({ ended: 0, failed: 1 });
+    expect(await t.store.get('unasked', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+  });
+
+  it('ends nothing when its time runs out while the list is read', async () => {
+    await t.writer.applyAll([connected(emqx('listed')), connected(emqx('unlisted'))]);
+    const budget = new AbortController();
+    const slow = view([], {
+      async *sessions() {
+        yield online(emqx('listed'));
+        budget.abort();
+      },
+    });
+    const report = await reconcile({ db: t.db, table: t.table, view: slow, now: () => NOW, signal: budget.signal });
+    expect(report).toMatchObject({ truncated: true, ended: 0 });
+    expect(await t.store.get('unlisted', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+  });
+});

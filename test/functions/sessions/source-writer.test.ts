@@ -100,4 +100,13 @@ describe('sessions that end without naming their connection', () => {
     expect(await writer.apply({ type: 'session-terminated', clientid: 'term-1', node: 'n1', at: T0 + 2000, reason: 'expired' })).toBe('applied');
     expect(await t.store.get('term-1', { consistent: true })).toMatchObject({ conn_state: null, ended_reason: 'expired', ended_at: T0 + 2000 });
   });
+
+  it('never end before the disconnect they follow, whatever the clocks of broker and function', async () => {
+    const conn = connection({ clientid: 'term-2', node: 'n1', connected_at: T0, clean_start: false, expiry_interval: 600 });
+    await writer.apply(connected(conn));
+    await writer.apply(disconnected(conn, T0 + 1000));
+    // Stamped with the function's receive time, which lags the broker's clock here.
+    expect(await writer.apply({ type: 'session-terminated', clientid: 'term-2', node: 'n1', at: T0 + 400, reason: 'expired' })).toBe('applied');
+    expect(await t.store.get('term-2', { consistent: true })).toMatchObject({ conn_state: null, ended_reason: 'expired', ended_at: T0 + 1000 });
+  });
 });

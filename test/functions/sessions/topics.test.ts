@@ -22,6 +22,21 @@ describe('topic sets', () => {
     expect(subscribedTopics(set)).toEqual([]);
   });
 
+  it('lets an unsubscribe win over a subscribe of the same time, in either order', () => {
+    // EMQX 4.4 stamps topic changes with their receive time, so equal times happen.
+    const subscribe: TopicChange = { type: 'subscribed', at: 7, topics: [{ topic: 't', qos: 1 }] };
+    const unsubscribe: TopicChange = { type: 'unsubscribed', at: 7, topics: ['t'] };
+    expect(subscribedTopics(fold([subscribe, unsubscribe]))).toEqual([]);
+    expect(subscribedTopics(fold([unsubscribe, subscribe]))).toEqual([]);
+  });
+
+  it('lets the higher QoS win between subscribes of the same time, in either order', () => {
+    const low: TopicChange = { type: 'subscribed', at: 7, topics: [{ topic: 't', qos: 0 }] };
+    const high: TopicChange = { type: 'subscribed', at: 7, topics: [{ topic: 't', qos: 2 }] };
+    expect(subscribedTopics(fold([low, high]))).toEqual([{ topic: 't', qos: 2 }]);
+    expect(subscribedTopics(fold([high, low]))).toEqual([{ topic: 't', qos: 2 }]);
+  });
+
   it('reports no change for a duplicate', () => {
     const change: TopicChange = { type: 'subscribed', at: 1, topics: [{ topic: 't', qos: 1 }] };
     const once = fold([change]);
