@@ -5,6 +5,8 @@
  * error's name in `x-amzn-ErrorType` and `{"message"}` in the body (what the
  * SDK's REST-JSON protocol reads). Signatures are not verified, but a request
  * must carry a SigV4 `authorization` header for the data plane's signing name.
+ * The path is read as SigV4 reads it: `.` and `..` segments resolved first,
+ * then the client id segment percent-decoded, so `%2E` names the client `.`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -55,14 +57,21 @@ export async function startIotDataPlane(options: { backend: DataPlaneBackend; po
 async function handle(backend: DataPlaneBackend, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // Drain the body; DeleteConnection has none.
   for await (const chunk of request) void chunk;
-  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-  const match = /^\/connections\/([^/]+)$/.exec(url.pathname);
+  const target = request.url ?? '/';
+  // Not WHATWG URL parsing for the path: it would resolve `%2E` segments as dots.
+  const url = new URL(target.replace(/^[^?#]*/, ''), 'http://127.0.0.1');
+  const match = /^\/connections\/([^/]+)$/.exec(withoutDotSegments(target.replace(/[?#].*$/s, '')));
   if (!match) return answerError(response, 404, 'UnknownOperationException', 'unknown operation');
   if (request.method !== 'DELETE') return answerError(response, 405, 'MethodNotAllowedException', 'method not allowed');
   if (!SIGV4.test(request.headers.authorization ?? '')) {
     return answerError(response, 403, 'ForbiddenException', 'missing or malformed SigV4 authorization');
   }
-  const clientId = decodeURIComponent(match[1]!);
+  let clientId: string;
+  try {
+    clientId = decodeURIComponent(match[1]!);
+  } catch {
+    return answerError(response, 400, 'InvalidRequestException', 'malformed client ID');
+  }
   const flags: DeleteConnectionOptions = {
     cleanSession: url.searchParams.get('cleanSession') === 'true',
     preventWillMessage: url.searchParams.get('preventWillMessage') === 'true',
@@ -76,6 +85,16 @@ async function handle(backend: DataPlaneBackend, request: IncomingMessage, respo
   }
   if (!found) return answerError(response, 404, 'ResourceNotFoundException', 'no connection for the client ID');
   response.writeHead(200, { 'content-length': '0' }).end();
+}
+
+/** RFC 3986 dot-segment removal on the raw path, as SigV4 normalises it; escapes are left as they are. */
+function withoutDotSegments(rawPath: string): string {
+  const kept: string[] = [];
+  for (const segment of rawPath.split('/').slice(1)) {
+    if (segment === '..') kept.pop();
+    else if (segment !== '.') kept.push(segment);
+  }
+  return `/${kept.join('/')}`;
 }
 
 function answerError(response: ServerResponse, status: number, errorType: string, message: string): void {
