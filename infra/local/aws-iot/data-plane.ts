@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { splitTarget, withoutDotSegments } from '../request-target.js';
 
 export type DeleteConnectionOptions = { cleanSession: boolean; preventWillMessage: boolean };
 
@@ -57,10 +58,9 @@ export async function startIotDataPlane(options: { backend: DataPlaneBackend; po
 async function handle(backend: DataPlaneBackend, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // Drain the body; DeleteConnection has none.
   for await (const chunk of request) void chunk;
-  const target = request.url ?? '/';
-  // Not WHATWG URL parsing for the path: it would resolve `%2E` segments as dots.
-  const url = new URL(target.replace(/^[^?#]*/, ''), 'http://127.0.0.1');
-  const match = /^\/connections\/([^/]+)$/.exec(withoutDotSegments(target.replace(/[?#].*$/s, '')));
+  const { rawPath, query } = splitTarget(request.url ?? '/');
+  // Dot segments resolved on the raw path, as SigV4 normalises it; escapes are decoded after.
+  const match = /^\/connections\/([^/]+)$/.exec(`/${withoutDotSegments(rawPath.split('/').slice(1)).join('/')}`);
   if (!match) return answerError(response, 404, 'UnknownOperationException', 'unknown operation');
   if (request.method !== 'DELETE') return answerError(response, 405, 'MethodNotAllowedException', 'method not allowed');
   if (!SIGV4.test(request.headers.authorization ?? '')) {
@@ -73,8 +73,8 @@ async function handle(backend: DataPlaneBackend, request: IncomingMessage, respo
     return answerError(response, 400, 'InvalidRequestException', 'malformed client ID');
   }
   const flags: DeleteConnectionOptions = {
-    cleanSession: url.searchParams.get('cleanSession') === 'true',
-    preventWillMessage: url.searchParams.get('preventWillMessage') === 'true',
+    cleanSession: query.get('cleanSession') === 'true',
+    preventWillMessage: query.get('preventWillMessage') === 'true',
   };
   let found: boolean;
   try {
@@ -85,16 +85,6 @@ async function handle(backend: DataPlaneBackend, request: IncomingMessage, respo
   }
   if (!found) return answerError(response, 404, 'ResourceNotFoundException', 'no connection for the client ID');
   response.writeHead(200, { 'content-length': '0' }).end();
-}
-
-/** RFC 3986 dot-segment removal on the raw path, as SigV4 normalises it; escapes are left as they are. */
-function withoutDotSegments(rawPath: string): string {
-  const kept: string[] = [];
-  for (const segment of rawPath.split('/').slice(1)) {
-    if (segment === '..') kept.pop();
-    else if (segment !== '.') kept.push(segment);
-  }
-  return `/${kept.join('/')}`;
 }
 
 function answerError(response: ServerResponse, status: number, errorType: string, message: string): void {

@@ -23,6 +23,7 @@ import type { AddressInfo } from 'node:net';
 import { isAuthorized } from '../../../functions/apps/basic-auth.js';
 import { renderV4, renderV5, V5_FIELDS, type EmqxClient } from './client-json.js';
 import { routeOf } from './rest-route.js';
+import { splitTarget } from '../request-target.js';
 
 export type { EmqxClient } from './client-json.js';
 
@@ -69,10 +70,8 @@ export async function startEmqxRestApi(options: {
 
 async function handle(backend: EmqxBackend, expected: { appId: string; appSecret: string }, request: IncomingMessage, response: ServerResponse): Promise<void> {
   for await (const chunk of request) void chunk;
-  const target = request.url ?? '/';
-  // The raw path: WHATWG URL parsing would resolve `%2E` segments before cowboy's decoding does.
-  const url = new URL(target.replace(/^[^?#]*/, ''), 'http://127.0.0.1');
-  const route = routeOf(target.replace(/[?#].*$/s, ''));
+  const { rawPath, query } = splitTarget(request.url ?? '/');
+  const route = routeOf(rawPath);
   if (route === undefined) return json(response, 404, { code: 'NOT_FOUND', message: 'Request path not found' });
   if (route === 'malformed') return json(response, 400, { code: 'INVALID_PARAMETER', message: 'malformed client ID' });
   if (!isAuthorized(request.headers.authorization, expected)) return unauthorized(response, route.dialect);
@@ -81,7 +80,7 @@ async function handle(backend: EmqxBackend, expected: { appId: string; appSecret
 
   if (clientid === undefined) {
     if (method !== 'GET') return json(response, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed' });
-    return dialect === 'v5' ? listV5(backend, url.searchParams, response) : listV4(backend, url.searchParams, response);
+    return dialect === 'v5' ? listV5(backend, query, response) : listV4(backend, query, response);
   }
   if (method === 'GET') {
     const found = backend.clients().filter((client) => client.clientid === clientid);

@@ -5,6 +5,7 @@
  * resolved, so `/api/v5/clients/%2E` is the list and no client id `.` or `..`
  * can be named in a path.
  */
+import { withoutDotSegments } from '../request-target.js';
 
 export type Route = { dialect: 'v5' | 'v4'; clientid: string | undefined };
 
@@ -20,16 +21,9 @@ export function routeOf(rawPath: string): Route | 'malformed' | undefined {
 /** The decoded segments after dot-segment removal; undefined for a bad escape. */
 function cowboySegments(rawPath: string): string[] | undefined {
   if (!rawPath.startsWith('/')) return undefined;
-  const kept: string[] = [];
-  for (const raw of rawPath.slice(1).split('/')) {
-    let segment: string;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return undefined;
-    }
-    if (segment === '..') kept.pop();
-    else if (segment !== '.') kept.push(segment);
+  try {
+    return withoutDotSegments(rawPath.slice(1).split('/').map((segment) => decodeURIComponent(segment)));
+  } catch {
+    return undefined;
   }
-  return kept;
 }
