@@ -44,6 +44,8 @@ export function decodeCursor(secret: string, filter: ClientFilter, cursor: strin
   const [payload, signature, extra] = cursor.split('.');
   if (!payload || !signature || extra !== undefined) throw invalid();
   const given = Buffer.from(signature, 'base64url');
+  // Only the canonical text of a signature: other trailing bits or padding would make one cursor many.
+  if (given.toString('base64url') !== signature) throw invalid();
   const expected = sign(secret, payload);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
   let body: unknown;

@@ -3,9 +3,15 @@
  * client's connection. cleanSession=true discards a persistent session too
  * (an EMQX 4 kick drops the session); the will message is still published, as
  * EMQX 4 does on a kick. The SDK client is a chunk, loaded at the first kick.
+ *
+ * The SDK puts the client id in the path (`/connections/{clientId}`) encoded
+ * but with its dots as they are, so `.` and `..` would be resolved away as
+ * path steps (its own signer does so): for those two the path segment is
+ * rewritten before signing to the `%2E` spelling (`pathSegment`).
  */
 import type { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { loadIotDataPlane } from '../chunks.js';
+import { isDotSegment, pathSegment } from '../sources/path-segment.js';
 import { ClientNotOnBrokerError, ControlChannelError, type ControlChannel, type ControlCommand } from './channel.js';
 
 export type AwsIotChannelOptions = {
@@ -31,13 +37,25 @@ export class AwsIotControlChannel implements ControlChannel {
 
   private newClient(IoTDataPlane: typeof IoTDataPlaneClient): IoTDataPlaneClient {
     const perAttempt = Math.max(1, Math.floor(this.options.timeoutMs / MAX_ATTEMPTS));
-    return new IoTDataPlane({
+    const client = new IoTDataPlane({
       region: this.options.region,
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
       ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
       maxAttempts: MAX_ATTEMPTS,
       requestHandler: { connectionTimeout: perAttempt, requestTimeout: perAttempt, throwOnRequestTimeout: true },
     });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const clientId = (args.input as { clientId?: unknown }).clientId;
+        const request = args.request as { path?: unknown };
+        if (typeof clientId === 'string' && isDotSegment(clientId) && typeof request.path === 'string') {
+          request.path = request.path.replace(/[^/]*$/, pathSegment(clientId));
+        }
+        return next(args);
+      },
+      { step: 'build', name: 'dotSegmentClientIdMiddleware' },
+    );
+    return client;
   }
 
   async send(command: ControlCommand): Promise<void> {

@@ -11,9 +11,15 @@
  * 4.0–4.3.8. So the channel first asks `GET /api/v4/clients/{clientid}`,
  * which answers `{"code":0,"data":[]}` for an unknown client, and kicks only
  * a client the cluster holds.
+ *
+ * The clientid is one path segment (`pathSegment`). EMQX's router decodes
+ * each segment and then drops `.` and `..` ones, so no request path names a
+ * client with such an id: the channel refuses to kick it rather than send a
+ * request that reaches another endpoint.
  */
 import { callEmqxApi, EmqxApiError, type EmqxApiAnswer } from '../sources/emqx/api.js';
 import type { EmqxCredentialsSource } from '../sources/emqx/api-credentials.js';
+import { isDotSegment, pathSegment } from '../sources/path-segment.js';
 import { ClientNotOnBrokerError, ControlChannelError, type ControlChannel, type ControlCommand } from './channel.js';
 
 export type EmqxChannelOptions = {
@@ -32,13 +38,17 @@ export class EmqxControlChannel implements ControlChannel {
   constructor(private readonly options: EmqxChannelOptions) {}
 
   async send(command: ControlCommand): Promise<void> {
+    const { clientid } = command;
+    if (isDotSegment(clientid)) {
+      throw new ControlChannelError(`EMQX ${this.options.dialect} API: no request path names the client id "${clientid}" (EMQX drops "." and ".." path segments)`);
+    }
     const signal = AbortSignal.timeout(this.options.timeoutMs);
-    const path = `/api/${this.options.dialect}/clients/${encodeURIComponent(command.clientid)}`;
+    const path = `/api/${this.options.dialect}/clients/${pathSegment(clientid)}`;
     try {
       if (this.options.dialect === 'v5') {
         expectV5Kick(await this.call('DELETE', path, signal));
       } else {
-        expectV4Holds(await this.call('GET', path, signal));
+        expectV4Holds(await this.call('GET', path, signal), clientid);
         expectV4Kick(await this.call('DELETE', path, signal));
       }
     } catch (error) {
@@ -62,10 +72,11 @@ function expectV5Kick(answer: EmqxApiAnswer): void {
   throw new ControlChannelError(`EMQX v5 API: kick answered ${describe(answer)}`);
 }
 
-function expectV4Holds(answer: EmqxApiAnswer): void {
+function expectV4Holds(answer: EmqxApiAnswer, clientid: string): void {
   const body = v4Body(answer, 'lookup');
   if (!Array.isArray(body.data)) throw new ControlChannelError('EMQX v4 API: lookup answered without a data list');
-  if (body.data.length === 0) throw new ClientNotOnBrokerError('EMQX holds no session of the client');
+  // Rows of other clients (an answer from another endpoint) do not say this one is held.
+  if (!body.data.some((row) => isObject(row) && row.clientid === clientid)) throw new ClientNotOnBrokerError('EMQX holds no session of the client');
 }
 
 function expectV4Kick(answer: EmqxApiAnswer): void {

@@ -1,4 +1,5 @@
 /** Plain one-line logs of the local stack, with a time stamp and the part that speaks. */
+import { printable } from '../printable.js';
 
 export type LocalLog = {
   info(message: string): void;
@@ -13,9 +14,10 @@ function describe(error: unknown): string {
 export function consoleLog(part: string): LocalLog {
   const stamp = () => new Date().toISOString().slice(11, 23);
   return {
-    info: (message) => console.log(`${stamp()} ${part.padEnd(6)} ${message}`),
+    // Messages carry client ids, usernames and broker errors: one line each, whatever they hold.
+    info: (message) => console.log(`${stamp()} ${part.padEnd(6)} ${printable(message)}`),
     error: (message, error) =>
-      console.error(`${stamp()} ${part.padEnd(6)} ${message}${error === undefined ? '' : `: ${describe(error)}`}`),
+      console.error(`${stamp()} ${part.padEnd(6)} ${printable(`${message}${error === undefined ? '' : `: ${describe(error)}`}`)}`),
   };
 }
 

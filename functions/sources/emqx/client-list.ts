@@ -9,11 +9,17 @@
  * "YYYY-MM-DD HH:mm:ss" in the broker host's local time, seconds only
  * (`emqx_mgmt_util:strftime/1`). They are read as UTC: run the broker with a
  * UTC clock (as its container images do) or connect times will not match.
+ *
+ * A lookup asks `GET /api/{v5,v4}/clients/{clientid}`, the clientid one path
+ * segment. EMQX's router drops `.` and `..` segments after decoding them, so
+ * for those two ids it asks the list filtered on the exact clientid
+ * (`clientid=` in both dialects) instead.
  */
 import type { BrokerSession, BrokerView } from '../broker-view.js';
 import { PROTO_NAMES, STATISTICS_FIELDS, type ConnectionInfo, type ProtoName, type Statistics, type StatisticsField } from '../../sessions/model.js';
 import { callEmqxApi, EmqxApiError, type EmqxApiAnswer } from './api.js';
 import type { EmqxCredentialsSource } from './api-credentials.js';
+import { isDotSegment, pathSegment } from '../path-segment.js';
 
 export { EmqxApiError } from './api.js';
 
@@ -99,26 +105,29 @@ export class EmqxClientList implements BrokerView {
 
   async lookup(clientid: string, signal: AbortSignal): Promise<BrokerSession | undefined> {
     const { dialect } = this.options;
-    const path = `/api/${dialect}/clients/${encodeURIComponent(clientid)}`;
+    if (isDotSegment(clientid)) return newestOf((await this.page(1, signal, clientid)).rows, clientid, dialect);
+    const path = `/api/${dialect}/clients/${pathSegment(clientid)}`;
     const answer = await this.call(path, signal);
     if (dialect === 'v5') {
       if (answer.status === 404 && isObject(answer.body) && answer.body.code === 'CLIENTID_NOT_FOUND') return undefined;
       if (answer.status !== 200 || !isObject(answer.body)) throw failure('GET', path, answer);
-      return toBrokerSession(answer.body, dialect);
+      const session = toBrokerSession(answer.body, dialect);
+      if (session && session.conn.clientid !== clientid) throw new EmqxApiError(`GET ${path}: the answer is about another client`);
+      return session;
     }
     const body = v4Body(answer, path);
     if (!Array.isArray(body.data)) throw failure('GET', path, answer);
-    // A client is listed once per node holding a channel of it; the newest connection stands.
-    const sessions = body.data.map((row) => toBrokerSession(row, dialect)).filter((s): s is BrokerSession => s !== undefined);
-    return sessions.sort((a, b) => b.conn.connected_at - a.conn.connected_at)[0];
+    return newestOf(body.data, clientid, dialect);
   }
 
-  private async page(page: number, signal: AbortSignal): Promise<{ rows: unknown[]; hasnext: boolean }> {
+  /** One page of the list; with `clientid`, only that client's rows (EMQX's exact `clientid` filter). */
+  private async page(page: number, signal: AbortSignal, clientid?: string): Promise<{ rows: unknown[]; hasnext: boolean }> {
     const { dialect, pageSize } = this.options;
+    const only = clientid === undefined ? '' : `&clientid=${encodeURIComponent(clientid)}`;
     const path =
       dialect === 'v5'
-        ? `/api/v5/clients?page=${page}&limit=${pageSize}&fields=${V5_LIST_FIELDS.join(',')}`
-        : `/api/v4/clients?_page=${page}&_limit=${pageSize}`;
+        ? `/api/v5/clients?page=${page}&limit=${pageSize}&fields=${V5_LIST_FIELDS.join(',')}${only}`
+        : `/api/v4/clients?_page=${page}&_limit=${pageSize}${only}`;
     const answer = await this.call(path, signal);
     const body = dialect === 'v5' ? v5Body(answer, path) : v4Body(answer, path);
     const meta = body.meta;
@@ -132,6 +141,12 @@ export class EmqxClientList implements BrokerView {
     const bound = AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]);
     return callEmqxApi(this.options, 'GET', path, bound);
   }
+}
+
+/** A client is listed once per node holding a channel of it; the newest connection of `clientid` stands. */
+function newestOf(rows: unknown[], clientid: string, dialect: 'v5' | 'v4'): BrokerSession | undefined {
+  const sessions = rows.map((row) => toBrokerSession(row, dialect)).filter((s): s is BrokerSession => s?.conn.clientid === clientid);
+  return sessions.sort((a, b) => b.conn.connected_at - a.conn.connected_at)[0];
 }
 
 function v5Body(answer: EmqxApiAnswer, path: string): Record<string, unknown> {

@@ -1,7 +1,8 @@
 /**
  * The clients API on a local HTTP server: each request checked for Basic
  * credentials, routed, turned into an API Gateway event and handed to the
- * same handler function that runs in Lambda.
+ * same handler function that runs in Lambda. A request whose Host names
+ * another server is answered 421 (`host-check.ts`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +12,7 @@ import { socketAddress } from '../broker/connection-info.js';
 import type { LocalLog } from '../log.js';
 import { BASIC_CHALLENGE, isAuthorized, type AppCredentials } from '../../../functions/apps/basic-auth.js';
 import { gatewayEvent } from './gateway-event.js';
+import { isAllowedHost } from './host-check.js';
 import { isIngest, matchRoute, type Operation, type RouteMatch } from './routes.js';
 import { isSigV4, verifySigV4, type SignedRequest, type SigV4Key } from './sigv4-auth.js';
 import { routeOf } from '../../../functions/api/routes.js';
@@ -52,7 +54,10 @@ function readBody(request: IncomingMessage): Promise<string | undefined> {
   });
 }
 
-async function respond(request: IncomingMessage, options: ApiServerOptions): Promise<HttpResponse> {
+async function respond(request: IncomingMessage, options: ApiServerOptions, port: number): Promise<HttpResponse> {
+  if (!isAllowedHost(request.headers.host, listenHost(options), port)) {
+    return failure(421, 421, `this server answers to localhost, 127.0.0.1 or [::1] on port ${port}, not to the host ${JSON.stringify(request.headers.host ?? '')}`);
+  }
   const target = request.url ?? '/';
   const queryAt = target.indexOf('?');
   const rawPath = queryAt < 0 ? target : target.slice(0, queryAt);
@@ -120,11 +125,14 @@ function send(response: ServerResponse, result: HttpResponse): void {
   response.end(body);
 }
 
+const listenHost = (options: ApiServerOptions) => options.host ?? '127.0.0.1';
+
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { log } = options;
+  let port = 0;
   const server = createServer((request, response) => {
     const started = performance.now();
-    respond(request, options)
+    respond(request, options, port)
       .catch((error: unknown) => {
         log.error(`${request.method} ${request.url} failed`, error);
         return failure(500, 102, 'internal error');
@@ -134,7 +142,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         log.info(`${request.method} ${request.url} ${result.statusCode} ${Math.round(performance.now() - started)} ms`);
       });
   });
-  const host = options.host ?? '127.0.0.1';
+  const host = listenHost(options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -143,7 +151,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://${host}:${port}`,
     port,

@@ -3,7 +3,8 @@
  * the deployed HTTP API) with the local key pair is recomputed with the same
  * library AWS's SDK signs with, and its signature compared in constant time.
  * So code that calls the deployed API with SigV4 runs unchanged against the
- * local stack.
+ * local stack. The signature must cover `host`, so that a request signed for
+ * another name (DNS rebinding) cannot be replayed here.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -59,8 +60,10 @@ export async function verifySigV4(request: SignedRequest, key: SigV4Key, now = D
   const payloadHash = header(request.headers, 'x-amz-content-sha256');
   if (payloadHash !== undefined && payloadHash !== createHash('sha256').update(request.body, 'utf8').digest('hex')) return false;
 
+  const signedNames = signedHeaders!.split(';');
+  if (!signedNames.includes('host')) return false;
   const headers: Record<string, string> = {};
-  for (const name of signedHeaders!.split(';')) {
+  for (const name of signedNames) {
     const value = header(request.headers, name);
     if (value === undefined) return false;
     headers[name] = value;

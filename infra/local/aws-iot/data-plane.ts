@@ -5,9 +5,12 @@
  * error's name in `x-amzn-ErrorType` and `{"message"}` in the body (what the
  * SDK's REST-JSON protocol reads). Signatures are not verified, but a request
  * must carry a SigV4 `authorization` header for the data plane's signing name.
+ * The path is read as SigV4 reads it: `.` and `..` segments resolved first,
+ * then the client id segment percent-decoded, so `%2E` names the client `.`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { splitTarget, withoutDotSegments } from '../request-target.js';
 
 export type DeleteConnectionOptions = { cleanSession: boolean; preventWillMessage: boolean };
 
@@ -55,17 +58,23 @@ export async function startIotDataPlane(options: { backend: DataPlaneBackend; po
 async function handle(backend: DataPlaneBackend, request: IncomingMessage, response: ServerResponse): Promise<void> {
   // Drain the body; DeleteConnection has none.
   for await (const chunk of request) void chunk;
-  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-  const match = /^\/connections\/([^/]+)$/.exec(url.pathname);
+  const { rawPath, query } = splitTarget(request.url ?? '/');
+  // Dot segments resolved on the raw path, as SigV4 normalises it; escapes are decoded after.
+  const match = /^\/connections\/([^/]+)$/.exec(`/${withoutDotSegments(rawPath.split('/').slice(1)).join('/')}`);
   if (!match) return answerError(response, 404, 'UnknownOperationException', 'unknown operation');
   if (request.method !== 'DELETE') return answerError(response, 405, 'MethodNotAllowedException', 'method not allowed');
   if (!SIGV4.test(request.headers.authorization ?? '')) {
     return answerError(response, 403, 'ForbiddenException', 'missing or malformed SigV4 authorization');
   }
-  const clientId = decodeURIComponent(match[1]!);
+  let clientId: string;
+  try {
+    clientId = decodeURIComponent(match[1]!);
+  } catch {
+    return answerError(response, 400, 'InvalidRequestException', 'malformed client ID');
+  }
   const flags: DeleteConnectionOptions = {
-    cleanSession: url.searchParams.get('cleanSession') === 'true',
-    preventWillMessage: url.searchParams.get('preventWillMessage') === 'true',
+    cleanSession: query.get('cleanSession') === 'true',
+    preventWillMessage: query.get('preventWillMessage') === 'true',
   };
   let found: boolean;
   try {

@@ -4,6 +4,11 @@
  * control clients are not sessions of the fleet. Control
  * connections can be refused for a while, as when the broker is out of reach
  * of the API.
+ *
+ * A control connection's client id must stay its own: any other client
+ * connecting with it would take the connection over (and drop it). So `$SYS`
+ * topics, which announce every client id, are kept to control clients, and a
+ * client id a control client has used is refused to anyone else.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AedesOptions, AuthenticateError, Client } from 'aedes';
@@ -15,6 +20,10 @@ type Handler<K extends keyof AedesOptions> = NonNullable<AedesOptions[K]>;
 /** CONNACK return codes of MQTT 3.1.1. */
 const SERVER_UNAVAILABLE = 3;
 const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+/** A topic or filter with a `$SYS` level (`$SYS/#`, `$share/group/$SYS/#`). */
+const isSysTopic = (topicOrFilter: string) => topicOrFilter.split('/').includes('$SYS');
 
 function sameSecret(a: string, b: string): boolean {
   const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
@@ -28,6 +37,8 @@ function refusal(message: string, returnCode: number): AuthenticateError {
 export class ControlAccess {
   private readonly controlClients = new WeakSet<Client>();
   private readonly openControlClients = new Set<Client>();
+  /** Client ids control clients have used: few (one per API process), kept for the broker's life. */
+  private readonly controlIds = new Set<string>();
   private accepting = true;
 
   constructor(
@@ -45,13 +56,17 @@ export class ControlAccess {
   }
 
   readonly authenticate: Handler<'authenticate'> = (client, username, password, done) => {
-    if (username !== this.credentials.username) return done(null, true);
+    if (username !== this.credentials.username) {
+      if (this.controlIds.has(client.id)) return done(refusal('the client id of a control connection', NOT_AUTHORIZED), false);
+      return done(null, true);
+    }
     if (!sameSecret(password?.toString('utf8') ?? '', this.credentials.password)) {
       return done(refusal('bad control credentials', BAD_USERNAME_OR_PASSWORD), false);
     }
     if (!this.accepting) return done(refusal('control connections refused', SERVER_UNAVAILABLE), false);
     this.controlClients.add(client);
     this.openControlClients.add(client);
+    this.controlIds.add(client.id);
     done(null, true);
   };
 
@@ -64,14 +79,15 @@ export class ControlAccess {
     done(null);
   };
 
-  readonly authorizeSubscribe: Handler<'authorizeSubscribe'> = (_client, subscription, done) => {
+  readonly authorizeSubscribe: Handler<'authorizeSubscribe'> = (client, subscription, done) => {
+    const refused = this.underControlPrefix(subscription.topic) || (isSysTopic(subscription.topic) && !this.isControlClient(client));
     // A null subscription is a refusal: SUBACK 0x80 for that filter.
-    done(null, this.underControlPrefix(subscription.topic) ? null : subscription);
+    done(null, refused ? null : subscription);
   };
 
-  /** Wildcard subscribers (`#`, `+/…`) see every topic but the control topics. */
+  /** Wildcard subscribers (`#`, `+/…`) see every topic but the control and `$SYS` topics. */
   readonly authorizeForward: Handler<'authorizeForward'> = (client, packet) =>
-    this.underControlPrefix(packet.topic) && !this.isControlClient(client) ? null : packet;
+    (this.underControlPrefix(packet.topic) || isSysTopic(packet.topic)) && !this.isControlClient(client) ? null : packet;
 
   forget(client: Client): void {
     this.openControlClients.delete(client);

@@ -70,6 +70,25 @@ describe('paging cursors', () => {
     expectRefused(() => decodeCursor(secret, filter, cursor.slice(0, -2)));
   });
 
+  it('refuse a signature that is not in its canonical base64url text', () => {
+    const cursor = encodeCursor(secret, filter, position);
+    const [payload, signature] = cursor.split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // 16 bytes in 22 characters: the last one carries 4 unused bits, so 15 other characters decode to the same bytes.
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const sameBytes = alphabet.split('').filter((c, i) => c !== signature.at(-1) && i >> 4 === last >> 4);
+    expect(sameBytes).toHaveLength(15);
+    for (const c of sameBytes) {
+      const variant = `${signature.slice(0, -1)}${c}`;
+      expect(Buffer.from(variant, 'base64url').equals(Buffer.from(signature, 'base64url'))).toBe(true);
+      expectRefused(() => decodeCursor(secret, filter, `${payload}.${variant}`));
+    }
+    for (const padded of [`${signature}==`, `${signature}=`, Buffer.from(signature, 'base64url').toString('base64')]) {
+      expectRefused(() => decodeCursor(secret, filter, `${payload}.${padded}`));
+    }
+    expect(decodeCursor(secret, filter, cursor)).toEqual(position);
+  });
+
   it('refuse a cursor signed with another secret', () => {
     const foreign = encodeCursor('another-secret-0123456789', filter, position);
     // Same payload as our own cursor: only the signature tells them apart.

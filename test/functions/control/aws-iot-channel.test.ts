@@ -8,6 +8,8 @@ import {
   type DeleteConnectionOptions,
 } from '../../../infra/local/aws-iot/data-plane.js';
 import { freePort } from '../../../infra/local/dynamodb-local.js';
+import { AWKWARD_IDS } from '../../support/awkward-ids.js';
+import { rawRequest } from '../../support/raw-request.js';
 
 const TIMEOUT_MS = 1500;
 const CREDENTIALS = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
@@ -111,7 +113,44 @@ describe('AwsIotControlChannel against the data-plane stand-in', () => {
   });
 });
 
+describe('AwsIotControlChannel with awkward client ids', () => {
+  it('deletes exactly the connection named, "." and ".." included', async () => {
+    const { backend, calls, held } = fleet([...AWKWARD_IDS, 'other']);
+    const channel = channelTo(await dataPlane(backend));
+    for (const clientid of AWKWARD_IDS) await channel.send(kick(clientid));
+    expect(calls.map((call) => call.clientId)).toEqual(AWKWARD_IDS);
+    expect([...held]).toEqual(['other']);
+  });
+
+  it('answers ClientNotOnBrokerError for an absent one, asking for no other', async () => {
+    const { backend, calls, held } = fleet(['other']);
+    const channel = channelTo(await dataPlane(backend));
+    for (const clientid of AWKWARD_IDS) {
+      await expect(channel.send(kick(clientid)), clientid).rejects.toBeInstanceOf(ClientNotOnBrokerError);
+    }
+    expect(calls.map((call) => call.clientId)).toEqual(AWKWARD_IDS);
+    expect([...held]).toEqual(['other']);
+  });
+});
+
 describe('the data-plane stand-in', () => {
+  const authorization = 'AWS4-HMAC-SHA256 Credential=AKID/20261128/eu-west-1/iotdata/aws4_request, SignedHeaders=host, Signature=00';
+
+  it('reads the path as SigV4 does: dot segments resolved, then the client id decoded', async () => {
+    const { backend, calls } = fleet(['.', '..', 'a/b', 'é']);
+    const url = await dataPlane(backend);
+    for (const path of ['/connections/.', '/connections/..', '/connections/x/..']) {
+      const answer = await rawRequest(url, 'DELETE', path, { authorization });
+      expect(answer.status, path).toBe(404);
+      expect(answer.headers['x-amzn-errortype'], path).toBe('UnknownOperationException');
+    }
+    for (const path of ['/connections/%2E', '/connections/%2e%2E', '/connections/a%2Fb', '/connections/%C3%A9']) {
+      expect((await rawRequest(url, 'DELETE', `${path}?cleanSession=true`, { authorization })).status, path).toBe(200);
+    }
+    expect(calls.map((call) => call.clientId)).toEqual(['.', '..', 'a/b', 'é']);
+    expect((await rawRequest(url, 'DELETE', '/connections/%ZZ', { authorization })).status).toBe(400);
+  });
+
   it('refuses a request without a SigV4 authorization, as the service does', async () => {
     const { backend, calls } = fleet(['c1']);
     const url = await dataPlane(backend);

@@ -6,6 +6,7 @@ import { EmqxControlChannel } from '../../../functions/control/emqx-channel.js';
 import { emqxApiCredentials, type EmqxCredentialsSource } from '../../../functions/sources/emqx/api-credentials.js';
 import { freePort } from '../../../infra/local/dynamodb-local.js';
 import { startEmqxRestApi, type EmqxBackend, type EmqxClient } from '../../../infra/local/emqx/rest-api.js';
+import { AWKWARD_IDS, DOT_SEGMENT_IDS } from '../../support/awkward-ids.js';
 
 const TIMEOUT_MS = 1500;
 const CREDENTIALS = { key: 'api-key-1', secret: 'api-secret-1' };
@@ -172,6 +173,36 @@ describe.each(['v5', 'v4'] as const)('EmqxControlChannel (%s)', (dialect) => {
     const error = await failure(channel(dialect, url).send(kick('c1')));
     expect(error).toBeInstanceOf(ControlChannelError);
     expect(error.message).toContain('without a JSON body');
+  });
+});
+
+describe.each(['v5', 'v4'] as const)('EmqxControlChannel (%s) with awkward client ids', (dialect) => {
+  const addressable = AWKWARD_IDS.filter((id) => !(DOT_SEGMENT_IDS as readonly string[]).includes(id));
+
+  it('kicks exactly the client named, its id one path segment', async () => {
+    const { url, kicked, clients } = await emqx([...AWKWARD_IDS, 'other']);
+    for (const clientid of addressable) await channel(dialect, url).send(kick(clientid));
+    expect(kicked).toEqual(addressable);
+    expect(clients.map((c) => c.clientid)).toEqual([...DOT_SEGMENT_IDS, 'other']);
+  });
+
+  it('answers ClientNotOnBrokerError for an absent one, kicking no other', async () => {
+    const { url, kicked } = await emqx(['other', '.a', '...']);
+    for (const clientid of addressable.filter((id) => id !== '.a' && id !== '...')) {
+      await expect(channel(dialect, url).send(kick(clientid)), clientid).rejects.toBeInstanceOf(ClientNotOnBrokerError);
+    }
+    expect(kicked.filter((id) => ['other', '.a', '...'].includes(id))).toEqual([]);
+  });
+
+  it('refuses "." and "..", which no EMQX path names, without a request', async () => {
+    const { url, kicked, clients } = await emqx([...DOT_SEGMENT_IDS, 'other']);
+    for (const clientid of DOT_SEGMENT_IDS) {
+      const error = await failure(channel(dialect, url).send(kick(clientid)));
+      expect(error).toBeInstanceOf(ControlChannelError);
+      expect(error.message).toContain('no request path names');
+    }
+    expect(kicked).toEqual([]);
+    expect(clients).toHaveLength(3);
   });
 });
 

@@ -297,6 +297,46 @@ describe('the local broker node', () => {
     expect(isLive(await t.store.get(target.options.clientId!, { consistent: true }))).toBe(true);
   });
 
+  it('keeps $SYS topics, which name every client id, to control clients', async () => {
+    const b = await broker();
+    const snoop = await connect(b, { clientId: `snoop-${randomUUID()}` });
+    const received: string[] = [];
+    snoop.on('message', (topic) => received.push(topic));
+    for (const filter of ['$SYS/#', '$SYS/+/new/clients', '$share/g/$SYS/#']) {
+      await expect(snoop.subscribeAsync(filter, { qos: 0 }), filter).rejects.toMatchObject({ packet: { granted: [128] } });
+    }
+    expect((await snoop.subscribeAsync(['#', '+/+/new/clients', 'after'], { qos: 0 })).map((g) => g.qos)).toEqual([0, 0, 0]);
+
+    const control = await controlClient(b);
+    // A control client may watch $SYS: it learns its own id announced there, which anyone else would too.
+    const announced: string[] = [];
+    control.on('message', (topic, payload) => announced.push(`${topic} ${payload.toString()}`));
+    await control.subscribeAsync('$SYS/+/new/clients', { qos: 0 });
+    await connect(b, { clientId: 'announced-client' });
+    await expect.poll(() => announced.some((line) => line.endsWith(' announced-client'))).toBe(true);
+    await control.publishAsync('after', 'x', { qos: 1 });
+    await expect.poll(() => received).toContain('after');
+    expect(received.filter((topic) => topic.startsWith('$SYS'))).toEqual([]);
+  });
+
+  it('refuses the client id of a control connection to anyone but the control user, and keeps the control connection', async () => {
+    const b = await broker();
+    const control = await controlClient(b);
+    const controlId = control.options.clientId!;
+    const dropped = new Promise<string>((resolve) => control.once('close', () => resolve('dropped')));
+
+    await expect(connect(b, { clientId: controlId })).rejects.toThrow(/Not authorized/i);
+    await expect(connect(b, { clientId: controlId, username: 'someone', password: 'x' })).rejects.toThrow(/Not authorized/i);
+    await expect(Promise.race([dropped, sleep(300).then(() => 'kept')])).resolves.toBe('kept');
+    expect(control.connected).toBe(true);
+
+    // Once closed, the id stays refused to others; the control user may reconnect with it.
+    await control.endAsync();
+    await expect(connect(b, { clientId: controlId })).rejects.toThrow(/Not authorized/i);
+    const again = await connect(b, { clientId: controlId, username: CONTROL.username, password: CONTROL.password });
+    expect(again.connected).toBe(true);
+  });
+
   it('refuses wrong control credentials', async () => {
     const b = await broker();
 

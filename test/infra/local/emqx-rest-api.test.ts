@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmqxRestApi, type EmqxBackend, type EmqxClient } from '../../../infra/local/emqx/rest-api.js';
+import { rawRequest } from '../../support/raw-request.js';
 
 const CREDENTIALS = { key: 'api-key-1', secret: 'api-secret-1' };
 const AUTH = { authorization: `Basic ${Buffer.from('api-key-1:api-secret-1').toString('base64')}` };
@@ -76,7 +77,11 @@ async function api(clients: EmqxClient[]) {
     }
     return { status: response.status, body: body as Record<string, unknown>, headers: response.headers };
   };
-  return { call, kicked };
+  const raw = async (method: string, path: string) => {
+    const answer = await rawRequest(server.url, method, path, AUTH);
+    return { status: answer.status, body: (answer.body === '' ? undefined : JSON.parse(answer.body)) as Record<string, unknown> };
+  };
+  return { call, raw, kicked };
 }
 
 describe('EMQX 5 dialect', () => {
@@ -185,5 +190,51 @@ describe('EMQX 4.4 dialect', () => {
     const refused = await call('GET', '/api/v4/clients', { authorization: 'Basic bm9wZTpub3Bl' });
     expect(refused.status).toBe(401);
     expect(refused.body).toBe('UNAUTHORIZED');
+  });
+});
+
+describe.each(['v5', 'v4'] as const)('paths and filters as EMQX %s reads them (cowboy routing)', (dialect) => {
+  const idsOf = (body: Record<string, unknown>) => (body.data as Array<{ clientid: string }>).map((c) => c.clientid);
+
+  it('decodes each segment once: an escaped slash, percent, query or hash mark stays in the client id', async () => {
+    const { raw } = await api(['a/b', '%2E', '?x', '#', 'é', 'a+b'].map((id) => client(id)));
+    for (const [path, clientid] of [
+      ['a%2Fb', 'a/b'],
+      ['%252E', '%2E'],
+      ['%3Fx', '?x'],
+      ['%23', '#'],
+      ['%C3%A9', 'é'],
+      ['a+b', 'a+b'],
+    ] as const) {
+      const { status, body } = await raw('GET', `/api/${dialect}/clients/${path}`);
+      expect(status, path).toBe(200);
+      expect(dialect === 'v5' ? body.clientid : idsOf(body), path).toEqual(dialect === 'v5' ? clientid : [clientid]);
+    }
+  });
+
+  it('resolves "." and ".." segments after decoding, %2E included, so no path names such a client', async () => {
+    const { raw, kicked } = await api([client('.'), client('..'), client('other')]);
+    for (const path of ['.', '%2E', '%2e', '']) {
+      const { status, body } = await raw('GET', `/api/${dialect}/clients/${path}`);
+      expect(status, path).toBe(200);
+      // The list of every client, not one client.
+      expect(idsOf(body), path).toEqual(['.', '..', 'other']);
+    }
+    for (const path of ['..', '%2E%2E', '.%2e']) expect((await raw('GET', `/api/${dialect}/clients/${path}`)).status, path).toBe(404);
+    expect((await raw('DELETE', `/api/${dialect}/clients/%2E`)).status).toBe(405);
+    expect(kicked).toEqual([]);
+  });
+
+  it('answers 400 to a bad escape', async () => {
+    const { raw } = await api([client('c1')]);
+    expect((await raw('GET', `/api/${dialect}/clients/%ZZ`)).status).toBe(400);
+  });
+
+  it('filters the list on the exact clientid', async () => {
+    const { call } = await api([client('.'), client('..'), client('.a'), client('a.')]);
+    for (const clientid of ['.', '..', '.a', 'absent']) {
+      const { body } = await call('GET', `/api/${dialect}/clients?clientid=${encodeURIComponent(clientid)}`);
+      expect(idsOf(body), clientid).toEqual(clientid === 'absent' ? [] : [clientid]);
+    }
   });
 });

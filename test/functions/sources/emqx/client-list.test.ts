@@ -7,6 +7,7 @@ import { EmqxApiError } from '../../../../functions/sources/emqx/api.js';
 import { EmqxClientList } from '../../../../functions/sources/emqx/client-list.js';
 import { freePort } from '../../../../infra/local/dynamodb-local.js';
 import { startEmqxRestApi, type EmqxClient } from '../../../../infra/local/emqx/rest-api.js';
+import { AWKWARD_IDS, DOT_SEGMENT_IDS } from '../../../support/awkward-ids.js';
 
 const CREDENTIALS = { key: 'api-key-1', secret: 'api-secret-1' };
 const TIMEOUT_MS = 1500;
@@ -242,6 +243,26 @@ describe('EmqxClientList (v4)', () => {
     const signal = new AbortController().signal;
     expect((await view.lookup('a', signal))?.conn.clientid).toBe('a');
     expect(await view.lookup('nobody', signal)).toBeUndefined();
+  });
+});
+
+describe.each(['v5', 'v4'] as const)('EmqxClientList (%s) lookups of awkward client ids', (dialect) => {
+  it('finds each client by its own id among the others, "." and ".." included', async () => {
+    // Each client connected at its own second, so a session of another client would show.
+    const clients = AWKWARD_IDS.map((clientid, i) => client(clientid, { connected_at: CONNECTED_AT + i * 1000 }));
+    const view = list(dialect, (await emqx([...clients, client('other')])).url);
+    const signal = new AbortController().signal;
+    for (const [i, clientid] of AWKWARD_IDS.entries()) {
+      const session = await view.lookup(clientid, signal);
+      expect(session?.conn.clientid, clientid).toBe(clientid);
+      // EMQX 4 lists times to the second.
+      expect(Math.floor(session!.conn.connected_at / 1000), clientid).toBe(Math.floor((CONNECTED_AT + i * 1000) / 1000));
+    }
+  });
+
+  it('says "." and ".." are not held while the cluster holds other clients', async () => {
+    const view = list(dialect, (await emqx([client('other'), client('...')])).url);
+    for (const clientid of DOT_SEGMENT_IDS) expect(await view.lookup(clientid, new AbortController().signal)).toBeUndefined();
   });
 });
 

@@ -1,0 +1,29 @@
+/**
+ * Routing of the stand-in's paths as cowboy's router does it
+ * (`cowboy_router:split_path/1`): split on `/`, each segment percent-decoded
+ * (`cow_uri:urldecode/1`; a bad escape is 400), then `.` and `..` segments
+ * resolved, so `/api/v5/clients/%2E` is the list and no client id `.` or `..`
+ * can be named in a path.
+ */
+import { withoutDotSegments } from '../request-target.js';
+
+export type Route = { dialect: 'v5' | 'v4'; clientid: string | undefined };
+
+export function routeOf(rawPath: string): Route | 'malformed' | undefined {
+  const segments = cowboySegments(rawPath);
+  if (segments === undefined) return 'malformed';
+  const [api, version, clients, clientid, ...rest] = segments;
+  if (api !== 'api' || (version !== 'v5' && version !== 'v4') || clients !== 'clients' || rest.length > 0) return undefined;
+  // A trailing slash (an empty last segment) is the list, as the stand-in has always taken it.
+  return { dialect: version, clientid: clientid === '' ? undefined : clientid };
+}
+
+/** The decoded segments after dot-segment removal; undefined for a bad escape. */
+function cowboySegments(rawPath: string): string[] | undefined {
+  if (!rawPath.startsWith('/')) return undefined;
+  try {
+    return withoutDotSegments(rawPath.slice(1).split('/').map((segment) => decodeURIComponent(segment)));
+  } catch {
+    return undefined;
+  }
+}
