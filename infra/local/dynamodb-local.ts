@@ -169,7 +169,9 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
       '-disableTelemetry',
     ],
     // stdin stays an open pipe that is never written: its end tells the JVM this process is gone.
-    { cwd: directory, stdio: ['pipe', 'ignore', 'pipe'] },
+    // Detached, in its own process group: a terminal's Ctrl-C reaches this process, which stops
+    // what writes to the table first, and not the JVM, which would go before their last writes.
+    { cwd: directory, stdio: ['pipe', 'ignore', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
