@@ -25,20 +25,19 @@ type Running = {
   mqttUrl: string;
 };
 
-const started: StartProcess[] = [];
+/** Every process a test started, known before it kills any: a failed test must not leave its stack behind. */
+const startedPids = new Set<number>();
 const clients: MqttClient[] = [];
 afterEach(() => {
   for (const client of clients.splice(0)) client.end(true);
-  for (const start of started.splice(0)) {
-    // A failed test must not leave its stack behind.
-    for (const pid of [start.child.pid!, ...descendantPids(start.child.pid!)]) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
-  }
+  for (const pid of startedPids) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  startedPids.clear();
 });
 
 async function startStack(mode: BrokerMode, how: StartHow): Promise<Running> {
   const [apiPort, mqttPort] = [await freePort(), await freePort()];
   const start = runStart(baseEnv({ PORT: String(apiPort), MQTT_PORT: String(mqttPort), BROKER_MODE: mode }), how);
-  started.push(start);
+  startedPids.add(start.child.pid!);
   await expect.poll(() => start.stdout, { timeout: START_TIMEOUT_MS, interval: 100 }).toContain('Ctrl-C stops everything');
   const root = start.child.pid!;
   const node = how.viaNpm ? childPids(root).find((pid) => commandLine(pid).includes('infra/local/start.ts')) : root;
@@ -46,6 +45,7 @@ async function startStack(mode: BrokerMode, how: StartHow): Promise<Running> {
   const dbPort = Number(/DynamoDB\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(start.stdout)?.[1]);
   expect(dbPort).toBeGreaterThan(0);
   const below = descendantPids(node!);
+  for (const pid of [node!, ...below]) startedPids.add(pid);
   expect(below.some((pid) => commandLine(pid).includes('DynamoDBLocal'))).toBe(true);
   return {
     start,
