@@ -6,6 +6,7 @@
  * standard input, a pipe from this process, closes (also on SIGKILL), and
  * this process stops when npm, its parent, is killed outright.
  */
+import { requireDynamoDbAt } from './dynamodb-local.js';
 import { consoleLog } from './log.js';
 import { watchParent } from './parent-watch.js';
 import { quietAwsSdk, requireJava, requirePortsFree } from './preflight.js';
@@ -83,7 +84,9 @@ async function main(): Promise<void> {
     { port: settings.PORT, setting: 'PORT' },
     { port: settings.MQTT_PORT, setting: 'MQTT_PORT' },
   ]);
-  if (!settings.DYNAMODB_ENDPOINT) {
+  if (settings.DYNAMODB_ENDPOINT) {
+    await requireDynamoDbAt(settings.DYNAMODB_ENDPOINT, 'DYNAMODB_ENDPOINT');
+  } else {
     await requireJava();
     console.log('Starting DynamoDB Local (in memory)…');
   }
