@@ -103,6 +103,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
+  // A mistyped command is said before the table is looked for.
+  if (!['create', 'list', 'revoke'].includes(positionals[0] ?? '')) throw new Error(USAGE);
   const target = await resolveTarget(values);
   const output = await runAppsCommand(positionals, { ...target, json: values.json });
   process.stdout.write(`${output}\n`);

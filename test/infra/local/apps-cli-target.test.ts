@@ -49,6 +49,12 @@ describe('npm run apps without --endpoint', () => {
     expect(lines(run.stderr)).toEqual([`apps: ${says}: ${TARGET_NEEDED}`]);
   }, 60_000);
 
+  it('answers a mistyped command with the usage line before looking for a table', async () => {
+    const run = await apps('lsit');
+    expect(run.code).toBe(1);
+    expect(lines(run.stderr)).toEqual([expect.stringMatching(/^apps: usage: npm run apps -- /)]);
+  }, 60_000);
+
   it('names an unknown option and prints the usage line, exiting 1', async () => {
     const run = await apps('list', '--bogus');
     expect(run.code).toBe(1);
