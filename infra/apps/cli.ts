@@ -15,11 +15,25 @@ import { parseArgs } from 'node:util';
 import { AppStore, type App } from '../../functions/apps/app-store.js';
 import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { LOCAL_CLIENT_CONFIG } from '../local/dynamodb-local.js';
-import { LOCAL_APPS_TABLE } from '../local/tables.js';
 import { quietAwsSdk } from '../local/preflight.js';
-import { appsTableOfStack } from './stack-outputs.js';
+import { resolveTarget } from './target.js';
 
 const USAGE = `usage: npm run apps -- <create <name> | list | revoke <app id>> [--table <name> | --stack <stack name>] [--region <region>] [--endpoint <url>] [--json]`;
+
+const HELP = `${USAGE}
+
+The app credentials (id and secret, HTTP Basic) of /api/v4 and /api/v5.
+
+  create <name>       prints the new app's id and secret (the secret only now)
+  list                every app, revoked ones marked
+  revoke <app id>     the app stops working within the authorizer's cache time
+
+  --endpoint <url>    the local stack: the DynamoDB URL npm start prints (or DYNAMODB_ENDPOINT)
+  --stack <name>      a deployed stack: its apps table from the stack's AppsTableName output
+  --table <name>      a deployed apps table by name (or APPS_TABLE_NAME)
+  --region <region>   the deployed stack's region (or AWS_REGION); AWS credentials from the default chain
+  --json              machine-readable output
+  -h, --help          this text`;
 
 export type AppsCommandOptions = { table: string; region: string; endpoint?: string | undefined; json: boolean };
 
@@ -63,28 +77,36 @@ function describe(app: App): string {
   return `${app.app_id}  ${new Date(app.created_at).toISOString()}  ${state}  ${app.name}`;
 }
 
+function parseCommandLine(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        table: { type: 'string' },
+        stack: { type: 'string' },
+        region: { type: 'string' },
+        endpoint: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message.split('\n')[0]}\n${USAGE}`);
+  }
+}
+
 async function main(): Promise<void> {
   quietAwsSdk();
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      table: { type: 'string' },
-      stack: { type: 'string' },
-      region: { type: 'string' },
-      endpoint: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const endpoint = values.endpoint ?? process.env.DYNAMODB_ENDPOINT;
-  const region = values.region ?? process.env.AWS_REGION ?? LOCAL_CLIENT_CONFIG.region;
-  if (values.stack && values.table) throw new Error(`give --table or --stack, not both\n${USAGE}`);
-  const table = values.stack ? await appsTableOfStack({ stackName: values.stack, region }) : values.table;
-  const output = await runAppsCommand(positionals, {
-    table: table ?? process.env.APPS_TABLE_NAME ?? LOCAL_APPS_TABLE,
-    region,
-    endpoint,
-    json: values.json,
-  });
+  const { values, positionals } = parseCommandLine(process.argv.slice(2));
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  // A mistyped command is said before the table is looked for.
+  if (!['create', 'list', 'revoke'].includes(positionals[0] ?? '')) throw new Error(USAGE);
+  const target = await resolveTarget(values);
+  const output = await runAppsCommand(positionals, { ...target, json: values.json });
   process.stdout.write(`${output}\n`);
 }
 

@@ -144,6 +144,24 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, deadlineMs:
 }
 
 /**
+ * Resolves once a DynamoDB at `endpoint` answers at all (an error answer
+ * counts: what it says is for later); a connection that fails is a
+ * LocalSetupError naming the endpoint and the setting it came from.
+ */
+export async function requireDynamoDbAt(endpoint: string, setting: string): Promise<void> {
+  const client = new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint, maxAttempts: 1 });
+  try {
+    await client.send(new ListTablesCommand({ Limit: 1 }));
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode) return;
+    const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new LocalSetupError(`${setting}=${endpoint} does not answer (${why}): start the DynamoDB it names, or unset ${setting} for an in-memory DynamoDB Local`);
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
  * Starts an in-memory DynamoDB Local on a loopback port, listening on
  * 127.0.0.1 only. Its JVM ends with this process: on stop(), on exit, and
  * when this process is killed outright (its standard input, a pipe from
@@ -169,7 +187,9 @@ export async function startDynamoDbLocal(options: { port?: number } = {}): Promi
       '-disableTelemetry',
     ],
     // stdin stays an open pipe that is never written: its end tells the JVM this process is gone.
-    { cwd: directory, stdio: ['pipe', 'ignore', 'pipe'] },
+    // Detached, in its own process group: a terminal's Ctrl-C reaches this process, which stops
+    // what writes to the table first, and not the JVM, which would go before their last writes.
+    { cwd: directory, stdio: ['pipe', 'ignore', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {

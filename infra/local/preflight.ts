@@ -31,14 +31,21 @@ export function javaCommand(env: NodeJS.ProcessEnv = process.env): string {
   return env.JAVA || 'java';
 }
 
-/** Resolves when `java -version` runs; a missing binary is a LocalSetupError naming what to install. */
+/** What a `JAVA` that names no runnable binary says: its value, since PATH was never searched. */
+export function javaPointsNowhere(value: string, code: string | undefined): string {
+  const why = code === 'EACCES' ? 'not an executable file' : 'no such file';
+  return `JAVA=${value} points nowhere (${why}): set JAVA to a java binary of Java 17 or later, or unset it to use java on PATH`;
+}
+
+/** Resolves when `java -version` runs; a missing binary is a LocalSetupError naming what to install, or what JAVA says. */
 export function requireJava(java = javaCommand(), env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(java, ['-version'], { env, timeout: 30_000 }, (error) => {
       if (!error) return resolve();
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EACCES') return reject(new LocalSetupError(JAVA_MISSING));
-      reject(new LocalSetupError(`${java} -version failed: ${error.message.split('\n')[0]}`));
+      const fromJava = Boolean(env.JAVA) && java === env.JAVA;
+      if (code === 'ENOENT' || code === 'EACCES') return reject(new LocalSetupError(fromJava ? javaPointsNowhere(java, code) : JAVA_MISSING));
+      reject(new LocalSetupError(`${fromJava ? 'JAVA=' : ''}${java} -version failed: ${error.message.split('\n')[0]}`));
     });
   });
 }

@@ -1,9 +1,14 @@
 /**
- * `npm start`: the local stack in the foreground until Ctrl-C or SIGTERM,
- * which stop everything it started, DynamoDB Local's JVM included, also
- * when they arrive while it is still starting.
+ * `npm start`: the local stack in the foreground until Ctrl-C, SIGTERM or
+ * SIGHUP, which stop everything it started, DynamoDB Local's JVM included,
+ * also when they arrive while it is still starting. Its children end with it
+ * however it ends: DynamoDB Local's JVM and tsx's esbuild exit when their
+ * standard input, a pipe from this process, closes (also on SIGKILL), and
+ * this process stops when npm, its parent, is killed outright.
  */
+import { requireDynamoDbAt } from './dynamodb-local.js';
 import { consoleLog } from './log.js';
+import { watchParent } from './parent-watch.js';
 import { quietAwsSdk, requireJava, requirePortsFree } from './preflight.js';
 import { loadSettings, stackOptions } from './settings.js';
 import { LOCAL_DEFAULTS, startLocalStack, type LocalStack } from './stack.js';
@@ -15,17 +20,23 @@ let stack: LocalStack | undefined;
 let stopRequestedAt = 0;
 /** tsx re-sends a signal it could not see delivered; only a later one means "now". */
 const REPEAT_GRACE_MS = 1000;
+/** A stop that takes longer (a table that does not answer) is cut short: every child ends within 5 s. */
+const STOP_DEADLINE_MS = 4_500;
 
-function shutdown(signal: NodeJS.Signals): void {
+function shutdown(reason: string): void {
   if (aborted.signal.aborted) {
     if (Date.now() - stopRequestedAt < REPEAT_GRACE_MS) return;
     // process.exit still runs the exit hook that kills DynamoDB Local.
-    console.log(`${signal} again: exiting now`);
+    console.log(`${reason} again: exiting now`);
     process.exit(1);
   }
-  console.log(`${signal}: stopping…`);
+  console.log(`${reason}: stopping…`);
   stopRequestedAt = Date.now();
   aborted.abort();
+  setTimeout(() => {
+    console.error(`stopping took longer than ${STOP_DEADLINE_MS / 1000} s: exiting now`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS).unref();
   // While starting, the start itself stops what it started and main() exits.
   stack?.stop().then(
     () => {
@@ -65,15 +76,17 @@ function banner(started: LocalStack): string {
 }
 
 async function main(): Promise<void> {
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
+  watchParent(() => shutdown('the parent process is gone'));
   const settings = loadSettings();
   // Everything that can be checked is checked before anything starts.
   await requirePortsFree(LOCAL_DEFAULTS.host, [
     { port: settings.PORT, setting: 'PORT' },
     { port: settings.MQTT_PORT, setting: 'MQTT_PORT' },
   ]);
-  if (!settings.DYNAMODB_ENDPOINT) {
+  if (settings.DYNAMODB_ENDPOINT) {
+    await requireDynamoDbAt(settings.DYNAMODB_ENDPOINT, 'DYNAMODB_ENDPOINT');
+  } else {
     await requireJava();
     console.log('Starting DynamoDB Local (in memory)…');
   }

@@ -23,7 +23,9 @@ export class ClientWriteQueue {
   private readonly failing = new Set<string>();
   private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
-  private readonly abandoned = new AbortController();
+  private abandoned = false;
+  /** Wakes each write that waits to retry; one entry per waiting write, gone when it wakes. */
+  private readonly waiting = new Set<() => void>();
 
   constructor(private readonly options: WriteQueueOptions) {
     this.retryDelayMs = options.retryDelayMs ?? 100;
@@ -63,14 +65,15 @@ export class ClientWriteQueue {
     const timer = sleep(graceMs, undefined, { ref: false }).then(() => 'late' as const);
     if ((await Promise.race([this.idle().then(() => 'idle' as const), timer])) === 'idle') return 0;
     const left = this.tails.size;
-    this.abandoned.abort();
+    this.abandoned = true;
+    for (const wake of [...this.waiting]) wake();
     await this.idle();
     this.options.log.error(`${left} clients had session writes that did not land; the reconciliation of the next start repairs them`);
     return left;
   }
 
   private async run(clientid: string, what: string, write: () => Promise<unknown>): Promise<void> {
-    for (let attempt = 1; !this.abandoned.signal.aborted; attempt++) {
+    for (let attempt = 1; !this.abandoned; attempt++) {
       try {
         await write();
         if (this.failing.delete(clientid)) this.options.log.info(`session writes of ${clientid} land again (${what})`);
@@ -82,8 +85,25 @@ export class ClientWriteQueue {
           this.options.log.error(`session write failed, retrying until it lands (${what})`, error);
         }
         const delay = Math.min(this.retryDelayMs * 2 ** (attempt - 1), this.maxRetryDelayMs);
-        await sleep(delay, undefined, { signal: this.abandoned.signal }).catch(() => undefined);
+        await this.pause(delay);
       }
     }
+  }
+
+  /**
+   * Waits `ms`, or less if the queue is abandoned meanwhile. Not a sleep on an
+   * abort signal: that adds a listener to the one signal per waiting write, and
+   * more than ten clients failing at once is an ordinary outage.
+   */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiting.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.waiting.add(wake);
+    });
   }
 }

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../../infra/local/dynamodb-local.js';
-import { JAVA_MISSING, requireJava, requirePortsFree } from '../../../infra/local/preflight.js';
+import { JAVA_MISSING, javaPointsNowhere, requireJava, requirePortsFree } from '../../../infra/local/preflight.js';
 import { baseEnv, pathWithOnlyNode, REPO_ROOT, runStart } from './processes.js';
 
 const servers: Server[] = [];
@@ -36,6 +36,24 @@ describe('npm start before it starts anything', () => {
     expect(await start.exited).toBe(1);
     expect(lines(start.stderr)).toEqual([`npm start failed: ${JAVA_MISSING}`]);
     expect(start.stderr).toContain('openjdk-17-jre-headless');
+  });
+
+  it('says what JAVA is set to when it points nowhere', async () => {
+    const bad = join(await pathWithOnlyNode(), 'no-java-here');
+    const start = runStart(baseEnv({ JAVA: bad, PORT: String(await freePort()), MQTT_PORT: String(await freePort()) }));
+    expect(await start.exited).toBe(1);
+    expect(lines(start.stderr)).toEqual([`npm start failed: ${javaPointsNowhere(bad, 'ENOENT')}`]);
+    expect(start.stderr).toContain(`JAVA=${bad} points nowhere`);
+    expect(start.stderr).not.toContain('PATH (');
+  });
+
+  it('names DYNAMODB_ENDPOINT and its value when nothing answers there', async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const start = runStart(baseEnv({ DYNAMODB_ENDPOINT: endpoint, PORT: String(await freePort()), MQTT_PORT: String(await freePort()) }));
+    expect(await start.exited).toBe(1);
+    expect(lines(start.stderr)).toEqual([
+      `npm start failed: DYNAMODB_ENDPOINT=${endpoint} does not answer (ECONNREFUSED): start the DynamoDB it names, or unset DYNAMODB_ENDPOINT for an in-memory DynamoDB Local`,
+    ]);
   });
 
   it('starts without the AWS SDK Node-version warning', async () => {

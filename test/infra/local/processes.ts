@@ -16,12 +16,21 @@ export type StartProcess = {
   exited: Promise<number | null>;
 };
 
-/** Runs `npm start`'s command (node with tsx, infra/local/start.ts) with the given environment. */
-export function runStart(env: NodeJS.ProcessEnv): StartProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+export type StartHow = {
+  /** Through npm (`npm start`, whose child is node) rather than node itself. */
+  viaNpm?: boolean;
+  /** In a process group of its own, as a terminal runs a foreground command: `process.kill(-pid)` is a Ctrl-C. */
+  ownProcessGroup?: boolean;
+};
+
+/** Runs `npm start`'s command (node with tsx, infra/local/start.ts), or `npm start` itself, with the given environment. */
+export function runStart(env: NodeJS.ProcessEnv, how: StartHow = {}): StartProcess {
+  const [command, args] = how.viaNpm ? ['npm', ['start']] : [process.execPath, ['--import', 'tsx', 'infra/local/start.ts']];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: how.ownProcessGroup ?? false,
   });
   let stdout = '';
   let stderr = '';
@@ -61,6 +70,11 @@ export function childPids(pid: number): number[] {
   const file = `/proc/${pid}/task/${pid}/children`;
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** Every process below a process (Linux), children first. */
+export function descendantPids(pid: number): number[] {
+  return childPids(pid).flatMap((child) => [child, ...descendantPids(child)]);
 }
 
 export function commandLine(pid: number): string {

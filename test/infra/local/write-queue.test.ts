@@ -68,6 +68,32 @@ describe('ClientWriteQueue', () => {
     expect(queue.pending).toBe(0);
     expect(errors.at(-1)).toContain('1 clients had session writes that did not land');
   });
+
+  it('waits for many failing clients at once without a process warning, and gives them all up at once on drain', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const { log } = recordingLog();
+      // Long pauses: only the drain can end them within the test.
+      const queue = new ClientWriteQueue({ log, retryDelayMs: 60_000, maxRetryDelayMs: 60_000 });
+      for (let i = 0; i < 25; i++) {
+        queue.push(`client-${i}`, 'never lands', async () => {
+          throw new Error('table unavailable');
+        });
+      }
+      await sleep(20);
+      expect(queue.retrying).toBe(25);
+      const started = Date.now();
+      expect(await queue.drain(50)).toBe(25);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      // Warnings are emitted on the next tick.
+      await sleep(10);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
 
 describe('RecentIds', () => {
