@@ -5,6 +5,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../../functions/http/observability.js';
 
 /** Defaults of the props, exported for tests and documentation. */
 export const CLIENTS_API_DEFAULTS = {
@@ -13,8 +14,9 @@ export const CLIENTS_API_DEFAULTS = {
   sessionShards: 8,
   throttle: { rateLimit: 100, burstLimit: 200 },
   memorySize: 512,
-  serviceName: 'clients-api',
-  metricsNamespace: 'MqttClientsApi',
+  // The functions' own defaults: a stack that sets none and a function that reads none agree.
+  serviceName: DEFAULT_SERVICE_NAME,
+  metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   brokerTimeoutMs: 3000,
   awsIotSessionExpirySeconds: 3600,
   appCredentialsCacheSeconds: 60,

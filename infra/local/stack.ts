@@ -9,6 +9,14 @@ import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { createTableInput } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
 import { buildHandlers } from './api/handlers.js';
+import {
+  appsEnvironment,
+  awsIotIngestEnvironment,
+  emqxIngestEnvironment,
+  kickEnvironment,
+  listEnvironment,
+  tableEnvironment,
+} from '../../functions/config.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { AppCredentials } from '../../functions/apps/basic-auth.js';
 import type { SigV4Key } from './api/sigv4-auth.js';
@@ -186,32 +194,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const ingestToken = options.ingestToken ?? randomSecret();
-    const functions = buildHandlers({
-      TABLE_NAME: tableName,
-      APPS_TABLE_NAME: appsTableName,
-      // A revoked app stops working locally within a second.
-      APP_CACHE_TTL_MS: '1000',
-      SESSION_SHARDS: String(shards),
-      DYNAMODB_ENDPOINT: endpoint,
-      AWS_REGION: LOCAL_CLIENT_CONFIG.region,
-      AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
-      CURSOR_SECRET: options.cursorSecret ?? randomSecret(),
-      INGEST_TOKEN: ingestToken,
-      CONTROL_BROKER_URL: broker.url,
-      CONTROL_USERNAME: control.username,
-      CONTROL_PASSWORD: control.password,
-      CONTROL_TOPIC_PREFIX: control.topicPrefix,
-      CONTROL_PUBACK_TIMEOUT_MS: String(options.pubackTimeoutMs ?? LOCAL_DEFAULTS.pubackTimeoutMs),
-      KICK_CONFIRM_TIMEOUT_MS: String(options.kickConfirmTimeoutMs ?? LOCAL_DEFAULTS.kickConfirmTimeoutMs),
-      KICK_VIA: mode === 'native' ? 'mqtt' : mode,
-      ...(emqxApi
-        ? { EMQX_API_URL: emqxApi.url, EMQX_API_KEY: emqxCredentials.key, EMQX_API_SECRET: emqxCredentials.secret }
-        : {}),
-      POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
-      // CloudWatch metrics mean nothing here; their log lines would drown the request log.
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    });
+    const table = { tableName, shards, endpoint };
+    // Each function's variables from its own contract (functions/config/), as the deployed stack sets them.
+    const functions = buildHandlers(
+      {
+        list: listEnvironment({ ...table, cursorSecret: options.cursorSecret ?? randomSecret() }),
+        get: tableEnvironment(table),
+        kick: kickEnvironment({
+          ...table,
+          confirmTimeoutMs: options.kickConfirmTimeoutMs ?? LOCAL_DEFAULTS.kickConfirmTimeoutMs,
+          path:
+            mode === 'native' || !emqxApi
+              ? { via: 'mqtt', control: { brokerUrl: broker.url, ...control, pubackTimeoutMs: options.pubackTimeoutMs ?? LOCAL_DEFAULTS.pubackTimeoutMs } }
+              : { via: mode, emqx: { baseUrl: emqxApi.url, key: emqxCredentials.key, secret: emqxCredentials.secret } },
+        }),
+        ingestEmqx: emqxIngestEnvironment({ ...table, ingestToken: { token: ingestToken } }),
+        ingestAwsIot: awsIotIngestEnvironment({ ...table, ingestToken: { token: ingestToken } }),
+        // A revoked app stops working locally within a second.
+        authorizeApp: appsEnvironment({ appsTableName, cacheTtlMs: 1000, endpoint }),
+      },
+      {
+        AWS_REGION: LOCAL_CLIENT_CONFIG.region,
+        AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
+        POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
+        // CloudWatch metrics mean nothing here; their log lines would drown the request log.
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      },
+    );
     stops.push(async () => functions.close());
     const api: ApiServer = await startApiServer({
       handlers: functions.handlers,

@@ -1,7 +1,7 @@
 /**
  * The API's handlers built in this process by the factories the Lambda entry
  * files use, from configurations loaded out of an explicit environment record:
- * nothing is read from or written to `process.env`, so each local stack has
+ * each from its own variables as its contract builds them; nothing is read from or written to `process.env`, so each local stack has
  * handlers of its own.
  */
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
@@ -16,6 +16,7 @@ import {
   loadKickConfig,
   loadListConfig,
   loadTableConfig,
+  type Environment,
 } from '../../../functions/config.js';
 import { observability } from '../../../functions/http/observability.js';
 import { awsIotIngestDepsOf, awsIotIngestHandler } from '../../../functions/ingest/aws-iot.js';
@@ -26,24 +27,29 @@ import type { ApiHandlers, LambdaHttpHandler } from './server.js';
 
 export type LocalHandlers = { handlers: ApiHandlers; close(): void };
 
+/** Each function's own variables, built by its contract's environment builder (functions/config/). */
+export type FunctionEnvironments = Record<keyof ApiHandlers, Environment>;
+
 /** The key pair of the record, which in Lambda the SDK would take from the function's own environment. */
-function credentialsOf(env: Record<string, string>): DynamoDBClientConfig {
+function credentialsOf(env: Environment): DynamoDBClientConfig {
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey } = env;
   return accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {};
 }
 
-export function buildHandlers(env: Record<string, string>): LocalHandlers {
+/** `runtime`: what Lambda's runtime gives every function (region, credentials, Powertools settings). */
+export function buildHandlers(environments: FunctionEnvironments, runtime: Environment): LocalHandlers {
+  const env = (name: keyof ApiHandlers): Environment => ({ ...runtime, ...environments[name] });
   // One document client for every handler: they all reach the same DynamoDB.
-  const db = createDocumentClient(loadTableConfig(env), credentialsOf(env));
+  const db = createDocumentClient(loadTableConfig(env('get')), credentialsOf(runtime));
   // Each function has its own logger and metrics, as in Lambda.
-  const observed = () => observability(env);
+  const observed = () => observability(runtime);
   const handlers: ApiHandlers = {
-    list: listHandler(listDepsOf(loadListConfig(env), observed(), db)),
-    get: getHandler(getDepsOf(loadTableConfig(env), observed(), db)),
-    kick: kickHandler(kickDepsOf(loadKickConfig(env), observed(), db)),
-    ingestEmqx: ingestRoute(emqxIngestDepsOf(loadEmqxIngestConfig(env), observed(), db)),
-    ingestAwsIot: awsIotIngestHandler(awsIotIngestDepsOf(loadAwsIotIngestConfig(env), observed(), db)) as LambdaHttpHandler,
-    authorizeApp: appAuthorizer(authorizerDepsOf(loadAppsConfig(env), observed(), db)),
+    list: listHandler(listDepsOf(loadListConfig(env('list')), observed(), db)),
+    get: getHandler(getDepsOf(loadTableConfig(env('get')), observed(), db)),
+    kick: kickHandler(kickDepsOf(loadKickConfig(env('kick')), observed(), db)),
+    ingestEmqx: ingestRoute(emqxIngestDepsOf(loadEmqxIngestConfig(env('ingestEmqx')), observed(), db)),
+    ingestAwsIot: awsIotIngestHandler(awsIotIngestDepsOf(loadAwsIotIngestConfig(env('ingestAwsIot')), observed(), db)) as LambdaHttpHandler,
+    authorizeApp: appAuthorizer(authorizerDepsOf(loadAppsConfig(env('authorizeApp')), observed(), db)),
   };
   return { handlers, close: () => db.destroy() };
 }
