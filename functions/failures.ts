@@ -13,6 +13,8 @@ export type FailureReason =
   /** An answer over what a Lambda response may hold; `parameter` is the limit to lower. */
   | { kind: 'response-too-large'; parameter: string; maxBytes: number }
   | { kind: 'client-not-found' }
+  /** The caller's app role may not do this (a viewer app asking for a kick). */
+  | { kind: 'forbidden'; role: string }
   /** The sessions store throttled or could not be reached, after the SDK's own retries. */
   | { kind: 'store-busy' }
   /** The request's time ran out before the store or the broker answered. */
@@ -37,6 +39,8 @@ export function describeFailure(reason: FailureReason): string {
       return `invalid parameter ${reason.parameter}: the answer is over the ${reason.maxBytes} bytes a response may hold; ask for fewer rows, or send Accept-Encoding: gzip`;
     case 'client-not-found':
       return 'Client not found';
+    case 'forbidden':
+      return `an app of role ${reason.role} may not do this: only an administrator app may kick clients`;
     case 'store-busy':
       return 'the sessions store is busy, retry later';
     case 'deadline-exceeded':

@@ -6,7 +6,8 @@ import { kickClient, type KickContext } from '../clients/kick-client.js';
 import type { KickConfig } from '../config.js';
 import { controlChannelFor } from '../control/select-channel.js';
 import { dialectHandler, requestBody } from './dialect-handler.js';
-import { isFailure } from '../failures.js';
+import { Failure, isFailure } from '../failures.js';
+import { callerRole, mayKick } from '../http/app-role.js';
 import type { Observability } from '../http/observability.js';
 import { createDocumentClient } from '../sessions/dynamodb.js';
 import { SessionStore } from '../sessions/store.js';
@@ -18,6 +19,9 @@ export type KickDeps = Observability & Omit<KickContext, 'deadline'>;
 export function kickHandler(deps: KickDeps) {
   const { logger, metrics, ...context } = deps;
   return dialectHandler('kick', logger, metrics, async ({ event, route, dialect, deadline }) => {
+    // A viewer app is refused before anything is read or sent.
+    const role = callerRole(event);
+    if (!mayKick(role)) throw new Failure({ kind: 'forbidden', role: role ?? '' });
     if (route.action === 'kickClients') {
       return dialect.renderBulkKick(await kickClients({ ...context, deadline }, parseClientIdList(requestBody(event))));
     }

@@ -193,7 +193,10 @@ function commonErrors(surface: Surface): Record<string, Response> {
   return {
     ...(surface === 'emqx4' ? {} : { '400': answer('A parameter or the body is invalid; the message names it', error) }),
     '401': anyOf('Missing or wrong credentials (the local stack answers `{code: 401, message}`)', 'NativeError', 'GatewayError'),
-    '403': answer('Deployed: API Gateway refused the signature or the credentials', 'GatewayError'),
+    '403':
+      surface === 'native'
+        ? answer('Deployed: API Gateway refused the signature or the credentials', 'GatewayError')
+        : anyOf("Deployed: API Gateway refused the credentials; or a kick by a viewer app (the app's role)", error, 'GatewayError'),
     '500': answer('Internal error, never a stack trace', error),
     '503': { ...answer('The sessions store is busy or the broker unreachable; retry', error), headers: RETRY_AFTER },
   };

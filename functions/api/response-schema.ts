@@ -156,6 +156,7 @@ const EMQX5_CODES = [
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
   'BAD_API_KEY_OR_SECRET',
+  'UNAUTHORIZED_ROLE',
 ] as const satisfies readonly Emqx5Code[];
 export const Emqx5ErrorBody = z.strictObject({ code: z.enum(EMQX5_CODES), message: z.string() });
 /** API Gateway's own refusal of a request it could not authorize. */

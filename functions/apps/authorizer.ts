@@ -4,15 +4,19 @@
  * HTTP API authorizer answers with simple responses: API Gateway turns
  * `isAuthorized: false` into 403, and a missing Authorization header into
  * 401 before this function runs; it caches each answer by the header.
+ * Credentials no app could have are refused before any read or hash: a
+ * guess with a malformed id costs nothing but this check.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppsConfig } from '../config.js';
 import { createDocumentClient } from '../sessions/dynamodb.js';
-import { AppStore, isActiveApp } from './app-store.js';
+import type { AppRole } from '../http/app-role.js';
+import { AppStore, isActiveApp, isWellFormedCredentials, roleOf } from './app-store.js';
 import { parseBasicAuth } from './basic-auth.js';
 
-export type AuthorizerResult = { isAuthorized: boolean; context?: { app_id: string } };
+/** `context` reaches the handler at `requestContext.authorizer.lambda`. */
+export type AuthorizerResult = { isAuthorized: boolean; context?: { app_id: string; role: AppRole } };
 
 export type AuthorizerDeps = {
   store: Pick<AppStore, 'get'>;
@@ -55,10 +59,12 @@ export function appAuthorizer(deps: AuthorizerDeps): (event: unknown) => Promise
 
   return async (event) => {
     const credentials = parseBasicAuth(authorizationOf(event));
-    if (!credentials) return { isAuthorized: false };
+    if (!credentials || !isWellFormedCredentials(credentials.appId, credentials.appSecret)) return { isAuthorized: false };
     try {
       const app = await cachedApp(credentials.appId, Date.now());
-      if (await isActiveApp(app, credentials.appSecret)) return { isAuthorized: true, context: { app_id: credentials.appId } };
+      // An unknown id is verified against a decoy: the same work as a wrong secret.
+      const active = await isActiveApp(app, credentials.appSecret);
+      if (active && app) return { isAuthorized: true, context: { app_id: credentials.appId, role: roleOf(app) } };
       logger.info('app credentials refused', { app_id: credentials.appId.slice(0, 64) });
       return { isAuthorized: false };
     } catch (error) {

@@ -1,33 +1,45 @@
 /**
- * App secrets are kept only as a slow, salted hash (scrypt from node:crypto);
- * the parameters are stored with the hash so they can be raised later
- * without breaking existing apps.
+ * App secrets are kept only as a keyed hash: HMAC-SHA-256 of the secret under
+ * a random per-record salt. The secrets are random 256-bit tokens made by
+ * `npm run apps`, not passwords a person chose: nothing is gained by a slow
+ * hash, and each guess at the authorizer would cost the slow hash's time and
+ * memory. Records hashed by the earlier scheme (scrypt, its parameters kept
+ * in the record) still verify until the app is replaced.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-export type SecretHash = { algorithm: 'scrypt'; N: number; r: number; p: number; salt: string; hash: string };
+export type HmacSecretHash = { algorithm: 'hmac-sha256'; salt: string; hash: string };
+/** The earlier scheme: verified, never written. */
+export type ScryptSecretHash = { algorithm: 'scrypt'; N: number; r: number; p: number; salt: string; hash: string };
+export type SecretHash = HmacSecretHash | ScryptSecretHash;
 
-/** About 50 ms and 16 MB per check on a Lambda core: slow for guessing, cheap behind the authorizer's cache. */
-export const SCRYPT_PARAMETERS = { N: 2 ** 14, r: 8, p: 1 } as const;
 const KEY_BYTES = 32;
+const SALT_BYTES = 16;
 
-function derive(secret: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+const hmac = (secret: string, salt: Buffer) => createHmac('sha256', salt).update(secret, 'utf8').digest();
+
+function scryptKey(secret: string, stored: ScryptSecretHash): Promise<Buffer> {
+  const options = { N: stored.N, r: stored.r, p: stored.p, maxmem: 64 * 1024 * 1024 };
   return new Promise((resolve, reject) =>
-    scrypt(secret, salt, KEY_BYTES, { ...options, maxmem: 64 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key))),
+    scrypt(secret, Buffer.from(stored.salt, 'base64'), KEY_BYTES, options, (error, key) => (error ? reject(error) : resolve(key))),
   );
 }
 
-export async function hashSecret(secret: string): Promise<SecretHash> {
-  const salt = randomBytes(16);
-  const key = await derive(secret, salt, SCRYPT_PARAMETERS);
-  return { algorithm: 'scrypt', ...SCRYPT_PARAMETERS, salt: salt.toString('base64'), hash: key.toString('base64') };
+export function hashSecret(secret: string): HmacSecretHash {
+  const salt = randomBytes(SALT_BYTES);
+  return { algorithm: 'hmac-sha256', salt: salt.toString('base64'), hash: hmac(secret, salt).toString('base64') };
 }
 
-/** Constant-time comparison of the derived key; a malformed record never matches. */
+/** Constant-time comparison of the keyed hash; a malformed record or an unknown algorithm never matches. */
 export async function secretMatches(secret: string, stored: SecretHash): Promise<boolean> {
-  if (stored.algorithm !== 'scrypt') return false;
   const expected = Buffer.from(stored.hash, 'base64');
   if (expected.length !== KEY_BYTES) return false;
-  const key = await derive(secret, Buffer.from(stored.salt, 'base64'), { N: stored.N, r: stored.r, p: stored.p });
-  return timingSafeEqual(key, expected);
+  switch (stored.algorithm) {
+    case 'hmac-sha256':
+      return timingSafeEqual(hmac(secret, Buffer.from(stored.salt, 'base64')), expected);
+    case 'scrypt':
+      return timingSafeEqual(await scryptKey(secret, stored), expected);
+    default:
+      return false;
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * How a failed request answers natively: `{code, message}` with an HTTP
  * status. Codes are EMQX 4's: 101 node/backend unavailable, 102 internal,
- * 108 bad parameter, 112 client not found. The ingest routes throw ApiErrors
+ * 108 bad parameter, 112 client not found;
+ * 401 and 403 are the HTTP statuses, as EMQX 4 has no code for them. The ingest routes throw ApiErrors
  * as they are; the domain throws Failures, shown here through NATIVE_ANSWERS.
  */
 import { describeFailure, Failure, unreachable, type FailureReason } from '../failures.js';
@@ -36,6 +37,8 @@ export function nativeAnswerOf(reason: FailureReason): { status: number; code: n
       return { status: 400, code: 108 };
     case 'client-not-found':
       return { status: 404, code: 112 };
+    case 'forbidden':
+      return { status: 403, code: 403 };
     case 'store-busy':
     case 'deadline-exceeded':
     case 'broker-unavailable':

@@ -59,6 +59,7 @@ export const EMQX4_DIALECT: Dialect = {
         // A bad parameter is HTTP 200 with code 108 in minirest.
         return jsonResponse(200, { code: error.code, message: error.message });
       case 'client-not-found':
+      case 'forbidden':
       case 'store-busy':
       case 'deadline-exceeded':
       case 'broker-unavailable':

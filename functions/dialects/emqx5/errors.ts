@@ -7,7 +7,17 @@
 import { describeFailure, unreachable, type FailureReason } from '../../failures.js';
 import { jsonResponse, type HttpResponse } from '../../http/response.js';
 
-export type Emqx5Code = 'BAD_REQUEST' | 'INVALID_PARAMETER' | 'CLIENTID_NOT_FOUND' | 'SERVICE_UNAVAILABLE' | 'INTERNAL_ERROR' | 'BAD_API_KEY_OR_SECRET';
+export type Emqx5Code =
+  | 'BAD_REQUEST'
+  | 'INVALID_PARAMETER'
+  | 'CLIENTID_NOT_FOUND'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL_ERROR'
+  | 'BAD_API_KEY_OR_SECRET'
+  | 'UNAUTHORIZED_ROLE';
+
+/** An API key whose role may not call the route: emqx_dashboard.erl's api_key_authorize, ?API_KEY_NOT_ALLOW_MSG (emqx_dashboard.hrl). */
+export const UNAUTHORIZED_ROLE = { code: 'UNAUTHORIZED_ROLE', message: "This API Key don't have permission to access this resource" } as const;
 
 /** emqx_mgmt_api_clients.erl:98-101. */
 export const CLIENTID_NOT_FOUND = { code: 'CLIENTID_NOT_FOUND', message: 'Client ID not found' } as const;
@@ -43,6 +53,8 @@ export function renderEmqx5Error(reason: FailureReason): HttpResponse {
       return emqx5Error(400, 'INVALID_PARAMETER', describeFailure(reason));
     case 'client-not-found':
       return jsonResponse(404, CLIENTID_NOT_FOUND);
+    case 'forbidden':
+      return jsonResponse(403, UNAUTHORIZED_ROLE);
     case 'store-busy':
     case 'deadline-exceeded':
     case 'broker-unavailable':

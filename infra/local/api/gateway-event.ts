@@ -1,7 +1,8 @@
 /**
  * An HTTP request as API Gateway HTTP APIs hand it to a function (payload
  * format 2.0): path URL-decoded, query string raw and parsed, headers in
- * lower case with repeats joined by commas, cookies apart.
+ * lower case with repeats joined by commas, cookies apart, and the app
+ * authorizer's context when it ran.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -20,6 +21,8 @@ export type GatewayRequest = {
   pathParameters?: Record<string, string>;
   body?: string;
   now?: number;
+  /** The app authorizer's context, handed over at `requestContext.authorizer.lambda` as API Gateway does. */
+  authorizerContext?: Record<string, string>;
 };
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -78,6 +81,7 @@ export function gatewayEvent(request: GatewayRequest): APIGatewayProxyEventV2 {
         sourceIp: request.sourceIp,
         userAgent: headers['user-agent'] ?? '',
       },
+      ...(request.authorizerContext ? { authorizer: { lambda: request.authorizerContext } } : {}),
       requestId: randomUUID(),
       routeKey: request.routeKey,
       stage: '$default',

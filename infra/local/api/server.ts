@@ -69,7 +69,8 @@ async function respond(request: IncomingMessage, options: ApiServerOptions, port
   // Ingest routes check the brokers' bearer token in their handler, as in AWS.
   const ingest = route.kind === 'route' && isIngest(route.operation);
   if (body === undefined) return failure(413, 413, `request body over ${MAX_BODY_BYTES} bytes`);
-  if (!ingest && !(await authenticated(request, { method, rawPath, rawQueryString, body }, route, options))) {
+  const caller = ingest ? {} : await authenticated(request, { method, rawPath, rawQueryString, body }, route, options);
+  if (!caller) {
     return failure(401, 401, 'missing or wrong credentials: use HTTP Basic with the app id and secret, an app of `npm run apps`, or SigV4 with the local key pair', {
       'www-authenticate': BASIC_CHALLENGE,
     });
@@ -92,6 +93,7 @@ async function respond(request: IncomingMessage, options: ApiServerOptions, port
         routeKey: route.routeKey,
         ...(route.pathParameters ? { pathParameters: route.pathParameters } : {}),
         body,
+        ...(caller.authorizerContext ? { authorizerContext: caller.authorizerContext } : {}),
       });
       return options.handlers[route.operation](event);
     }
@@ -101,20 +103,24 @@ async function respond(request: IncomingMessage, options: ApiServerOptions, port
 /**
  * Who may call: the local app's Basic credentials or a request signed with
  * the local key pair on every route; on the EMQX-compatible routes also an
- * app of the apps table, checked by the same authorizer as in AWS.
+ * app of the apps table, checked by the same authorizer as in AWS, whose
+ * context (the app and its role) goes with the request. False: refused.
  */
 async function authenticated(
   request: IncomingMessage,
   parts: Omit<SignedRequest, 'headers'>,
   route: RouteMatch,
   options: ApiServerOptions,
-): Promise<boolean> {
+): Promise<false | { authorizerContext?: Record<string, string> }> {
   const authorization = request.headers.authorization;
-  if (isSigV4(authorization)) return options.sigv4Key !== undefined && verifySigV4({ ...parts, headers: request.headers }, options.sigv4Key);
-  if (isAuthorized(authorization, options.credentials)) return true;
+  if (isSigV4(authorization)) {
+    return options.sigv4Key !== undefined && (await verifySigV4({ ...parts, headers: request.headers }, options.sigv4Key)) && {};
+  }
+  if (isAuthorized(authorization, options.credentials)) return {};
   const surface = route.kind === 'route' ? routeOf(route.routeKey)?.surface : undefined;
   if (surface !== 'emqx4' && surface !== 'emqx5') return false;
-  return (await options.handlers.authorizeApp({ type: 'REQUEST', routeKey: route.kind === 'route' ? route.routeKey : '', headers: { authorization } })).isAuthorized;
+  const answer = await options.handlers.authorizeApp({ type: 'REQUEST', routeKey: route.kind === 'route' ? route.routeKey : '', headers: { authorization } });
+  return answer.isAuthorized && (answer.context ? { authorizerContext: answer.context } : {});
 }
 
 function send(response: ServerResponse, result: HttpResponse): void {
