@@ -1,11 +1,13 @@
 /**
  * Who may call the local stack: the local app's Basic credentials and SigV4
  * with the local key pair everywhere; apps of `npm run apps` on the
- * EMQX-compatible routes only, until revoked.
+ * EMQX-compatible routes only, until revoked; a viewer app reads and is
+ * refused every kick in its surface's words.
  */
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppStore } from '../../functions/apps/app-store.js';
+import { API_ROUTES } from '../../functions/api/routes.js';
 import { Sha256 } from '../../infra/client/sigv4.js';
 import { runAppsCommand } from '../../infra/apps/cli.js';
 import { localDocumentClient } from '../support/dynamodb.js';
@@ -78,5 +80,57 @@ describe('local authentication', () => {
     expect(await status('/clients', header)).toBe(200);
     expect(await status('/api/v4/clients', header)).toBe(200);
     expect(await status('/clients')).toBe(401);
+  });
+});
+
+describe('app roles', () => {
+  const target = () => ({ table: stack.appsTableName, region: 'us-east-1', endpoint: stack.dynamodbEndpoint, json: true });
+  const createApp = async (role?: string) =>
+    JSON.parse(await runAppsCommand(['create', `e2e ${role ?? 'default'}`], { ...target(), role })) as { app_id: string; app_secret: string; role: string };
+  const call = async (method: string, path: string, authorization: string, body?: string) => {
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      method,
+      headers: { authorization, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body } : {}),
+    });
+    return { status: response.status, body: (await response.json()) as unknown };
+  };
+  const concrete = (path: string) =>
+    path.replace('{clientid}', 'e2e-nobody').replace('{username}', 'e2e-nobody').replace('{node}', 'emqx@127.0.0.1');
+
+  it('lets a viewer app call every GET route of /api/v4 and /api/v5 as an administrator app does', async () => {
+    const viewer = await createApp('viewer');
+    const admin = await createApp();
+    expect([viewer.role, admin.role]).toEqual(['viewer', 'administrator']);
+    const reads = API_ROUTES.filter((r) => r.surface !== 'native' && r.method === 'GET');
+    expect(reads.length).toBeGreaterThan(10);
+    for (const route of reads) {
+      const path = concrete(route.path);
+      const asViewer = await call('GET', path, basic(viewer.app_id, viewer.app_secret));
+      expect(asViewer.status, path).not.toBe(403);
+      expect(asViewer.status, path).toBe((await call('GET', path, basic(admin.app_id, admin.app_secret))).status);
+    }
+    const listed = await runAppsCommand(['list'], { ...target(), json: false });
+    expect(listed).toMatch(new RegExp(`^${viewer.app_id}\\s.*\\sviewer\\s+active\\s`, 'm'));
+  });
+
+  it("refuses a viewer app's kicks, single and bulk, with 403 and the surface's error body; an administrator app kicks", async () => {
+    const viewerApp = await createApp('viewer');
+    const viewer = basic(viewerApp.app_id, viewerApp.app_secret);
+    const admin = await createApp('administrator');
+    const v5Refusal = { code: 'UNAUTHORIZED_ROLE', message: "This API Key don't have permission to access this resource" };
+    expect(await call('DELETE', '/api/v5/clients/e2e-nobody', viewer)).toEqual({ status: 403, body: v5Refusal });
+    expect(await call('POST', '/api/v5/clients/kickout/bulk', viewer, '["e2e-nobody"]')).toEqual({ status: 403, body: v5Refusal });
+    expect(await call('DELETE', '/api/v4/clients/e2e-nobody', viewer)).toEqual({
+      status: 403,
+      body: { code: 403, message: expect.stringContaining('role viewer') },
+    });
+    // The same requests from an administrator app reach the kick.
+    expect((await call('DELETE', '/api/v5/clients/e2e-nobody', basic(admin.app_id, admin.app_secret))).status).toBe(404);
+    expect((await call('DELETE', '/api/v4/clients/e2e-nobody', basic(admin.app_id, admin.app_secret))).status).toBe(200);
+  });
+
+  it('refuses to create a publisher app, saying why', async () => {
+    await expect(createApp('publisher')).rejects.toThrow(/publisher.*POST \/publish/);
   });
 });

@@ -47,9 +47,9 @@ describe('npm run apps', () => {
     const created = await apps('create', 'ci bot', '--json');
     expect(created.code, created.stderr).toBe(0);
     const app = JSON.parse(created.stdout) as { app_id: string; app_secret: string; name: string };
-    expect(app).toEqual({ app_id: expect.stringMatching(/^[0-9a-f]{12}$/), app_secret: expect.any(String), name: 'ci bot' });
-    // At least 128 random bits, and nothing in it that HTTP Basic would split on.
-    expect(Buffer.from(app.app_secret, 'base64url').length).toBeGreaterThanOrEqual(16);
+    expect(app).toEqual({ app_id: expect.stringMatching(/^[0-9a-f]{12}$/), app_secret: expect.any(String), name: 'ci bot', role: 'administrator' });
+    // 256 random bits, and nothing in it that HTTP Basic would split on.
+    expect(Buffer.from(app.app_secret, 'base64url')).toHaveLength(32);
     expect(app.app_secret).not.toContain(':');
 
     const { Items = [] } = await db.send(new ScanCommand({ TableName: table }));
@@ -60,7 +60,7 @@ describe('npm run apps', () => {
 
     const human = await apps('create', 'second');
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^app_id\s+[0-9a-f]{12}\napp_secret\s+\S+\n/);
+    expect(human.stdout).toMatch(/^app_id\s+[0-9a-f]{12}\napp_secret\s+\S+\nrole\s+administrator\n/);
     expect(human.stdout).toContain('shown only now');
   }, 120_000);
 
@@ -78,6 +78,33 @@ describe('npm run apps', () => {
     expect(listed.revoked_at).toEqual(expect.any(Number));
     expect(listed.secret).toBeUndefined();
     expect(after.length).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it('creates a viewer app with --role viewer, keeps the role in the record and shows it in the list', async () => {
+    const created = await apps('create', 'dashboard', '--role', 'viewer', '--json');
+    expect(created.code, created.stderr).toBe(0);
+    const app = JSON.parse(created.stdout) as { app_id: string; role: string };
+    expect(app.role).toBe('viewer');
+    const { Items = [] } = await db.send(new ScanCommand({ TableName: table }));
+    expect(Items.find((i) => i.app_id === app.app_id)?.role).toBe('viewer');
+    const listed = await apps('list');
+    expect(listed.stdout).toMatch(new RegExp(`^${app.app_id}\\s.*\\sviewer\\s+active\\s+dashboard$`, 'm'));
+    const json = JSON.parse((await apps('list', '--json')).stdout) as { app_id: string; role: string }[];
+    expect(json.find((a) => a.app_id === app.app_id)?.role).toBe('viewer');
+  }, 120_000);
+
+  it('refuses the publisher role, an unknown role and --role outside create, saying why, and writes nothing', async () => {
+    const before = (await db.send(new ScanCommand({ TableName: table }))).Items?.length ?? 0;
+    const publisher = await apps('create', 'pub', '--role', 'publisher');
+    expect(publisher.code).not.toBe(0);
+    expect(publisher.stderr).toContain('publisher role may only publish');
+    const unknown = await apps('create', 'x', '--role', 'superuser');
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('use administrator or viewer');
+    const onList = await apps('list', '--role', 'viewer');
+    expect(onList.code).not.toBe(0);
+    expect(onList.stderr).toContain('--role is an option of create');
+    expect((await db.send(new ScanCommand({ TableName: table }))).Items?.length ?? 0).toBe(before);
   }, 120_000);
 
   it('exits non-zero with a message for an unknown app, a missing name and an unknown command', async () => {
