@@ -45,6 +45,14 @@ describe('gatewayEvent', () => {
     expect(APIGatewayProxyEventV2Schema.safeParse(bare).success).toBe(true);
   });
 
+  it("hands over the app authorizer's context where API Gateway puts it, and none when no authorizer ran", () => {
+    const base = { method: 'GET', rawPath: '/api/v5/clients', rawQueryString: '', headers: {}, protocol: 'HTTP/1.1', sourceIp: '::1', routeKey: 'GET /api/v5/clients' };
+    const authorized = gatewayEvent({ ...base, authorizerContext: { app_id: '0123456789ab', role: 'viewer' } });
+    expect(authorized.requestContext).toMatchObject({ authorizer: { lambda: { app_id: '0123456789ab', role: 'viewer' } } });
+    expect(APIGatewayProxyEventV2Schema.safeParse(authorized).success).toBe(true);
+    expect(gatewayEvent(base).requestContext).not.toHaveProperty('authorizer');
+  });
+
   it('formats the request time as API Gateway does', () => {
     expect(gatewayTime(Date.UTC(2027, 0, 2, 23, 59, 59))).toBe('02/Jan/2027:23:59:59 +0000');
   });
