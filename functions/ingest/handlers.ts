@@ -6,7 +6,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ApiError } from '../http/errors.js';
-import { httpHandler } from '../http/handler.js';
+import { httpHandler, type InvocationContext } from '../http/handler.js';
 import type { HttpResponse } from '../http/response.js';
 import type { SourceEvent } from '../sessions/source-events.js';
 import type { SourceWriter } from '../sessions/source-writer.js';
@@ -29,7 +29,7 @@ export type IngestDeps = {
  * `POST /ingest/<source>`: bearer token, JSON body (one event or an array),
  * 204 once stored; 422 when some events can never be stored (the rest is).
  */
-export function ingestRoute(deps: IngestDeps): (event: unknown) => Promise<HttpResponse> {
+export function ingestRoute(deps: IngestDeps): (event: unknown, context?: InvocationContext) => Promise<HttpResponse> {
   return httpHandler(
     deps.logger,
     async (event) => {
