@@ -19,14 +19,14 @@ export type FailureReason =
   | { kind: 'store-busy' }
   /** The request's time ran out before the store or the broker answered. */
   | { kind: 'deadline-exceeded' }
-  /** The broker's control channel could not take a command. */
+  /** The broker's control channel could not take a command; `detail` (hosts, addresses, the broker's words) goes to the log only. */
   | { kind: 'broker-unavailable'; detail: string }
   /** Anything unforeseen: shown as no more than its kind. */
   | { kind: 'internal' };
 
 export type FailureKind = FailureReason['kind'];
 
-/** The reason as words, in the native names of the request's parameters. */
+/** The reason as words for the caller, in the native names of the request's parameters. */
 export function describeFailure(reason: FailureReason): string {
   switch (reason.kind) {
     case 'invalid-parameter':
@@ -46,7 +46,7 @@ export function describeFailure(reason: FailureReason): string {
     case 'deadline-exceeded':
       return 'no answer from the sessions store or the broker in time; retry later';
     case 'broker-unavailable':
-      return `broker control channel unavailable: ${reason.detail}`;
+      return 'the broker is unavailable, retry later';
     case 'internal':
       return 'internal error';
     default:
@@ -59,9 +59,14 @@ export function unreachable(reason: never): never {
   throw new Error(`unhandled failure reason ${JSON.stringify(reason)}`);
 }
 
+/** The reason as the log shows it: the caller's words and what only the log may tell. */
+function logMessageOf(reason: FailureReason): string {
+  return reason.kind === 'broker-unavailable' ? `${describeFailure(reason)} (${reason.detail})` : describeFailure(reason);
+}
+
 export class Failure extends Error {
   constructor(readonly reason: FailureReason) {
-    super(describeFailure(reason));
+    super(logMessageOf(reason));
     this.name = 'Failure';
   }
 }

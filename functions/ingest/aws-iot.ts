@@ -11,6 +11,7 @@ import { createDocumentClient } from '../sessions/dynamodb.js';
 import type { SourceEvent } from '../sessions/source-events.js';
 import { SourceWriter } from '../sessions/source-writer.js';
 import { parseAwsIotEvent } from '../sources/aws-iot/lifecycle.js';
+import { applyBatch, stopWritesOnAbort } from './apply-batch.js';
 import { ingestTokenSource } from './bearer-token.js';
 import { ingestRoute, type IngestDeps } from './handlers.js';
 
@@ -31,7 +32,9 @@ export function awsIotIngestHandler(deps: IngestDeps): (event: unknown) => Promi
       return undefined;
     }
     // A failure is thrown: Lambda retries an asynchronous invocation, and every event is safe to apply twice.
-    for (const sourceEvent of events) await deps.writer.apply(sourceEvent);
+    // An event that can never be stored is not: it is logged and counted, not thrown.
+    await applyBatch(deps, events);
+    deps.metrics?.publishStoredMetrics();
     return undefined;
   };
 }
@@ -41,7 +44,7 @@ export function awsIotIngestDepsOf(config: AwsIotIngestConfig, observed: Observa
   const options = { node: config.node, sessionExpirySeconds: config.sessionExpirySeconds, persistentSessions: config.persistentSessions };
   return {
     ...observed,
-    writer: new SourceWriter(db, config),
+    writer: new SourceWriter(stopWritesOnAbort(db), config),
     token: config.ingestToken ? ingestTokenSource(config.ingestToken) : undefined,
     parse: (body) => parseAwsIotEvent(body, options),
   };

@@ -6,12 +6,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ApiError } from '../http/errors.js';
-import { httpHandler } from '../http/handler.js';
+import { httpHandler, type InvocationContext } from '../http/handler.js';
 import type { HttpResponse } from '../http/response.js';
 import type { SourceEvent } from '../sessions/source-events.js';
 import type { SourceWriter } from '../sessions/source-writer.js';
 import { authorizeIngest } from './bearer-token.js';
-import { ingestWithin, jsonBodies, noContent } from './request.js';
+import { applyBatch } from './apply-batch.js';
+import { ingestWithin, jsonBodies, noContent, UnstorableEventsError } from './request.js';
 
 export type IngestDeps = {
   writer: SourceWriter;
@@ -24,8 +25,11 @@ export type IngestDeps = {
   deadlineMs?: number;
 };
 
-/** `POST /ingest/<source>`: bearer token, JSON body (one event or an array), events applied in order, 204. */
-export function ingestRoute(deps: IngestDeps): (event: unknown) => Promise<HttpResponse> {
+/**
+ * `POST /ingest/<source>`: bearer token, JSON body (one event or an array),
+ * 204 once stored; 422 when some events can never be stored (the rest is).
+ */
+export function ingestRoute(deps: IngestDeps): (event: unknown, context?: InvocationContext) => Promise<HttpResponse> {
   return httpHandler(
     deps.logger,
     async (event) => {
@@ -34,10 +38,9 @@ export function ingestRoute(deps: IngestDeps): (event: unknown) => Promise<HttpR
       const receivedAt = Date.now();
       // Parsed whole before anything is written: a bad event in a batch stores none of it.
       const events = jsonBodies(event).flatMap((body) => deps.parse(body, receivedAt));
-      await ingestWithin(async () => {
-        // In order: a batch holds one client's events in the order they happened.
-        for (const sourceEvent of events) await deps.writer.apply(sourceEvent);
-      }, deps.deadlineMs);
+      // Each client's events in batch order: a batch holds them in the order they happened.
+      const unstorable = await ingestWithin((signal) => applyBatch(deps, events, signal), deps.deadlineMs);
+      if (unstorable.length > 0) throw new UnstorableEventsError(unstorable.map((error) => error.message));
       return noContent();
     },
     deps.metrics,

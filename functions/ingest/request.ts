@@ -2,7 +2,8 @@
  * What every ingest route shares: the body read as JSON (one event, or a
  * batch as an array), a deadline inside the sender's own timeout, and
  * failures answered so that the sender retries: EMQX 5 retries only 429 and
- * 503, and drops the event on any other status, a 500 included.
+ * 503, and drops the event on any other status, a 500 included
+ * (`transform_result` in emqx_bridge_http_connector.erl, 5.8).
  */
 import { ApiError } from '../http/errors.js';
 import type { HttpEvent } from '../http/handler.js';
@@ -51,18 +52,40 @@ export function ingestFailure(error: unknown): ApiError {
   return new IngestUnavailableError('the sessions store failed', error);
 }
 
-/** Runs `work` within the deadline; a failure is answered as `ingestFailure` says. */
-export async function ingestWithin<T>(work: () => Promise<T>, deadlineMs: number = INGEST_DEADLINE_MS): Promise<T> {
+/**
+ * Runs `work` within the deadline; a failure is answered as `ingestFailure`
+ * says. At the deadline `work`'s signal is aborted before the answer, so that
+ * it begins nothing more once the sender was told to send again.
+ */
+export async function ingestWithin<T>(work: (signal: AbortSignal) => Promise<T>, deadlineMs: number = INGEST_DEADLINE_MS): Promise<T> {
+  const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new IngestUnavailableError(`not done within ${deadlineMs} ms`)), deadlineMs);
+    timer = setTimeout(() => {
+      const late = new IngestUnavailableError(`not done within ${deadlineMs} ms`);
+      controller.abort(late);
+      reject(late);
+    }, deadlineMs);
   });
   try {
-    return await Promise.race([work(), deadline]);
+    return await Promise.race([work(controller.signal), deadline]);
   } catch (error) {
     throw ingestFailure(error);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Events that can never be stored (past the topic set's cap): dropped, the
+ * rest of the batch stored. 422 is neither 429 nor 503, so EMQX 5's HTTP
+ * action drops the request instead of retrying it (and counts it failed);
+ * EMQX 4.4's WebHook retries no status at all.
+ */
+export class UnstorableEventsError extends ApiError {
+  constructor(reasons: readonly string[]) {
+    const shown = reasons.slice(0, 3).join('; ');
+    super(422, 108, `${reasons.length} event(s) cannot be stored and are dropped, do not send them again (the rest is stored): ${shown}`);
   }
 }
 

@@ -3,6 +3,7 @@
  * of the session writer's rules: a connect resumes the stored session when
  * the client asked to, a session can end without naming its connection, and
  * topic changes keep the session's topic set and its count in one transaction.
+ * A topic change past the topic set's cap throws UnstorableEventError.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -11,8 +12,9 @@ import { compareBytes, connKey } from './keys.js';
 import { isLive, type SessionEvent, type SessionRecord } from './model.js';
 import { applyEvent, ended } from './reducer.js';
 import type { SourceEvent } from './source-events.js';
-import { applyTopicChange, subscribedTopics, topicsKey, topicsOf, TOPICS_PURGE_SECONDS, type TopicChange } from './topics.js';
+import { applyTopicChange, fitTopicCap, subscribedTopics, topicsKey, topicsOf, TOPICS_PURGE_SECONDS, type TopicChange } from './topics.js';
 import type { TableRef } from './table.js';
+import { UnstorableEventError } from './unstorable.js';
 import { isConditionFailure, SessionWriter, type WriteOutcome } from './writer.js';
 
 const MAX_ATTEMPTS = 12;
@@ -92,8 +94,12 @@ export class SourceWriter {
       // A change for a client without a live session has nothing to belong to.
       if (!isLive(session)) return 'ignored';
       const topicsItem = topicsRead?.Item;
-      const next = applyTopicChange(topicsOf(session, topicsItem), change);
-      if (!next) return 'ignored';
+      const changed = applyTopicChange(topicsOf(session, topicsItem), change);
+      if (!changed) return 'ignored';
+      const fitted = fitTopicCap(changed);
+      // Sending it again would pass the cap again.
+      if ('over' in fitted) throw new UnstorableEventError(clientid, fitted.over);
+      const next = fitted.set;
       const rev = typeof topicsItem?.rev === 'number' ? topicsItem.rev : 0;
       try {
         await this.db.send(

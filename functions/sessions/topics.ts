@@ -64,6 +64,41 @@ export function applyTopicChange(current: TopicMap, change: TopicChange): TopicM
   return changed ? next : undefined;
 }
 
+/**
+ * The cap of a topic set, far under DynamoDB's 400 KB item limit (MQTT allows
+ * 64 KB topic filters without limit on their number). A subscribe that would
+ * pass it cannot be stored: the set and `subscriptions_cnt` stay as they were,
+ * so the count keeps counting exactly the topics the set holds.
+ */
+export const TOPIC_SET_MAX_TOPICS = 1_000;
+export const TOPIC_SET_MAX_BYTES = 128 * 1024;
+/** An entry's size beside its topic (a map of qos, at and on in DynamoDB's item size), rounded up. */
+const ENTRY_OVERHEAD_BYTES = 32;
+
+const entryBytes = (topic: string) => Buffer.byteLength(topic, 'utf8') + ENTRY_OVERHEAD_BYTES;
+
+/**
+ * `set` within the cap, or why it cannot be. Tombstones make room first, the
+ * oldest first: they only guard against late redeliveries.
+ */
+export function fitTopicCap(set: TopicMap): { set: TopicMap } | { over: string } {
+  const entries = Object.entries(set);
+  const live = entries.filter(([, entry]) => entry.on);
+  if (live.length > TOPIC_SET_MAX_TOPICS) return { over: `more than ${TOPIC_SET_MAX_TOPICS} topics subscribed at once` };
+  let bytes = entries.reduce((sum, [topic]) => sum + entryBytes(topic), 0);
+  if (bytes <= TOPIC_SET_MAX_BYTES) return { set };
+  const liveBytes = live.reduce((sum, [topic]) => sum + entryBytes(topic), 0);
+  if (liveBytes > TOPIC_SET_MAX_BYTES) return { over: `subscribed topics over ${TOPIC_SET_MAX_BYTES} bytes in all` };
+  const fitted: TopicMap = { ...set };
+  const tombstones = entries.filter(([, entry]) => !entry.on).sort(([, a], [, b]) => a.at - b.at);
+  for (const [topic] of tombstones) {
+    if (bytes <= TOPIC_SET_MAX_BYTES) break;
+    delete fitted[topic];
+    bytes -= entryBytes(topic);
+  }
+  return { set: fitted };
+}
+
 export function subscribedTopics(topics: TopicMap): TopicSubscription[] {
   return Object.entries(topics)
     .filter(([, entry]) => entry.on)

@@ -31,6 +31,7 @@ import {
   toItem,
   type Item,
 } from './item.js';
+import { inClientOrder } from './client-order.js';
 import { connKey, shardOf } from './keys.js';
 import { applyEvent, ended } from './reducer.js';
 import {
@@ -81,19 +82,7 @@ export class SessionWriter {
 
   /** Applies events with bounded parallelism; events of one clientid keep their order. */
   async applyAll(events: readonly SessionEvent[], concurrency = 16): Promise<void> {
-    const byClient = new Map<string, SessionEvent[]>();
-    for (const event of events) {
-      const list = byClient.get(event.conn.clientid) ?? [];
-      list.push(event);
-      byClient.set(event.conn.clientid, list);
-    }
-    const queues = [...byClient.values()];
-    const workers = Array.from({ length: Math.min(concurrency, queues.length) }, async () => {
-      for (let queue = queues.pop(); queue; queue = queues.pop()) {
-        for (const event of queue) await this.apply(event);
-      }
-    });
-    await Promise.all(workers);
+    await inClientOrder(events, (event) => event.conn.clientid, (event) => this.apply(event), { concurrency });
   }
 
   /**

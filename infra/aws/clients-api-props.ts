@@ -5,11 +5,11 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { PowertoolsLogLevel } from './team-function.js';
 
-/** API Gateway stage throttling. */
+/** API Gateway throttling of a group of routes (a token bucket: `burstLimit` tokens, refilled at `rateLimit` a second). */
 export interface ClientsApiThrottle {
-  /** Steady-state requests per second across the API. */
+  /** Steady-state requests per second across the routes it applies to. */
   readonly rateLimit: number;
-  /** Requests the API accepts in a burst above the rate. */
+  /** Requests accepted at once above the rate. */
   readonly burstLimit: number;
 }
 
@@ -120,10 +120,19 @@ export interface ClientsApiProps {
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
   /**
-   * Throttling of the API's default stage.
+   * Throttling of the admin routes (every route but the ingest route): the
+   * stage's default.
    * @default { rateLimit: 100, burstLimit: 200 }
    */
   readonly throttle?: ClientsApiThrottle;
+  /**
+   * Throttling of the ingest route (`POST /ingest/emqx`, EMQX sources), apart
+   * from the admin routes: sized for a 1M-device fleet's reconnects. API
+   * Gateway's account limit (10,000 requests a second, burst 5,000, per
+   * region by default) caps both.
+   * @default { rateLimit: 5000, burstLimit: 5000 }
+   */
+  readonly ingestThrottle?: ClientsApiThrottle;
   /**
    * Retention of the functions' logs and of the API access log.
    * @default logs.RetentionDays.ONE_MONTH

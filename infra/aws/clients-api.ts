@@ -29,7 +29,7 @@ import { AppCredentials } from './app-credentials.js';
 import { bindBroker } from './brokers/index.js';
 import type { BrokerSource, ClientsApiProps } from './clients-api-props.js';
 import { defaultSweepSchedule } from './defaults.js';
-import { buildClientsHttpApi } from './http-api.js';
+import { buildClientsHttpApi, throttleRoutes } from './http-api.js';
 import { checkClientsApiProps } from './props-check.js';
 import { generatedSecret } from './secrets.js';
 import { SessionsTable } from './sessions-table.js';
@@ -185,7 +185,7 @@ export class ClientsApi extends Construct {
     this.routes = api.routes;
     this.allRoutes = api.nativeRoutes;
     this.readRoutes = api.nativeReadRoutes;
-    broker.addRoutes?.(this.httpApi);
+    throttleRoutes(this.stage, broker.addRoutes?.(this.httpApi) ?? [], checked.ingestThrottle);
   }
 
   /** Lets `grantee` call every native route (SigV4-signed `execute-api:Invoke`); `/api/v4` and `/api/v5` take app credentials instead. */

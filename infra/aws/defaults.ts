@@ -13,6 +13,8 @@ export const CLIENTS_API_DEFAULTS = {
   kickConfirmTimeoutMs: 3000,
   sessionShards: 8,
   throttle: { rateLimit: 100, burstLimit: 200 },
+  // A fleet of 1M devices reconnecting after an outage: 5,000 events a second is some 3.5 min of connects, and EMQX 5 retries a 429.
+  ingestThrottle: { rateLimit: 5000, burstLimit: 5000 },
   memorySize: 512,
   // The functions' own defaults: a stack that sets none and a function that reads none agree.
   serviceName: DEFAULT_SERVICE_NAME,
@@ -38,6 +40,9 @@ export const MAX_API_FUNCTION_TIMEOUT_SECONDS = 29;
 
 /** Lambda's memory limits, in MiB. */
 export const LAMBDA_MEMORY_RANGE = { min: 128, max: 10240 } as const;
+
+/** What API Gateway takes as a route's throttle: its account limits are higher only by a quota increase. */
+export const THROTTLE_RANGE = { rateLimit: { min: 1, max: 100_000 }, burstLimit: { min: 1, max: 100_000 } } as const;
 
 /** How long app-credentials decisions may be reused in all, in seconds. */
 export const APP_CREDENTIALS_CACHE_RANGE = { min: 0, max: 3600 } as const;

@@ -2,8 +2,10 @@
  * The HTTP API, built from the route table (functions/api/routes.ts): native
  * routes IAM-authorized (SigV4), the EMQX-compatible `/api/v4` and `/api/v5`
  * routes behind the app-credentials authorizer, one Lambda integration per
- * function, and the `$default` stage with its throttling and access log.
- * Created in the given scope (logical IDs unchanged).
+ * function, and the `$default` stage with its throttling and access log:
+ * one default for the admin routes, and routes throttled apart from it (the
+ * ingest route, whose broker fleet must not starve the admin calls, nor be
+ * starved by them). Created in the given scope (logical IDs unchanged).
  */
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -57,11 +59,30 @@ const INTEGRATION_IDS: Record<ClientHandler, string> = {
   kick: 'KickClientIntegration',
 };
 
+/**
+ * Gives `routes` a throttle of their own on `stage`, apart from the stage's
+ * default that every other route shares. The stage waits for the routes:
+ * API Gateway refuses settings of a route it does not hold yet.
+ */
+export function throttleRoutes(stage: apigwv2.HttpStage, routes: readonly apigwv2.HttpRoute[], throttle: ClientsApiThrottle): void {
+  const cfn = stage.node.defaultChild as apigwv2.CfnStage;
+  const settings = { ...(cfn.routeSettings as Record<string, unknown> | undefined) };
+  for (const route of routes) {
+    settings[routeKeyOfRoute(route)] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
+    stage.node.addDependency(route);
+  }
+  if (routes.length > 0) cfn.routeSettings = settings;
+}
+
+/** `POST /ingest/emqx`: the key API Gateway names a route's settings by. */
+const routeKeyOfRoute = (route: apigwv2.HttpRoute): string => (route.node.defaultChild as apigwv2.CfnRoute).routeKey;
+
 export interface ClientsHttpApiProps {
   /** The function serving each handler of the route table. */
   readonly handlers: Record<ClientHandler, lambda.IFunction>;
   /** The authorizer of the `/api/v4` and `/api/v5` routes. */
   readonly appAuthorizer: apigwv2.IHttpRouteAuthorizer;
+  /** The stage's default: every route without a throttle of its own (the admin routes). */
   readonly throttle: ClientsApiThrottle;
   readonly logRetention: logs.RetentionDays;
 }

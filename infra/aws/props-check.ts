@@ -14,6 +14,7 @@ import {
   KICK_TIMEOUT_MARGIN_SECONDS,
   LAMBDA_MEMORY_RANGE,
   MAX_API_FUNCTION_TIMEOUT_SECONDS,
+  THROTTLE_RANGE,
 } from './defaults.js';
 import type { PowertoolsSettings } from './team-function.js';
 
@@ -27,6 +28,7 @@ export interface CheckedClientsApiProps {
   readonly kickTimeoutSeconds: number;
   readonly memorySize: number;
   readonly throttle: ClientsApiThrottle;
+  readonly ingestThrottle: ClientsApiThrottle;
   readonly logRetention: logs.RetentionDays;
   readonly powertools: PowertoolsSettings;
   readonly appCredentialsCacheSeconds: number;
@@ -37,6 +39,14 @@ function integerIn(value: number, name: string, { min, max }: IntRange): number 
     throw new Error(`${name} must be an integer from ${min} to ${max ?? 'any'}, got ${value}`);
   }
   return value;
+}
+
+/** A throttle in whole requests, within what API Gateway takes. */
+function checkThrottle(throttle: ClientsApiThrottle, name: string): ClientsApiThrottle {
+  return {
+    rateLimit: integerIn(throttle.rateLimit, `${name}.rateLimit`, THROTTLE_RANGE.rateLimit),
+    burstLimit: integerIn(throttle.burstLimit, `${name}.burstLimit`, THROTTLE_RANGE.burstLimit),
+  };
 }
 
 /** The props' broker, or the MQTT broker of the `controlBrokerUrl` shorthand. */
@@ -99,7 +109,8 @@ export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiP
     brokerTimeoutMs,
     kickTimeoutSeconds,
     memorySize,
-    throttle: props.throttle ?? CLIENTS_API_DEFAULTS.throttle,
+    throttle: checkThrottle(props.throttle ?? CLIENTS_API_DEFAULTS.throttle, 'throttle'),
+    ingestThrottle: checkThrottle(props.ingestThrottle ?? CLIENTS_API_DEFAULTS.ingestThrottle, 'ingestThrottle'),
     logRetention: props.logRetention ?? defaultLogRetention(),
     powertools: {
       serviceName: props.serviceName ?? CLIENTS_API_DEFAULTS.serviceName,

@@ -11,6 +11,7 @@ import type { IConstruct } from 'constructs';
 import { API_ROUTES, routeKeyOf } from '../../functions/api/routes.js';
 import { SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import { AWS_IOT_RULE_SQL, type ClientsApi } from '../../infra/aws/clients-api.js';
+import { CLIENTS_API_DEFAULTS } from '../../infra/aws/defaults.js';
 import { ClientsApiStack } from '../../infra/aws/stack.js';
 import type { TeamFunction } from '../../infra/aws/team-function.js';
 
@@ -65,6 +66,22 @@ describe('EMQX 5 source', () => {
     const expected = (routeKey: unknown) =>
       routeKey === 'POST /ingest/emqx' ? 'NONE' : API_ROUTES.find((r) => routeKeyOf(r) === routeKey)!.surface === 'native' ? 'AWS_IAM' : 'CUSTOM';
     for (const route of routes) expect(route.AuthorizationType, String(route.RouteKey)).toBe(expected(route.RouteKey));
+  });
+
+  it('throttles POST /ingest/emqx apart from the admin routes, which keep the stage default', () => {
+    const stages = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage') as Record<string, Json>);
+    expect(stages).toHaveLength(1);
+    const stage = stages[0]!;
+    expect(props(stage).DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: CLIENTS_API_DEFAULTS.throttle.rateLimit,
+      ThrottlingBurstLimit: CLIENTS_API_DEFAULTS.throttle.burstLimit,
+    });
+    expect(props(stage).RouteSettings).toEqual({
+      'POST /ingest/emqx': { ThrottlingRateLimit: CLIENTS_API_DEFAULTS.ingestThrottle.rateLimit, ThrottlingBurstLimit: CLIENTS_API_DEFAULTS.ingestThrottle.burstLimit },
+    });
+    // API Gateway refuses the settings of a route it does not hold yet.
+    const ingestRoute = Object.entries(s.template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Json>).find(([, r]) => props(r).RouteKey === 'POST /ingest/emqx')![0];
+    expect(asArray(stage.DependsOn as string | string[])).toContain(ingestRoute);
   });
 
   it('gives the ingest function its token secret and single-item writes, nothing more', () => {

@@ -134,7 +134,7 @@ describe('ClientsApi answers', () => {
       'DELETE /clients/slow': [202, { code: 0, message: 'kick pending' }],
       'DELETE /clients/gone': [404, { code: 112, message: 'Client not found' }],
       'DELETE /clients/a%2Fb%20c': [200, { code: 0 }],
-      'DELETE /clients/busy': [503, { code: 101, message: 'broker control channel unavailable: x' }],
+      'DELETE /clients/busy': [503, { code: 101, message: 'the broker is unavailable, retry later' }],
       'GET /clients/gone': [200, { code: 0, data: [] }],
       'GET /clients/gone/subscriptions': [404, { code: 112, message: 'Client not found' }],
       'GET /nodes': [403, { message: 'Forbidden' }],

@@ -20,10 +20,19 @@ describe('checkClientsApiProps', () => {
       brokerTimeoutMs: CLIENTS_API_DEFAULTS.brokerTimeoutMs,
       memorySize: CLIENTS_API_DEFAULTS.memorySize,
       throttle: CLIENTS_API_DEFAULTS.throttle,
+      ingestThrottle: CLIENTS_API_DEFAULTS.ingestThrottle,
       powertools: { serviceName: CLIENTS_API_DEFAULTS.serviceName, metricsNamespace: CLIENTS_API_DEFAULTS.metricsNamespace },
       appCredentialsCacheSeconds: CLIENTS_API_DEFAULTS.appCredentialsCacheSeconds,
       kickTimeoutSeconds: 10,
     });
+  });
+
+  it.each(['throttle', 'ingestThrottle'] as const)('takes %s as whole requests within what API Gateway takes', (prop) => {
+    const throttle = { rateLimit: 20_000, burstLimit: 10_000 };
+    expect(checkClientsApiProps({ ...MQTT, [prop]: throttle })[prop]).toEqual(throttle);
+    expect(() => checkClientsApiProps({ ...MQTT, [prop]: { rateLimit: 0, burstLimit: 10 } })).toThrow(`${prop}.rateLimit must be an integer from 1 to`);
+    expect(() => checkClientsApiProps({ ...MQTT, [prop]: { rateLimit: 10, burstLimit: 2.5 } })).toThrow(`${prop}.burstLimit must be an integer from 1 to`);
+    expect(() => checkClientsApiProps({ ...MQTT, [prop]: { rateLimit: 1_000_000, burstLimit: 10 } })).toThrow(`${prop}.rateLimit must be an integer`);
   });
 
   it.each([

@@ -30,7 +30,7 @@ function expectUnavailable(response: HttpResponse) {
   const body = JSON.parse(response.body) as { code: number; message: string };
   expect(Object.keys(body).sort()).toEqual(['code', 'message']);
   expect(body.code).toBe(101);
-  expect(body.message).toMatch(/^broker control channel unavailable/);
+  expect(body.message).toBe('the broker is unavailable, retry later');
 }
 
 let sequence = 0;

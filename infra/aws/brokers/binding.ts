@@ -45,6 +45,6 @@ export interface BrokerBinding {
   readonly reconcileFunction?: TeamFunction;
   readonly reconcileRule?: events.Rule;
   readonly iotTopicRules: iot.CfnTopicRule[];
-  /** Adds the routes the broker posts to, once the API exists. */
-  addRoutes?(httpApi: apigwv2.HttpApi): void;
+  /** Adds the routes the broker posts to, once the API exists; returns them (they are throttled apart). */
+  addRoutes?(httpApi: apigwv2.HttpApi): apigwv2.HttpRoute[];
 }

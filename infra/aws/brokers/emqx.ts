@@ -89,6 +89,7 @@ export function bindEmqxBroker(context: BrokerContext, broker: EmqxBrokerSource)
         reason:
           'EMQX webhooks send static headers and cannot sign SigV4; the ingest function authorizes each request by a constant-time check of a 64-character bearer token kept in Secrets Manager, and the stage throttles the route.',
       });
+      return [route];
     },
   };
 }

@@ -51,7 +51,7 @@ describe('toApiError', () => {
     expect(native(new Failure({ kind: 'broker-unavailable', detail: 'down' }))).toEqual({
       status: 503,
       code: 101,
-      message: 'broker control channel unavailable: down',
+      message: 'the broker is unavailable, retry later',
       headers: { 'Retry-After': '1' },
     });
     expect(native(failure('deadline-exceeded'))).toMatchObject({ status: 503, code: 101, headers: { 'Retry-After': '1' } });

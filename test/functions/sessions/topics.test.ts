@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyTopicChange, subscribedTopics, TOPIC_TOMBSTONE_MS, type TopicChange, type TopicMap } from '../../../functions/sessions/topics.js';
+import { applyTopicChange, fitTopicCap, subscribedTopics, TOPIC_SET_MAX_BYTES, TOPIC_SET_MAX_TOPICS, TOPIC_TOMBSTONE_MS, type TopicChange, type TopicMap } from '../../../functions/sessions/topics.js';
 
 const fold = (changes: TopicChange[]): TopicMap => changes.reduce((set, c) => applyTopicChange(set, c) ?? set, {} as TopicMap);
 
@@ -72,5 +72,28 @@ describe('topic sets', () => {
       }),
       { seed: 8, numRuns: 300 },
     );
+  });
+});
+
+describe('fitTopicCap', () => {
+  const entry = (at: number, on: boolean) => ({ qos: 1 as const, at, on });
+  const long = (name: string) => `${name}/${'x'.repeat(40_000)}`;
+
+  it('takes a set within the cap as it is', () => {
+    const set: TopicMap = { a: entry(1, true), b: entry(2, false) };
+    expect(fitTopicCap(set)).toEqual({ set });
+  });
+
+  it('drops the oldest tombstones first to make room, never a subscribed topic', () => {
+    const set: TopicMap = { [long('live1')]: entry(5, true), [long('live2')]: entry(5, true), [long('old')]: entry(1, false), [long('new')]: entry(3, false) };
+    const fitted = fitTopicCap(set);
+    expect('set' in fitted && Object.keys(fitted.set).sort()).toEqual([long('live1'), long('live2'), long('new')].sort());
+  });
+
+  it('refuses subscribed topics past the count or the bytes of the cap', () => {
+    const many: TopicMap = Object.fromEntries(Array.from({ length: TOPIC_SET_MAX_TOPICS + 1 }, (_, i) => [`t/${i}`, entry(1, true)]));
+    expect(fitTopicCap(many)).toEqual({ over: expect.stringContaining(`${TOPIC_SET_MAX_TOPICS} topics`) });
+    const big: TopicMap = Object.fromEntries(Array.from({ length: Math.ceil(TOPIC_SET_MAX_BYTES / 40_000) }, (_, i) => [long(`b${i}`), entry(1, true)]));
+    expect(fitTopicCap(big)).toEqual({ over: expect.stringContaining(`${TOPIC_SET_MAX_BYTES} bytes`) });
   });
 });
