@@ -1,21 +1,36 @@
 /**
  * One reconciliation run: makes the table agree with what a broker says it
- * holds. Sessions the table shows live that the broker does not hold are
- * ended; sessions the broker holds that the table lacks (or shows older) are
- * added; a connection the broker shows offline is disconnected; statistics
- * the broker lists are written where they changed. Every change goes through
- * the session writer's conditional writes, so events arriving meanwhile win
- * over the run's view wherever they are newer.
+ * holds, in memory bounded whatever the fleet's size.
+ *
+ * 1. The broker's list is read once into a compact key set (8 bytes a
+ *    session: the clientid's hash and its connection's).
+ * 2. The table's live sessions are read shard by shard, page by page, from
+ *    the narrow state index and matched against the set: a session the broker
+ *    does not list is a ghost, ended once the broker confirms it does not hold
+ *    it; a connection the broker lists offline is noted. Shards not reached
+ *    within the run's time wait for the next run, which starts there.
+ * 3. The broker's list is read again: for the shards checked, a session whose
+ *    connection the table did not show is added; a noted offline one is
+ *    disconnected; tracked statistics are written where they changed.
+ *
+ * Every change goes through the session writer's conditional writes, so
+ * events arriving meanwhile win over the run's view wherever they are newer.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fromItem } from '../sessions/item.js';
-import { compareBytes, connKey } from '../sessions/keys.js';
-import { STATISTICS_FIELDS, isLive, type LiveSession, type SessionRecord } from '../sessions/model.js';
-import { applyEvent, ended } from '../sessions/reducer.js';
+import { shardOf } from '../sessions/keys.js';
 import { SessionStore, type LiveEntry } from '../sessions/store.js';
 import type { TableRef } from '../sessions/table.js';
 import { SessionWriter } from '../sessions/writer.js';
 import type { BrokerSession, BrokerView } from '../sources/broker-view.js';
+import { Batches, pool } from './batches.js';
+import { clientPrefix, heldKey } from './fingerprint.js';
+import { KeySet } from './key-set.js';
+import { SessionChanges } from './session-changes.js';
+import { StatisticsCheck } from './statistics-check.js';
+import { StatisticsMemo } from './statistics-memo.js';
+
+/** Where the next run starts its walk of the table: kept by the caller across runs. */
+export type ReconcileCheckpoint = { nextShard: number };
 
 export type ReconcileOptions = {
   db: DynamoDBDocumentClient;
@@ -24,119 +39,67 @@ export type ReconcileOptions = {
   now?: () => number;
   /** Aborting it ends the run early; what it had not checked waits for the next run. */
   signal?: AbortSignal;
-  /** Broker sessions one run reads at most; beyond it the run ends no session (it cannot know which are held). */
+  /** The run's time: no shard is started after half of it, so that the second read of the list fits. */
+  budgetMs?: number;
+  /** Broker sessions one run reads at most; beyond it the run changes nothing (it cannot know which are held). */
   maxSessions?: number;
   /** Writes in flight at once. */
   concurrency?: number;
-  /**
-   * The statistics each session was last seen with in the table, by clientid,
-   * kept by the caller across runs: a session whose listed statistics match it
-   * costs no read.
-   */
-  statisticsMemo?: Map<string, string>;
+  /** The tracked statistics the table is known to hold, kept by the caller across runs. */
+  statisticsMemo?: StatisticsMemo;
+  checkpoint?: ReconcileCheckpoint;
 };
 
 export type ReconcileReport = {
   source: string;
   /** Sessions the broker listed. */
   listed: number;
-  /** Live sessions of the broker's nodes in the table. */
+  /** Live sessions of the broker's nodes in the table shards read. */
   inTable: number;
+  /** Table shards checked in full. */
+  shards: number;
   /** Table sessions the broker does not hold, ended. */
   ended: number;
-  /** Broker sessions the table lacked or showed with an older connection, written. */
+  /** Broker sessions the table lacked or showed with another connection, written. */
   added: number;
   /** Connections the broker shows offline that the table showed connected. */
   disconnected: number;
-  /** Statistics snapshots written because they changed. */
+  /** Statistics snapshots written because their tracked fields changed. */
   statistics: number;
-  /** Whether the run stopped early (time or size); no session was ended then. */
+  /** Whether the run stopped early (time, size, or shards left for the next run). */
   truncated: boolean;
   /** Writes that failed (left to the next run). */
   failed: number;
   ms: number;
 };
 
-export const DEFAULT_MAX_SESSIONS = 1_000_000;
+export const DEFAULT_MAX_SESSIONS = 20_000_000;
 
-/** Sessions whose statistics are read at once (BatchGetItem requests of 100 in parallel). */
-const STATISTICS_READ_BATCH = 1_000;
-
-const statisticsSignature = (connKey: string, statistics: Record<string, number>) =>
-  `${connKey}\n${STATISTICS_FIELDS.map((field) => statistics[field]).join(',')}`;
-
-
-/** Whether `conn_key` names the broker's connection, to the precision its list gives connect times. */
-function namesConnection(key: string, node: string, connectedAt: number, broker: BrokerSession, precisionMs: number): boolean {
-  return node === broker.conn.node && Math.floor(connectedAt / precisionMs) === Math.floor(broker.conn.connected_at / precisionMs) && key.length > 0;
-}
-
-/** The connect time and node a conn_key names (`<13 digits>#<node>#<conn_id>`). */
-function keyParts(key: string, node: string): { connectedAt: number; node: string } | undefined {
-  const connectedAt = Number(key.slice(0, 13));
-  return Number.isFinite(connectedAt) && key.slice(14).startsWith(`${node}#`) ? { connectedAt, node } : undefined;
-}
-
-/** The record the broker's view of a session stands for. */
-function brokerRecord(broker: BrokerSession, now: number): SessionRecord | undefined {
-  const fresh = applyEvent(undefined, { type: 'connected', conn: broker.conn });
-  if (isLive(fresh)) {
-    if (broker.subscriptions_cnt !== undefined) fresh.subscriptions_cnt = broker.subscriptions_cnt;
-    if (broker.statistics) Object.assign(fresh, broker.statistics);
-  }
-  if (broker.conn_state === 'connected' || !fresh) return fresh;
-  return applyEvent(fresh, { type: 'disconnected', conn: broker.conn, at: broker.disconnected_at ?? now }) ?? fresh;
-}
-
-async function pool<T>(items: readonly T[], concurrency: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length && !signal.aborted) await work(items[next++]!);
-    }),
-  );
-}
+/** Pieces of work gathered before they run. */
+const BATCH = 1_000;
+/** Table sessions one run notes for its second read of the list, at most; beyond them, the next run. */
+const NOTED_MAX = 100_000;
 
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const { db, table, view } = options;
   const now = options.now ?? Date.now;
   const signal = options.signal ?? new AbortController().signal;
-  const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  const writer = new SessionWriter(db, table);
+  const concurrency = options.concurrency ?? 16;
+  const checkpoint = options.checkpoint ?? { nextShard: 0 };
+  const memo = options.statisticsMemo ?? new StatisticsMemo();
   const store = new SessionStore(db, table);
   const startedAt = now();
   const precision = view.connectedAtPrecisionMs;
+  const changes = new SessionChanges(new SessionWriter(db, table), precision, startedAt);
   const report: ReconcileReport = {
     source: view.name,
-    listed: 0,
-    inTable: 0,
-    ended: 0,
-    added: 0,
-    disconnected: 0,
-    statistics: 0,
-    truncated: false,
-    failed: 0,
-    ms: 0,
+    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, truncated: false, failed: 0, ms: 0 },
   };
-
-  // 1. What the broker holds, read before the table: a session the table
-  // gains after this point is newer than the list and is left alone.
-  const held = new Map<string, BrokerSession>();
-  for await (const session of view.sessions(signal)) {
-    if (held.size >= maxSessions) {
-      report.truncated = true;
-      break;
-    }
-    held.set(session.conn.clientid, session);
-  }
-  if (signal.aborted) report.truncated = true;
-  report.listed = held.size;
-
-  // 2. What the table shows live on the broker's nodes.
-  const entries = await store.liveEntries((node) => view.covers(node), signal);
-  if (signal.aborted) report.truncated = true;
-  report.inTable = entries.length;
-
+  const finish = () => {
+    if (signal.aborted) report.truncated = true;
+    report.ms = now() - startedAt;
+    return report;
+  };
   const count = async (key: 'ended' | 'added' | 'disconnected' | 'statistics', write: () => Promise<'applied' | 'ignored'>) => {
     try {
       if ((await write()) === 'applied') report[key]++;
@@ -144,110 +107,104 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       report.failed++;
     }
   };
-
-  const ghosts: LiveEntry[] = [];
-  const goneOffline: LiveEntry[] = [];
-  const sameConnection: LiveEntry[] = [];
-  const seen = new Set<string>();
-  for (const entry of entries) {
-    const broker = held.get(entry.clientid);
-    if (!broker) {
-      if (entry.connected_at < startedAt) ghosts.push(entry);
-      continue;
-    }
-    seen.add(entry.clientid);
-    if (namesConnection(entry.conn_key, entry.node, entry.connected_at, broker, precision)) {
-      if (entry.conn_state === 'connected' && broker.conn_state === 'disconnected') goneOffline.push(entry);
-      if (broker.statistics) sameConnection.push(entry);
-    } else if (broker.conn.connected_at > entry.connected_at) {
-      seen.delete(entry.clientid);
-    }
-  }
-
-  // 3. Sessions the broker holds that the table lacks, shows ended or shows older.
-  const missing = [...held.values()].filter((broker) => !seen.has(broker.conn.clientid));
-  await pool(missing, options.concurrency ?? 16, signal, (broker) =>
-    count('added', () =>
-      writer.mutate(broker.conn.clientid, (current) => {
-        if (current === undefined) return brokerRecord(broker, startedAt);
-        if (current.conn_state === null) {
-          const parts = keyParts(current.conn_key, broker.conn.node);
-          // The broker still holds the very connection the table ended before the list was read: it is not over.
-          if (parts && namesConnection(current.conn_key, parts.node, parts.connectedAt, broker, precision)) {
-            return current.ended_at < startedAt ? brokerRecord(broker, startedAt) : undefined;
-          }
-        } else if (namesConnection(current.conn_key, current.node, current.connected_at, broker, precision)) {
-          return undefined;
-        }
-        if (compareBytes(current.conn_key, connKey(broker.conn)) >= 0) return undefined;
-        const connectedNow = applyEvent(current, { type: 'connected', conn: broker.conn });
-        if (!connectedNow || broker.conn_state === 'connected') return connectedNow;
-        return applyEvent(connectedNow, { type: 'disconnected', conn: broker.conn, at: broker.disconnected_at ?? startedAt }) ?? connectedNow;
-      }),
-    ),
-  );
-
-  // 4. Connections the broker shows offline.
-  await pool(goneOffline, options.concurrency ?? 16, signal, (entry) =>
-    count('disconnected', () =>
-      writer.mutate(entry.clientid, (current) =>
-        isLive(current) && current.conn_key === entry.conn_key && current.conn_state === 'connected'
-          ? applyEvent(current, { type: 'disconnected', conn: current, at: held.get(entry.clientid)?.disconnected_at ?? startedAt })
-          : undefined,
-      ),
-    ),
-  );
-
-  // 5. Sessions the broker does not hold: only a complete list can say so, and a view whose list can skip confirms each.
-  if (!report.truncated && !signal.aborted) {
-    await pool(ghosts, options.concurrency ?? 16, signal, async (entry) => {
-      if (view.lookup) {
-        try {
-          // Held after all (or held anew): the next run's list will show it.
-          if (await view.lookup(entry.clientid, signal)) return;
-        } catch {
-          report.failed++;
-          return;
-        }
+  const endGhost = async (entry: LiveEntry) => {
+    if (view.lookup) {
+      try {
+        // Held after all (or held anew): the next run's list will show it.
+        if (await view.lookup(entry.clientid, signal)) return;
+      } catch {
+        report.failed++;
+        return;
       }
-      await count('ended', () =>
-        writer.mutate(entry.clientid, (current) =>
-          isLive(current) && current.conn_key === entry.conn_key ? ended(current, startedAt, 'disconnected') : undefined,
-        ),
-      );
-    });
-  }
-
-  // 6. Statistics, written only where they changed. What the table holds is
-  // known from the memo of earlier runs (a warm function keeps it), else read
-  // (a read costs a tenth of a write), in bounded batches.
-  const memo = options.statisticsMemo;
-  const toCheck = sameConnection.filter((entry) => {
-    const listed = held.get(entry.clientid)?.statistics;
-    return listed !== undefined && memo?.get(entry.clientid) !== statisticsSignature(entry.conn_key, listed);
-  });
-  for (let start = 0; start < toCheck.length && !signal.aborted; start += STATISTICS_READ_BATCH) {
-    const batch = toCheck.slice(start, start + STATISTICS_READ_BATCH);
-    const items = await store.batchGetItems(batch.map((entry) => entry.clientid));
-    const changed: Array<{ record: LiveSession; broker: BrokerSession }> = [];
-    for (const entry of batch) {
-      const record = fromItem(items.get(entry.clientid));
-      const broker = held.get(entry.clientid)!;
-      if (!isLive(record) || record.conn_key !== entry.conn_key) continue;
-      if (STATISTICS_FIELDS.some((field) => record[field] !== broker.statistics![field])) changed.push({ record, broker });
-      else memo?.set(entry.clientid, statisticsSignature(entry.conn_key, broker.statistics!));
     }
-    await pool(changed, options.concurrency ?? 16, signal, async ({ record, broker }) => {
-      await count('statistics', () => writer.apply({ type: 'statistics', conn: record, seq: startedAt, statistics: broker.statistics! }));
-      memo?.set(record.clientid, statisticsSignature(record.conn_key, broker.statistics!));
-    });
-  }
-  if (memo && memo.size > 2 * Math.max(held.size, 1)) {
-    // Forget clients the broker no longer lists.
-    for (const clientid of memo.keys()) if (!held.has(clientid)) memo.delete(clientid);
-  }
+    await count('ended', () => changes.end(entry));
+  };
 
-  if (signal.aborted) report.truncated = true;
-  report.ms = now() - startedAt;
-  return report;
+  // 1. What the broker holds, read before the table: a session the table
+  // gains after this point is newer than the list and is left alone.
+  const held = new KeySet();
+  for await (const session of view.sessions(signal)) {
+    if (held.size >= maxSessionsOf(options)) {
+      report.truncated = true;
+      break;
+    }
+    held.add(heldKey(session.conn, session.conn_state, precision));
+  }
+  report.listed = held.size;
+  // Only a complete list can say what the broker does not hold.
+  if (report.truncated || signal.aborted) return finish();
+  held.seal();
+
+  // 2. The table, shard by shard, from the checkpoint.
+  const offline = new Map<string, string>();
+  const unmatched = new Map<string, LiveEntry>();
+  const ghosts = new Batches<LiveEntry>(BATCH, (batch) => pool(batch, concurrency, signal, endGhost));
+  const checked = new Set<number>();
+  const classify = async (entry: LiveEntry) => {
+    const conn = { clientid: entry.clientid, node: entry.node, connected_at: entry.connected_at };
+    if (held.mark(heldKey(conn, 'connected', precision))) return;
+    if (held.mark(heldKey(conn, 'disconnected', precision))) {
+      if (entry.conn_state === 'connected' && offline.size < NOTED_MAX) offline.set(entry.clientid, entry.conn_key);
+      return;
+    }
+    if (entry.connected_at >= startedAt) return;
+    // Listed with another connection (or a clientid sharing its hash): the second read tells.
+    if (held.hasPrefix(clientPrefix(entry.clientid))) {
+      if (unmatched.size < NOTED_MAX) unmatched.set(entry.clientid, entry);
+      return;
+    }
+    await ghosts.push(entry);
+  };
+  const walkUntil = options.budgetMs === undefined ? Infinity : startedAt + options.budgetMs / 2;
+  for (let i = 0; i < table.shards && !signal.aborted; i++) {
+    if (i > 0 && now() >= walkUntil) break;
+    const shard = (checkpoint.nextShard + i) % table.shards;
+    for await (const page of store.liveEntryPages(shard, (node) => view.covers(node), signal)) {
+      report.inTable += page.length;
+      for (const entry of page) await classify(entry);
+    }
+    await ghosts.flush();
+    if (signal.aborted) break;
+    checked.add(shard);
+  }
+  report.shards = checked.size;
+  if (checked.size < table.shards) report.truncated = true;
+  if (checked.size === 0) return finish();
+  checkpoint.nextShard = (checkpoint.nextShard + checked.size) % table.shards;
+
+  // 3. The list again, for the shards checked.
+  const writes = new Batches<() => Promise<void>>(BATCH, (batch) => pool(batch, concurrency, signal, (write) => write()));
+  const statistics = new StatisticsCheck({ store, memo, changes, precision, concurrency, signal, count });
+  const onListed = async (broker: BrokerSession) => {
+    const { clientid } = broker.conn;
+    const shard = shardOf(clientid, table.shards);
+    if (!checked.has(shard)) return;
+    unmatched.delete(clientid);
+    if (!held.isMarked(heldKey(broker.conn, broker.conn_state, precision))) {
+      await writes.push(() => count('added', () => changes.add(broker)));
+      return;
+    }
+    const inTable = offline.get(clientid);
+    if (inTable !== undefined && broker.conn_state === 'disconnected') {
+      offline.delete(clientid);
+      await writes.push(() => count('disconnected', () => changes.disconnect(broker, inTable)));
+    }
+    await statistics.consider(broker, shard);
+  };
+  for await (const broker of view.sessions(signal)) await onListed(broker);
+  await writes.flush();
+  await statistics.flush();
+  if (signal.aborted) {
+    memo.discard();
+    return finish();
+  }
+  // Table sessions whose client neither list showed again with their connection.
+  const unlisted = [...unmatched.values()].filter((entry) => checked.has(shardOf(entry.clientid, table.shards)));
+  await pool(unlisted, concurrency, signal, endGhost);
+  memo.commit(checked);
+  return finish();
+}
+
+function maxSessionsOf(options: ReconcileOptions): number {
+  return options.maxSessions ?? DEFAULT_MAX_SESSIONS;
 }

@@ -86,24 +86,29 @@ export class SessionStore {
 
   /** The live sessions on the nodes `covers` accepts, from the narrow state index (all states, all shards). */
   async liveEntries(covers: (node: string) => boolean, signal?: AbortSignal): Promise<LiveEntry[]> {
-    const index = SESSIONS_TABLE.indexes.byConnState;
     const partitions = CONN_STATES.flatMap((state) => Array.from({ length: this.table.shards }, (_, shard) => statePartition(state, shard)));
     const found: LiveEntry[] = [];
-    const query = (partition: string): QueryInput => ({
-      IndexName: index.indexName,
-      KeyConditionExpression: '#pk = :pk',
-      ProjectionExpression: 'clientid, conn_key, #node, conn_state, connected_at',
-      ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#node': 'node' },
-      ExpressionAttributeValues: { ':pk': partition },
-    });
-    const keep = (page: { Items?: Record<string, unknown>[] }) => {
-      for (const item of page.Items ?? []) {
-        const entry = item as LiveEntry;
-        if (typeof entry.clientid === 'string' && typeof entry.node === 'string' && covers(entry.node)) found.push(entry);
-      }
-    };
-    await Promise.all(partitions.map((partition) => this.queryPages(query(partition), keep, signal)));
+    const keep = (page: { Items?: Record<string, unknown>[] }) => found.push(...liveEntriesOf(page.Items, covers));
+    await Promise.all(partitions.map((partition) => this.queryPages(liveEntriesQuery(partition), keep, signal)));
     return found;
+  }
+
+  /**
+   * The live sessions of one shard on the nodes `covers` accepts, page by
+   * page (every state of the shard at once): a reader holds one page per
+   * state, whatever the table's size. No page is asked for once `signal` aborts.
+   */
+  async *liveEntryPages(shard: number, covers: (node: string) => boolean, signal?: AbortSignal): AsyncGenerator<LiveEntry[]> {
+    const cursors = CONN_STATES.map((state) => ({ partition: statePartition(state, shard), startKey: undefined as Record<string, unknown> | undefined, done: false }));
+    while (!signal?.aborted && cursors.some((c) => !c.done)) {
+      const open = cursors.filter((c) => !c.done);
+      const pages = await Promise.all(open.map((c) => this.query({ ...liveEntriesQuery(c.partition), ExclusiveStartKey: c.startKey })));
+      open.forEach((cursor, i) => {
+        cursor.startKey = pages[i]!.LastEvaluatedKey;
+        cursor.done = cursor.startKey === undefined;
+      });
+      yield pages.flatMap((page) => liveEntriesOf(page.Items, covers));
+    }
   }
 
   /**
@@ -197,4 +202,20 @@ export class SessionStore {
     );
     return counts.reduce((a, b) => a + b, 0);
   }
+}
+
+/** One partition of the narrow state index, with only what a LiveEntry needs. */
+function liveEntriesQuery(partition: string): QueryInput {
+  const index = SESSIONS_TABLE.indexes.byConnState;
+  return {
+    IndexName: index.indexName,
+    KeyConditionExpression: '#pk = :pk',
+    ProjectionExpression: 'clientid, conn_key, #node, conn_state, connected_at',
+    ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#node': 'node' },
+    ExpressionAttributeValues: { ':pk': partition },
+  };
+}
+
+function liveEntriesOf(items: Record<string, unknown>[] | undefined, covers: (node: string) => boolean): LiveEntry[] {
+  return (items ?? []).filter((item): item is LiveEntry => typeof item.clientid === 'string' && typeof item.node === 'string' && covers(item.node));
 }

@@ -20,7 +20,7 @@ export function foldEvents(events: readonly SessionEvent[]): SessionRecord | und
   return record;
 }
 
-async function batchWrite(db: DynamoDBDocumentClient, tableName: string, items: Item[]): Promise<void> {
+export async function batchWrite(db: DynamoDBDocumentClient, tableName: string, items: Item[]): Promise<void> {
   let pending = items.map((Item) => ({ PutRequest: { Item } }));
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > 20) throw new Error('batch write kept returning unprocessed items');

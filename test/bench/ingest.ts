@@ -18,6 +18,7 @@ import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BrokerSession, BrokerView } from '../../functions/sources/broker-view.js';
 import { reconcile } from '../../functions/reconcile/reconcile.js';
+import { StatisticsMemo } from '../../functions/reconcile/statistics-memo.js';
 import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { counterKey, type Item } from '../../functions/sessions/item.js';
 import { shardOf } from '../../functions/sessions/keys.js';
@@ -338,7 +339,7 @@ async function benchReconcile(n: number, db: DynamoDBDocumentClient, sideDb: Dyn
     const sideStore = new SessionStore(sideDb, table);
     const results: ReconcileResult[] = [];
     // Kept across runs, as a warm reconcile function keeps it.
-    const statisticsMemo = new Map<string, string>();
+    const statisticsMemo = new StatisticsMemo();
 
     const run = async (scenario: string, view: BrokerSession[], expected: { ended: number; added: number; statistics: number }, touched: string[]) => {
       log(`reconcile N=${n}: ${scenario}`);
@@ -391,10 +392,10 @@ async function benchReconcile(n: number, db: DynamoDBDocumentClient, sideDb: Dyn
     const changed = held.map((s, i) => {
       if (i % every !== 0 || changedIds.length >= onePercent) return s;
       changedIds.push(s.conn.clientid);
-      const statistics = { ...s.statistics!, recv_pkt: s.statistics!.recv_pkt + 10, recv_msg: s.statistics!.recv_msg + 10, recv_oct: s.statistics!.recv_oct + 4_096 };
+      const statistics = { ...s.statistics!, recv_pkt: s.statistics!.recv_pkt + 10, recv_msg: s.statistics!.recv_msg + 10, recv_oct: s.statistics!.recv_oct + 4_096, mqueue_len: s.statistics!.mqueue_len + 1 };
       return { ...s, statistics };
     });
-    await run('(b) 1% statistics changed, warm function', changed, { ended: 0, added: 0, statistics: changedIds.length }, changedIds);
+    await run('(b) 1% tracked statistics (mqueue_len) changed, warm function', changed, { ended: 0, added: 0, statistics: changedIds.length }, changedIds);
 
     const ghostIds = new Set<string>();
     for (let i = Math.floor(every / 2); i < changed.length && ghostIds.size < onePercent; i += every) ghostIds.add(changed[i]!.conn.clientid);

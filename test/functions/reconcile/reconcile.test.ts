@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BrokerSession, BrokerView } from '../../../functions/sources/broker-view.js';
 import { reconcile } from '../../../functions/reconcile/reconcile.js';
+import { StatisticsMemo } from '../../../functions/reconcile/statistics-memo.js';
 import { ZERO_STATISTICS, type ConnectionInfo } from '../../../functions/sessions/model.js';
 import { CapacityMeter } from '../../bench/capacity-meter.js';
 import { createTestTable, type TestTable } from '../../support/dynamodb.js';
@@ -123,7 +124,7 @@ describe('reconciliation', () => {
   it('matches connections to the second when the list gives seconds', async () => {
     const conn = emqx('seconds', { connected_at: T0 + 789 });
     await t.writer.apply(connected(conn));
-    const listed = online({ ...conn, connected_at: T0 }, { ...ZERO_STATISTICS, recv_cnt: 4 });
+    const listed = online({ ...conn, connected_at: T0 }, { ...ZERO_STATISTICS, recv_cnt: 4, mqueue_dropped: 2 });
     const report = await run(view([listed], { connectedAtPrecisionMs: 1000 }));
     expect(report).toMatchObject({ added: 0, ended: 0, statistics: 1 });
     expect(await t.store.get('seconds', { consistent: true })).toMatchObject({ connected_at: T0 + 789, recv_cnt: 4 });
@@ -134,8 +135,8 @@ describe('reconciliation with a statistics memo', () => {
   it('reads no session whose listed statistics match what an earlier run saw', async () => {
     const conn = emqx('memo');
     await t.writer.apply(connected(conn));
-    const memo = new Map<string, string>();
-    const listed = online(conn, { ...ZERO_STATISTICS, recv_oct: 99 });
+    const memo = new StatisticsMemo();
+    const listed = online(conn, { ...ZERO_STATISTICS, mqueue_len: 99 });
     expect((await reconcile({ db: t.db, table: t.table, view: view([listed]), now: () => NOW, statisticsMemo: memo })).statistics).toBe(1);
 
     const meter = new CapacityMeter(t.db);
@@ -143,10 +144,10 @@ describe('reconciliation with a statistics memo', () => {
     expect(again.measurement.byCommand.BatchGetItemCommand ?? 0).toBe(0);
     expect(again.result.statistics).toBe(0);
 
-    const changed = online(conn, { ...ZERO_STATISTICS, recv_oct: 100 });
+    const changed = online(conn, { ...ZERO_STATISTICS, mqueue_len: 100, recv_oct: 7 });
     const third = await meter.measure(() => reconcile({ db: t.db, table: t.table, view: view([changed]), now: () => NOW + 2, statisticsMemo: memo }));
     expect(third.result.statistics).toBe(1);
-    expect(await t.store.get('memo', { consistent: true })).toMatchObject({ recv_oct: 100 });
+    expect(await t.store.get('memo', { consistent: true })).toMatchObject({ mqueue_len: 100, recv_oct: 7 });
   });
 });
 

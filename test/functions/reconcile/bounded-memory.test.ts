@@ -1,0 +1,42 @@
+/**
+ * Reconciliation over 200,000 sessions in a process whose heap is capped at
+ * 256 MB: holding the list and the table's entries as objects (≈ 1.3 KB a
+ * session) would not fit. An unchanged run writes nothing and reads the
+ * narrow index only.
+ */
+import { execPath } from 'node:process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runNode } from '../../bench/node-process.js';
+import { createTestTable, type TestTable } from '../../support/dynamodb.js';
+import { loadFleet } from './bounded-fleet.js';
+
+/** 200,000 unless RECONCILE_FLEET_SIZE says otherwise (e.g. smaller, to try a change quickly). */
+const FLEET_SIZE = Number(process.env.RECONCILE_FLEET_SIZE ?? 200_000);
+
+let t: TestTable;
+beforeAll(async () => {
+  t = await createTestTable({ shards: 8 });
+  await loadFleet(t.db, t.table, FLEET_SIZE);
+}, 420_000);
+afterAll(async () => t?.drop());
+
+it(`reconciles ${FLEET_SIZE} sessions under a 256 MB heap, an unchanged run writing nothing and reading under 40 units per 1,000`, async () => {
+  const script = new URL('./bounded-run.ts', import.meta.url).pathname;
+  const run = await runNode(execPath, ['--max-old-space-size=256', '--import', 'tsx', script], {
+    ...process.env,
+    DYNAMODB_ENDPOINT: t.endpoint,
+    TABLE_NAME: t.table.tableName,
+    SESSION_SHARDS: String(t.table.shards),
+    FLEET_SIZE: String(FLEET_SIZE),
+  });
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const result = JSON.parse(run.stdout.trim().split('\n').at(-1)!);
+  const unchanged = { listed: FLEET_SIZE, inTable: FLEET_SIZE, ended: 0, added: 0, disconnected: 0, statistics: 0, failed: 0, truncated: false };
+  expect(result.cold).toMatchObject(unchanged);
+  expect(result.warm).toMatchObject(unchanged);
+  expect(result.units.write).toBe(0);
+  expect(result.byCommand).toEqual({ QueryCommand: expect.any(Number) });
+  expect((result.units.read * 1000) / FLEET_SIZE).toBeLessThanOrEqual(40);
+  console.log(`reconcile ${FLEET_SIZE}: warm run ${((result.units.read * 1000) / FLEET_SIZE).toFixed(1)} RCU / 1,000, peak heap ${(result.peakHeap / 2 ** 20).toFixed(0)} MB, rss ${(result.rss / 2 ** 20).toFixed(0)} MB, ${result.warm.ms} ms`);
+}, 600_000);
