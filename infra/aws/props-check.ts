@@ -6,7 +6,7 @@
 import { Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { SETTING_RANGES, type IntRange } from '../../functions/config.js';
-import type { BrokerSource, ClientsApiProps, ClientsApiThrottle } from './clients-api-props.js';
+import type { BrokerSource, ClientsApiMonitoring, ClientsApiProps, ClientsApiThrottle } from './clients-api-props.js';
 import {
   APP_CREDENTIALS_CACHE_RANGE,
   CLIENTS_API_DEFAULTS,
@@ -14,6 +14,7 @@ import {
   KICK_TIMEOUT_MARGIN_SECONDS,
   LAMBDA_MEMORY_RANGE,
   MAX_API_FUNCTION_TIMEOUT_SECONDS,
+  MONITORING_DEFAULTS,
 } from './defaults.js';
 import type { PowertoolsSettings } from './team-function.js';
 
@@ -30,7 +31,12 @@ export interface CheckedClientsApiProps {
   readonly logRetention: logs.RetentionDays;
   readonly powertools: PowertoolsSettings;
   readonly appCredentialsCacheSeconds: number;
+  readonly monitoring: CheckedMonitoring;
 }
+
+/** The monitoring props with their thresholds filled in. */
+export type CheckedMonitoring = Pick<ClientsApiMonitoring, 'alarmTopic' | 'alarmEmail'> &
+  Required<Omit<ClientsApiMonitoring, 'alarmTopic' | 'alarmEmail'>>;
 
 function integerIn(value: number, name: string, { min, max }: IntRange): number {
   if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
@@ -64,6 +70,23 @@ function checkBrokerUrls(broker: BrokerSource): void {
   if (broker.kind === 'aws-iot' && broker.sessionExpirySeconds !== undefined) {
     integerIn(broker.sessionExpirySeconds, 'sessionExpirySeconds', SETTING_RANGES.AWS_IOT_SESSION_EXPIRY_SECONDS);
   }
+}
+
+function checkMonitoring(props: ClientsApiMonitoring = {}): CheckedMonitoring {
+  if (props.alarmTopic && props.alarmEmail) throw new Error('Give monitoring.alarmTopic or monitoring.alarmEmail, not both: subscribe the address to your own topic');
+  if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+    throw new Error(`monitoring.alarmEmail must be an e-mail address, got "${props.alarmEmail}"`);
+  }
+  const positive = (value: number, name: string) => {
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`monitoring.${name} must be a positive number, got ${value}`);
+    return value;
+  };
+  return {
+    ...props,
+    reconcileDriftThreshold: integerIn(props.reconcileDriftThreshold ?? MONITORING_DEFAULTS.reconcileDriftThreshold, 'monitoring.reconcileDriftThreshold', { min: 1 }),
+    apiServerErrorRatePercent: positive(props.apiServerErrorRatePercent ?? MONITORING_DEFAULTS.apiServerErrorRatePercent, 'apiServerErrorRatePercent'),
+    apiP99LatencyMs: positive(props.apiP99LatencyMs ?? MONITORING_DEFAULTS.apiP99LatencyMs, 'apiP99LatencyMs'),
+  };
 }
 
 export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiProps {
@@ -107,5 +130,6 @@ export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiP
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
     },
     appCredentialsCacheSeconds,
+    monitoring: checkMonitoring(props.monitoring),
   };
 }
