@@ -45,7 +45,7 @@ import { TeamFunction } from './team-function.js';
 export type * from './clients-api-props.js';
 export { APP_AUTHORIZER_IDENTITY_SOURCE, appCredentialCaches } from './app-credentials.js';
 export { AWS_IOT_RULE_SQL } from './brokers/index.js';
-export { CLIENTS_API_DEFAULTS, KICK_TIMEOUT_MARGIN_SECONDS } from './defaults.js';
+export { CLIENTS_API_DEFAULTS, KICK_TIMEOUT_MARGIN_SECONDS, MONITORING_DEFAULTS } from './defaults.js';
 export { routeConstructId } from './http-api.js';
 export { globalSecondaryIndexProps } from './table-props.js';
 

@@ -77,14 +77,14 @@ function checkMonitoring(props: ClientsApiMonitoring = {}): CheckedMonitoring {
   if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
     throw new Error(`monitoring.alarmEmail must be an e-mail address, got "${props.alarmEmail}"`);
   }
-  const positive = (value: number, name: string) => {
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`monitoring.${name} must be a positive number, got ${value}`);
+  const positive = (value: number, name: string, max = Number.MAX_SAFE_INTEGER) => {
+    if (!Number.isFinite(value) || value <= 0 || value > max) throw new Error(`monitoring.${name} must be a number above 0 and at most ${max}, got ${value}`);
     return value;
   };
   return {
     ...props,
     reconcileDriftThreshold: integerIn(props.reconcileDriftThreshold ?? MONITORING_DEFAULTS.reconcileDriftThreshold, 'monitoring.reconcileDriftThreshold', { min: 1 }),
-    apiServerErrorRatePercent: positive(props.apiServerErrorRatePercent ?? MONITORING_DEFAULTS.apiServerErrorRatePercent, 'apiServerErrorRatePercent'),
+    apiServerErrorRatePercent: positive(props.apiServerErrorRatePercent ?? MONITORING_DEFAULTS.apiServerErrorRatePercent, 'apiServerErrorRatePercent', 100),
     apiP99LatencyMs: positive(props.apiP99LatencyMs ?? MONITORING_DEFAULTS.apiP99LatencyMs, 'apiP99LatencyMs'),
   };
 }
