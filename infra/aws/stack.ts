@@ -107,6 +107,7 @@ export class ClientsApiStack extends Stack {
       description: 'Failed asynchronous invocations and IoT rule deliveries (DEPLOY.md, "After deploying": inspect and replay)',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.clientsApi.alarmTopic.topicArn, description: 'The topic every alarm notifies' });
+    new CfnOutput(this, 'DashboardName', { value: this.clientsApi.dashboard.dashboardName, description: 'The CloudWatch dashboard of the stack' });
     new CfnOutput(this, 'TableName', { value: this.clientsApi.table.tableName, description: 'The sessions table' });
     new CfnOutput(this, 'AppsTableName', {
       value: this.clientsApi.appsTable.tableName,

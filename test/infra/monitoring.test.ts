@@ -187,6 +187,13 @@ describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) 
     s.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
+  it('outputs the queue URL, the topic ARN and the dashboard name', () => {
+    const outputs = s.template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.DeadLetterQueueUrl!.Value).toEqual({ Ref: queueId });
+    expect(outputs.AlarmTopicArn!.Value).toEqual(topicRef);
+    expect(outputs.DashboardName!.Value).toEqual({ Ref: idOf(s, api.dashboard) });
+  });
+
   it('has a dashboard of ingest, API route groups, reconciliation, the queue and consumed capacity', () => {
     const dashboards = Object.values(resourcesOf(s, 'AWS::CloudWatch::Dashboard'));
     expect(dashboards.length).toBe(1);
