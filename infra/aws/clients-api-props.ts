@@ -3,6 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { PowertoolsLogLevel } from './team-function.js';
 
 /** API Gateway throttling of a group of routes (a token bucket: `burstLimit` tokens, refilled at `rateLimit` a second). */
@@ -55,6 +56,20 @@ export interface AwsIotBrokerSource {
 }
 
 export type BrokerSource = MqttBrokerSource | EmqxBrokerSource | AwsIotBrokerSource;
+
+/** Where the stack's alarms go and when they fire (monitoring/, DEPLOY.md "After deploying"). */
+export interface ClientsApiMonitoring {
+  /** Topic the alarms notify. @default - a topic the stack creates */
+  readonly alarmTopic?: sns.ITopic;
+  /** E-mail address subscribed to the topic the stack creates (not with `alarmTopic`). @default - no subscription */
+  readonly alarmEmail?: string;
+  /** Sessions one reconciliation may end, add or disconnect before its drift alarm fires. @default 100 */
+  readonly reconcileDriftThreshold?: number;
+  /** Share of a route's requests, in percent, answered 5xx over 5 minutes before its alarm fires. @default 1 */
+  readonly apiServerErrorRatePercent?: number;
+  /** p99 latency of a route, in milliseconds, over 5 minutes before its alarm fires. @default 3000 */
+  readonly apiP99LatencyMs?: number;
+}
 
 export interface ClientsApiProps {
   /**
@@ -172,4 +187,9 @@ export interface ClientsApiProps {
    * @default 60
    */
   readonly appCredentialsCacheSeconds?: number;
+  /**
+   * Alarms, their topic and thresholds.
+   * @default - a new topic without subscription, the default thresholds
+   */
+  readonly monitoring?: ClientsApiMonitoring;
 }

@@ -17,19 +17,25 @@
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as iot from 'aws-cdk-lib/aws-iot';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { API_ROUTES } from '../../functions/api/routes.js';
 import { kickEnvironment, listEnvironment, tableEnvironment } from '../../functions/config.js';
 import { AppCredentials } from './app-credentials.js';
 import { bindBroker } from './brokers/index.js';
+import { DeadLetters } from './dead-letters.js';
 import type { BrokerSource, ClientsApiProps } from './clients-api-props.js';
 import { defaultSweepSchedule } from './defaults.js';
 import { buildClientsHttpApi, throttleRoutes } from './http-api.js';
+import { buildMonitoring } from './monitoring/index.js';
 import { checkClientsApiProps } from './props-check.js';
 import { generatedSecret } from './secrets.js';
 import { SessionsTable } from './sessions-table.js';
@@ -39,7 +45,7 @@ import { TeamFunction } from './team-function.js';
 export type * from './clients-api-props.js';
 export { APP_AUTHORIZER_IDENTITY_SOURCE, appCredentialCaches } from './app-credentials.js';
 export { AWS_IOT_RULE_SQL } from './brokers/index.js';
-export { CLIENTS_API_DEFAULTS, KICK_TIMEOUT_MARGIN_SECONDS } from './defaults.js';
+export { CLIENTS_API_DEFAULTS, KICK_TIMEOUT_MARGIN_SECONDS, MONITORING_DEFAULTS } from './defaults.js';
 export { routeConstructId } from './http-api.js';
 export { globalSecondaryIndexProps } from './table-props.js';
 
@@ -88,6 +94,14 @@ export class ClientsApi extends Construct {
   public readonly authorizeAppFunction: TeamFunction;
   /** Every route of the API, by route key (`GET /api/v4/clients`), built from functions/api/routes.ts. */
   public readonly routes: ReadonlyMap<string, apigwv2.HttpRoute>;
+  /** Where failed asynchronous invocations and IoT rule deliveries land (DEPLOY.md, "After deploying"). */
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The topic every alarm notifies. */
+  public readonly alarmTopic: sns.ITopic;
+  /** The alarms (monitoring/alarms.ts). */
+  public readonly alarms: cloudwatch.Alarm[];
+  /** The stack's CloudWatch dashboard. */
+  public readonly dashboard: cloudwatch.Dashboard;
 
   private readonly sessions: SessionsTable;
   private readonly appCredentials: AppCredentials;
@@ -113,9 +127,13 @@ export class ClientsApi extends Construct {
       'The cursor key only signs paging cursors and reaches the function at deploy time; rotating it would only invalidate cursors in flight, and a rotation would not reach the function without a redeploy.',
     );
 
+    const deadLetters = new DeadLetters(this);
+    this.deadLetterQueue = deadLetters.queue;
+
     const broker = bindBroker(
       {
         scope: this,
+        deadLetters,
         sessions: this.sessions,
         functionDefaults,
         brokerTimeoutMs: checked.brokerTimeoutMs,
@@ -168,6 +186,7 @@ export class ClientsApi extends Construct {
       sessions: this.sessions,
       functionDefaults,
       schedule: props.sweepSchedule ?? defaultSweepSchedule(),
+      deadLetters,
     });
     this.expireSessionsFunction = sweeper.fn;
     this.sweepRule = sweeper.rule;
@@ -186,6 +205,24 @@ export class ClientsApi extends Construct {
     this.allRoutes = api.nativeRoutes;
     this.readRoutes = api.nativeReadRoutes;
     throttleRoutes(this.stage, broker.addRoutes?.(this.httpApi) ?? [], checked.ingestThrottle);
+
+    const functions = [this.listClientsFunction, this.getClientFunction, this.kickClientFunction, this.expireSessionsFunction, this.authorizeAppFunction];
+    const monitoring = buildMonitoring(this, {
+      settings: checked.monitoring,
+      powertools: checked.powertools,
+      functions: Object.fromEntries([...functions, this.ingestFunction, this.reconcileFunction].flatMap((fn) => (fn ? [[fn.node.id, fn]] : []))),
+      tables: { SessionsTable: this.table, AppsTable: this.appsTable },
+      deadLetterQueue: this.deadLetterQueue,
+      httpApi: this.httpApi,
+      stage: this.stage,
+      routes: [...API_ROUTES.map((r) => ({ group: r.surface, method: r.method, path: r.path })), ...(broker.ingestRoute ? [{ group: 'ingest', ...broker.ingestRoute }] : [])],
+      ingestFunction: this.ingestFunction,
+      iotTopicRules: this.iotTopicRules,
+      reconciles: this.reconcileFunction !== undefined,
+    });
+    this.alarmTopic = monitoring.topic;
+    this.alarms = monitoring.alarms;
+    this.dashboard = monitoring.dashboard;
   }
 
   /** Lets `grantee` call every native route (SigV4-signed `execute-api:Invoke`); `/api/v4` and `/api/v5` take app credentials instead. */

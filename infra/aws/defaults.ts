@@ -24,6 +24,13 @@ export const CLIENTS_API_DEFAULTS = {
   appCredentialsCacheSeconds: 60,
 } as const;
 
+/** Defaults of the alarm thresholds (ClientsApiMonitoring). */
+export const MONITORING_DEFAULTS = {
+  reconcileDriftThreshold: 100,
+  apiServerErrorRatePercent: 1,
+  apiP99LatencyMs: 3000,
+} as const;
+
 /** Defaults that are CDK objects (built on use: a Schedule is not a constant). */
 export const defaultLogRetention = (): logs.RetentionDays => logs.RetentionDays.ONE_MONTH;
 export const defaultSweepSchedule = (): events.Schedule => events.Schedule.rate(Duration.minutes(1));

@@ -6,7 +6,7 @@
 import { Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { SETTING_RANGES, type IntRange } from '../../functions/config.js';
-import type { BrokerSource, ClientsApiProps, ClientsApiThrottle } from './clients-api-props.js';
+import type { BrokerSource, ClientsApiMonitoring, ClientsApiProps, ClientsApiThrottle } from './clients-api-props.js';
 import {
   APP_CREDENTIALS_CACHE_RANGE,
   CLIENTS_API_DEFAULTS,
@@ -15,6 +15,7 @@ import {
   LAMBDA_MEMORY_RANGE,
   MAX_API_FUNCTION_TIMEOUT_SECONDS,
   THROTTLE_RANGE,
+  MONITORING_DEFAULTS,
 } from './defaults.js';
 import type { PowertoolsSettings } from './team-function.js';
 
@@ -32,7 +33,12 @@ export interface CheckedClientsApiProps {
   readonly logRetention: logs.RetentionDays;
   readonly powertools: PowertoolsSettings;
   readonly appCredentialsCacheSeconds: number;
+  readonly monitoring: CheckedMonitoring;
 }
+
+/** The monitoring props with their thresholds filled in. */
+export type CheckedMonitoring = Pick<ClientsApiMonitoring, 'alarmTopic' | 'alarmEmail'> &
+  Required<Omit<ClientsApiMonitoring, 'alarmTopic' | 'alarmEmail'>>;
 
 function integerIn(value: number, name: string, { min, max }: IntRange): number {
   if (!Number.isInteger(value) || value < min || (max !== undefined && value > max)) {
@@ -74,6 +80,23 @@ function checkBrokerUrls(broker: BrokerSource): void {
   if (broker.kind === 'aws-iot' && broker.sessionExpirySeconds !== undefined) {
     integerIn(broker.sessionExpirySeconds, 'sessionExpirySeconds', SETTING_RANGES.AWS_IOT_SESSION_EXPIRY_SECONDS);
   }
+}
+
+function checkMonitoring(props: ClientsApiMonitoring = {}): CheckedMonitoring {
+  if (props.alarmTopic && props.alarmEmail) throw new Error('Give monitoring.alarmTopic or monitoring.alarmEmail, not both: subscribe the address to your own topic');
+  if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
+    throw new Error(`monitoring.alarmEmail must be an e-mail address, got "${props.alarmEmail}"`);
+  }
+  const positive = (value: number, name: string, max = Number.MAX_SAFE_INTEGER) => {
+    if (!Number.isFinite(value) || value <= 0 || value > max) throw new Error(`monitoring.${name} must be a number above 0 and at most ${max}, got ${value}`);
+    return value;
+  };
+  return {
+    ...props,
+    reconcileDriftThreshold: integerIn(props.reconcileDriftThreshold ?? MONITORING_DEFAULTS.reconcileDriftThreshold, 'monitoring.reconcileDriftThreshold', { min: 1 }),
+    apiServerErrorRatePercent: positive(props.apiServerErrorRatePercent ?? MONITORING_DEFAULTS.apiServerErrorRatePercent, 'apiServerErrorRatePercent', 100),
+    apiP99LatencyMs: positive(props.apiP99LatencyMs ?? MONITORING_DEFAULTS.apiP99LatencyMs, 'apiP99LatencyMs'),
+  };
 }
 
 export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiProps {
@@ -118,5 +141,6 @@ export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiP
       ...(props.logLevel ? { logLevel: props.logLevel } : {}),
     },
     appCredentialsCacheSeconds,
+    monitoring: checkMonitoring(props.monitoring),
   };
 }

@@ -7,7 +7,7 @@
  *     -c vpcId=vpc-0123 -c subnetIds=subnet-a,subnet-b -c sessionShards=8
  *   npx cdk deploy -c broker=emqx5 -c emqxApiUrl=https://emqx.internal:18083 \
  *     -c emqxApiSecretArn=arn:aws:secretsmanager:...:secret:emqx-api-AbCdEf
- *   npx cdk deploy -c broker=aws-iot -c iotPersistentSessions=true
+ *   npx cdk deploy -c broker=aws-iot -c iotPersistentSessions=true -c alarmEmail=oncall@example.com
  */
 import { Annotations, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -34,6 +34,8 @@ export const CONTEXT_KEYS = {
   iotSessionExpirySeconds: 'iotSessionExpirySeconds',
   iotPersistentSessions: 'iotPersistentSessions',
   iotDataEndpoint: 'iotDataEndpoint',
+  /** E-mail address subscribed to the alarm topic. */
+  alarmEmail: 'alarmEmail',
 } as const;
 
 /** EMQX API URL used when no `emqxApiUrl` context is given: synthesizes, but kicks and reconciliation cannot work. */
@@ -50,6 +52,7 @@ export class ClientsApiStack extends Stack {
     const controlTopicPrefix = this.contextString(CONTEXT_KEYS.controlTopicPrefix);
     const kickConfirmTimeoutMs = this.contextNumber(CONTEXT_KEYS.kickConfirmTimeoutMs);
     const sessionShards = this.contextNumber(CONTEXT_KEYS.sessionShards);
+    const alarmEmail = this.contextString(CONTEXT_KEYS.alarmEmail);
     const vpcId = this.contextString(CONTEXT_KEYS.vpcId);
     const subnetIds = this.contextString(CONTEXT_KEYS.subnetIds)
       ?.split(',')
@@ -92,12 +95,19 @@ export class ClientsApiStack extends Stack {
       ...network,
       ...(kickConfirmTimeoutMs !== undefined ? { kickConfirmTimeoutMs } : {}),
       ...(sessionShards !== undefined ? { sessionShards } : {}),
+      ...(alarmEmail ? { monitoring: { alarmEmail } } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.clientsApi.url,
       description: 'Base URL of the clients API (native routes: SigV4, service execute-api; /api/v4 and /api/v5: HTTP Basic app credentials)',
     });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.clientsApi.deadLetterQueue.queueUrl,
+      description: 'Failed asynchronous invocations and IoT rule deliveries (DEPLOY.md, "After deploying": inspect and replay)',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.clientsApi.alarmTopic.topicArn, description: 'The topic every alarm notifies' });
+    new CfnOutput(this, 'DashboardName', { value: this.clientsApi.dashboard.dashboardName, description: 'The CloudWatch dashboard of the stack' });
     new CfnOutput(this, 'TableName', { value: this.clientsApi.table.tableName, description: 'The sessions table' });
     new CfnOutput(this, 'AppsTableName', {
       value: this.clientsApi.appsTable.tableName,

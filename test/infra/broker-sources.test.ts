@@ -113,6 +113,8 @@ describe('EMQX 5 source', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
+      // A failed run lands in the dead-letter queue.
+      'sqs:SendMessage',
     ]);
     const query = statements.find((st) => asArray(st.Action).includes('dynamodb:Query'))!;
     expect(JSON.stringify(query.Resource)).toContain(`/index/${SESSIONS_TABLE.indexes.byConnState.indexName}`);

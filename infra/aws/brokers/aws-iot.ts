@@ -9,6 +9,7 @@ import * as iot from 'aws-cdk-lib/aws-iot';
 import type { Construct } from 'constructs';
 import { awsIotIngestEnvironment } from '../../../functions/config.js';
 import type { AwsIotBrokerSource } from '../clients-api-props.js';
+import type { DeadLetters } from '../dead-letters.js';
 import { CLIENTS_API_DEFAULTS } from '../defaults.js';
 import { TeamFunction } from '../team-function.js';
 import type { BrokerBinding, BrokerContext } from './binding.js';
@@ -19,7 +20,7 @@ export const AWS_IOT_RULE_SQL = {
   subscriptions: "SELECT *, topic() AS topic FROM '$aws/events/subscriptions/+/+'",
 } as const;
 
-function topicRules(scope: Construct, ingest: TeamFunction): iot.CfnTopicRule[] {
+function topicRules(scope: Construct, ingest: TeamFunction, deadLetters: DeadLetters): iot.CfnTopicRule[] {
   const stack = Stack.of(scope);
   return Object.entries(AWS_IOT_RULE_SQL).map(([name, sql]) => {
     const id = `IotLifecycle${name[0]!.toUpperCase()}${name.slice(1)}Rule`;
@@ -30,6 +31,7 @@ function topicRules(scope: Construct, ingest: TeamFunction): iot.CfnTopicRule[] 
         awsIotSqlVersion: '2016-03-23',
         ruleDisabled: false,
         actions: [{ lambda: { functionArn: ingest.functionArn } }],
+        errorAction: deadLetters.iotErrorAction(),
       },
     });
     ingest.addPermission(`${id}Invoke`, {
@@ -58,6 +60,8 @@ export function bindAwsIotBroker(context: BrokerContext, broker: AwsIotBrokerSou
     }),
     // An IoT rule invokes asynchronously: Lambda's own retries resend an event that failed.
     retryAttempts: 2,
+    // What still fails after them is kept for replay.
+    deadLetterQueue: context.deadLetters.queue,
   });
   sessions.bind(ingestFunction, 'write');
 
@@ -85,6 +89,6 @@ export function bindAwsIotBroker(context: BrokerContext, broker: AwsIotBrokerSou
       });
     },
     ingestFunction,
-    iotTopicRules: (broker.createTopicRules ?? true) ? topicRules(scope, ingestFunction) : [],
+    iotTopicRules: (broker.createTopicRules ?? true) ? topicRules(scope, ingestFunction, context.deadLetters) : [],
   };
 }

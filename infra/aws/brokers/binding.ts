@@ -10,6 +10,8 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iot from 'aws-cdk-lib/aws-iot';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import type { DeadLetters } from '../dead-letters.js';
+import type { ApiRoute } from '../../../functions/api/routes.js';
 import type { KickPath } from '../../../functions/config.js';
 import type { SessionsTable } from '../sessions-table.js';
 import type { TeamFunction, TeamFunctionDefaults } from '../team-function.js';
@@ -29,6 +31,8 @@ export interface BrokerContext {
   /** BROKER_TIMEOUT_MS of the functions that call the broker's API. */
   readonly brokerTimeoutMs: number;
   readonly network: BrokerNetwork;
+  /** Where the binding's asynchronous invocations go when they fail. */
+  readonly deadLetters: DeadLetters;
 }
 
 export interface BrokerBinding {
@@ -47,4 +51,6 @@ export interface BrokerBinding {
   readonly iotTopicRules: iot.CfnTopicRule[];
   /** Adds the routes the broker posts to, once the API exists; returns them (they are throttled apart). */
   addRoutes?(httpApi: apigwv2.HttpApi): apigwv2.HttpRoute[];
+  /** The route `addRoutes` adds, for its alarms and graphs. */
+  readonly ingestRoute?: Pick<ApiRoute, 'method' | 'path'>;
 }

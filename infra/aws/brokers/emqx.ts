@@ -51,6 +51,7 @@ export function bindEmqxBroker(context: BrokerContext, broker: EmqxBrokerSource)
     environment: reconcileEnvironment({ ...sessions.settings, source: broker.kind, emqx: emqxApi }),
     // The next scheduled run repairs what a failed one left; retries would overlap it.
     retryAttempts: 0,
+    deadLetterQueue: context.deadLetters.queue,
     ...context.network,
   });
   sessions.bind(reconcileFunction, 'reconcile');
@@ -59,7 +60,7 @@ export function bindEmqxBroker(context: BrokerContext, broker: EmqxBrokerSource)
   const reconcileRule = new events.Rule(scope, 'ReconcileSchedule', {
     description: `Reconciles the sessions table with the ${broker.kind} client list`,
     schedule: broker.reconcileSchedule ?? defaultReconcileSchedule(),
-    targets: [new targets.LambdaFunction(reconcileFunction, { retryAttempts: 0 })],
+    targets: [new targets.LambdaFunction(reconcileFunction, { retryAttempts: 0, deadLetterQueue: context.deadLetters.queue })],
   });
 
   return {
@@ -76,6 +77,7 @@ export function bindEmqxBroker(context: BrokerContext, broker: EmqxBrokerSource)
     reconcileFunction,
     reconcileRule,
     iotTopicRules: [],
+    ingestRoute: { method: 'POST', path: INGEST_PATH },
     addRoutes: (httpApi) => {
       // EMQX cannot sign requests: the route takes no IAM, the function checks the bearer token.
       const route = new apigwv2.HttpRoute(scope, 'IngestEmqxRoute', {

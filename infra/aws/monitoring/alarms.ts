@@ -1,0 +1,109 @@
+/**
+ * The alarms of the stack, each notifying one SNS topic; DEPLOY.md ("After
+ * deploying") says what to do when each fires. Created in their own scope
+ * (`Alarms`) under the construct given.
+ */
+import { Duration } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { routeConstructId } from '../http-api.js';
+import type { CheckedMonitoring } from '../props-check.js';
+import type { PowertoolsSettings } from '../team-function.js';
+import {
+  powertoolsMetric,
+  queueDepth,
+  RECONCILE_CHANGES,
+  routeMetric,
+  serverErrorRate,
+  tableSystemErrors,
+  tableThrottles,
+  type WatchedRoute,
+} from './metrics.js';
+
+export interface AlarmsProps {
+  readonly topic: sns.ITopic;
+  readonly thresholds: CheckedMonitoring;
+  readonly powertools: PowertoolsSettings;
+  /** Every function of the stack, by the name its alarms carry (`IngestAwsIot`, `AuthorizeApp`...). */
+  readonly functions: Record<string, lambda.IFunction>;
+  /** The tables, by name. */
+  readonly tables: Record<string, dynamodb.ITable>;
+  readonly deadLetterQueue: sqs.IQueue;
+  readonly httpApi: apigwv2.IHttpApi;
+  readonly routes: readonly WatchedRoute[];
+  /** Whether a reconcile function reports its runs (EMQX sources). */
+  readonly reconciles: boolean;
+}
+
+export function buildAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Alarm[] {
+  const alarms = new Construct(scope, 'Alarms');
+  const notify = new actions.SnsAction(props.topic);
+  const built: cloudwatch.Alarm[] = [];
+  const alarm = (id: string, description: string, metric: cloudwatch.IMetric, threshold: number, comparison = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD) => {
+    const a = new cloudwatch.Alarm(alarms, id, {
+      alarmDescription: `${description} See DEPLOY.md, "After deploying".`,
+      metric,
+      threshold,
+      comparisonOperator: comparison,
+      evaluationPeriods: 1,
+      // No data is no traffic: nothing failed.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    a.addAlarmAction(notify);
+    built.push(a);
+  };
+  const sum = { statistic: cloudwatch.Stats.SUM, period: Duration.minutes(5) };
+
+  for (const [name, fn] of Object.entries(props.functions)) {
+    alarm(`${name}Errors`, `${name}: invocations failed (errors or timeouts).`, fn.metricErrors(sum), 1);
+    alarm(`${name}Throttles`, `${name}: invocations throttled by Lambda's concurrency limit.`, fn.metricThrottles(sum), 1);
+  }
+
+  alarm('DeadLetters', 'Failed asynchronous invocations or IoT rule deliveries are waiting in the dead-letter queue.', queueDepth(props.deadLetterQueue), 1);
+
+  for (const [name, table] of Object.entries(props.tables)) {
+    alarm(`${name}Throttles`, `${name}: DynamoDB throttled reads or writes.`, tableThrottles(table), 1);
+    alarm(`${name}SystemErrors`, `${name}: DynamoDB answered with internal errors.`, tableSystemErrors(table), 1);
+  }
+
+  if (props.reconciles) {
+    alarm(
+      'ReconcileDrift',
+      `A reconciliation ended, added or disconnected more than ${props.thresholds.reconcileDriftThreshold} sessions: the table had drifted from the broker.`,
+      new cloudwatch.MathExpression({
+        expression: RECONCILE_CHANGES.map((_, i) => `m${i}`).join(' + '),
+        usingMetrics: Object.fromEntries(RECONCILE_CHANGES.map((name, i) => [`m${i}`, powertoolsMetric(props.powertools, name)])),
+        label: 'Sessions changed by reconciliation',
+        period: Duration.minutes(5),
+      }),
+      props.thresholds.reconcileDriftThreshold,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+    alarm('ReconcileFailures', 'A reconciliation could not write some sessions (ReconcileFailed).', powertoolsMetric(props.powertools, 'ReconcileFailed'), 1);
+  }
+
+  for (const route of props.routes) {
+    const id = `${route.group[0]!.toUpperCase()}${route.group.slice(1)}${routeConstructId(route)}`;
+    alarm(
+      `${id}ServerErrorRate`,
+      `${route.group} ${route.method} ${route.path}: more than ${props.thresholds.apiServerErrorRatePercent}% of requests answered 5xx.`,
+      serverErrorRate(props.httpApi, route),
+      props.thresholds.apiServerErrorRatePercent,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+    alarm(
+      `${id}LatencyP99`,
+      `${route.group} ${route.method} ${route.path}: p99 latency above ${props.thresholds.apiP99LatencyMs} ms.`,
+      routeMetric(props.httpApi, route, 'Latency', cloudwatch.Stats.p(99)),
+      props.thresholds.apiP99LatencyMs,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+  }
+  return built;
+}
