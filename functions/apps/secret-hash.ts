@@ -32,6 +32,7 @@ export function hashSecret(secret: string): HmacSecretHash {
 
 /** Constant-time comparison of the keyed hash; a malformed record or an unknown algorithm never matches. */
 export async function secretMatches(secret: string, stored: SecretHash): Promise<boolean> {
+  if (typeof stored?.hash !== 'string' || typeof stored.salt !== 'string') return false;
   const expected = Buffer.from(stored.hash, 'base64');
   if (expected.length !== KEY_BYTES) return false;
   switch (stored.algorithm) {

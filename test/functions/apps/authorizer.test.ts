@@ -96,6 +96,10 @@ describe('the app authorizer', () => {
     const again = hashSecret(app.secret);
     expect(again.salt).not.toBe(stored!.secret.salt);
     expect(await secretMatches(app.secret, again)).toBe(true);
+    // A record of no scheme we know, or without its hash, never matches and never throws.
+    for (const odd of [{ algorithm: 'md5', salt: again.salt, hash: again.hash }, { algorithm: 'hmac-sha256' }]) {
+      expect(await secretMatches(app.secret, odd as unknown as SecretHash), JSON.stringify(odd)).toBe(false);
+    }
   });
 
   it('still takes a record hashed with scrypt, written before roles: an administrator until it is replaced', async () => {
