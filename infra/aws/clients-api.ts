@@ -12,8 +12,10 @@
  *
  * The parts are built in this construct's scope (so their logical IDs are
  * those deployed stacks hold): sessions-table.ts, app-credentials.ts,
- * brokers/ (one binding per broker kind), http-api.ts, sweeper.ts; the props
- * are checked first (props-check.ts, defaults in defaults.ts).
+ * brokers/ (one binding per broker kind), http-api.ts, sweeper.ts,
+ * dead-letters.ts (where failed asynchronous invocations land) and
+ * monitoring/ (alarms, dashboard); the props are checked first (props-check.ts,
+ * defaults in defaults.ts).
  */
 import { Duration } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -27,7 +29,6 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { API_ROUTES } from '../../functions/api/routes.js';
 import { kickEnvironment, listEnvironment, tableEnvironment } from '../../functions/config.js';
 import { AppCredentials } from './app-credentials.js';
 import { bindBroker } from './brokers/index.js';
@@ -215,7 +216,7 @@ export class ClientsApi extends Construct {
       deadLetterQueue: this.deadLetterQueue,
       httpApi: this.httpApi,
       stage: this.stage,
-      routes: [...API_ROUTES.map((r) => ({ group: r.surface, method: r.method, path: r.path })), ...(broker.ingestRoute ? [{ group: 'ingest', ...broker.ingestRoute }] : [])],
+      ingestRoute: broker.ingestRoute,
       ingestFunction: this.ingestFunction,
       iotTopicRules: this.iotTopicRules,
       reconciles: this.reconcileFunction !== undefined,

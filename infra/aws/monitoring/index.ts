@@ -8,15 +8,24 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { API_ROUTES, type ApiRoute } from '../../../functions/api/routes.js';
 import type { CheckedMonitoring } from '../props-check.js';
 import { buildAlarms, type AlarmsProps } from './alarms.js';
 import { buildDashboard, type DashboardProps } from './dashboard.js';
 
-export type { WatchedRoute } from './metrics.js';
+import type { WatchedRoute } from './metrics.js';
 
-export interface MonitoringProps extends Omit<AlarmsProps, 'topic' | 'thresholds'>, Omit<DashboardProps, 'tables'> {
+export interface MonitoringProps extends Omit<AlarmsProps, 'topic' | 'thresholds' | 'routes'>, Omit<DashboardProps, 'routes'> {
   readonly settings: CheckedMonitoring;
   readonly stage: apigwv2.HttpStage;
+  /** The route the broker posts its events to, if any (EMQX). */
+  readonly ingestRoute: Pick<ApiRoute, 'method' | 'path'> | undefined;
+}
+
+/** Every route of the route table, grouped by surface, and the ingest route. */
+function watchedRoutes(ingestRoute: MonitoringProps['ingestRoute']): WatchedRoute[] {
+  const routes: WatchedRoute[] = API_ROUTES.map((r) => ({ group: r.surface, method: r.method, path: r.path }));
+  return ingestRoute ? [...routes, { group: 'ingest', ...ingestRoute }] : routes;
 }
 
 function alarmTopic(scope: Construct, settings: CheckedMonitoring): sns.ITopic {
@@ -35,7 +44,8 @@ export function buildMonitoring(scope: Construct, props: MonitoringProps) {
   // Per-route metrics (ApiId, Stage, Method, Resource): the alarms and graphs by route group read them.
   (props.stage.node.defaultChild as apigwv2.CfnStage).addPropertyOverride('DefaultRouteSettings.DetailedMetricsEnabled', true);
   const topic = alarmTopic(scope, props.settings);
-  const alarms = buildAlarms(scope, { ...props, topic, thresholds: props.settings });
-  const dashboard = buildDashboard(scope, props);
+  const routes = watchedRoutes(props.ingestRoute);
+  const alarms = buildAlarms(scope, { ...props, routes, topic, thresholds: props.settings });
+  const dashboard = buildDashboard(scope, { ...props, routes });
   return { topic, alarms, dashboard };
 }
