@@ -1,9 +1,13 @@
 /**
  * An EMQX cluster's own client list, as reconciliation reads it.
  *
- * EMQX 5 (`GET /api/v5/clients?page&limit&fields`, fields since 5.6): times
- * are RFC 3339 with milliseconds (`emqx_utils_calendar:epoch_to_rfc3339/1`,
- * unit millisecond), so connect times match to the millisecond.
+ * EMQX 5 (`GET /api/v5/clients_v2?limit&cursor`, 5.7 on): each node's
+ * channel table walked with a continuation, every row in full, the next page
+ * named by `meta.cursor`, absent on the last (`list_clients_v2` in
+ * `emqx_mgmt_api_clients.erl`): no page number to skip past, and no cost
+ * growing with the depth of the page as an offset has. Times are RFC 3339
+ * with milliseconds (`emqx_utils_calendar:epoch_to_rfc3339/1`, unit
+ * millisecond), so connect times match to the millisecond.
  *
  * EMQX 4.4 (`GET /api/v4/clients?_page&_limit`): times are
  * "YYYY-MM-DD HH:mm:ss" in the broker host's local time, seconds only
@@ -84,21 +88,42 @@ export class EmqxClientList implements BrokerView {
   }
 
   async *sessions(signal: AbortSignal): AsyncIterable<BrokerSession> {
+    const pages = this.options.dialect === 'v5' ? this.cursorPages(signal) : this.numberedPages(signal);
+    try {
+      for await (const rows of pages) {
+        for (const row of rows) {
+          if (signal.aborted) return;
+          const session = toBrokerSession(row, this.options.dialect);
+          if (session) yield session;
+        }
+      }
+    } catch (error) {
+      // Cut short by the caller: the list ends here, incomplete, as the caller asked.
+      if (signal.aborted) return;
+      throw error;
+    }
+  }
+
+  /** EMQX 5: pages of `clients_v2`, each naming the next by its cursor. */
+  private async *cursorPages(signal: AbortSignal): AsyncGenerator<unknown[]> {
+    let cursor: string | undefined;
+    do {
+      const path = `/api/v5/clients_v2?limit=${this.options.pageSize}${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+      const body = v5Body(await this.call(path, signal), path);
+      const meta = body.meta;
+      if (!Array.isArray(body.data) || !isObject(meta) || (meta.cursor !== undefined && typeof meta.cursor !== 'string')) {
+        throw new EmqxApiError(`GET ${path}: the answer has no data list or meta`);
+      }
+      yield body.data;
+      cursor = typeof meta.cursor === 'string' && meta.cursor !== '' ? meta.cursor : undefined;
+    } while (cursor !== undefined && !signal.aborted);
+  }
+
+  /** EMQX 4.4: numbered pages, until `hasnext` is false. */
+  private async *numberedPages(signal: AbortSignal): AsyncGenerator<unknown[]> {
     for (let page = 1; !signal.aborted; page += 1) {
-      let rows: unknown[];
-      let hasnext: boolean;
-      try {
-        ({ rows, hasnext } = await this.page(page, signal));
-      } catch (error) {
-        // Cut short by the caller: the list ends here, incomplete, as the caller asked.
-        if (signal.aborted) return;
-        throw error;
-      }
-      for (const row of rows) {
-        if (signal.aborted) return;
-        const session = toBrokerSession(row, this.options.dialect);
-        if (session) yield session;
-      }
+      const { rows, hasnext } = await this.page(page, signal);
+      yield rows;
       if (!hasnext) return;
     }
   }

@@ -6,7 +6,9 @@
  *   limit, fields) → `{data, meta:{page, limit, hasnext, count}}`;
  *   `GET|DELETE /api/v5/clients/{id}` → the client / 204, or 404
  *   `CLIENTID_NOT_FOUND`. Times are RFC 3339 with milliseconds. Bad
- *   credentials: 401 `BAD_API_KEY_OR_SECRET`.
+ *   credentials: 401 `BAD_API_KEY_OR_SECRET`. `GET /api/v5/clients_v2`
+ *   (limit, cursor) → `{data, meta:{count, cursor}}`, `cursor` absent on the
+ *   last page; a cursor it did not give → 400 `BAD_REQUEST` "bad cursor".
  * - EMQX 4.4 (`emqx_mgmt_api_clients.erl`, minirest 0.3): `GET /api/v4/clients`
  *   (_page, _limit) → `{code:0, data, meta:{page, limit, hasnext, count}}`;
  *   `GET /api/v4/clients/{id}` → `{code:0, data:[client]}` or `data:[]`;
@@ -80,6 +82,7 @@ async function handle(backend: EmqxBackend, expected: { appId: string; appSecret
 
   if (clientid === undefined) {
     if (method !== 'GET') return json(response, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed' });
+    if (route.cursor) return listV5Cursor(backend, query, response);
     return dialect === 'v5' ? listV5(backend, query, response) : listV4(backend, query, response);
   }
   if (method === 'GET') {
@@ -115,6 +118,30 @@ function listV5(backend: EmqxBackend, query: URLSearchParams, response: ServerRe
     return requested ? Object.fromEntries(requested.filter((name) => name in full).map((name) => [name, full[name]])) : full;
   });
   json(response, 200, { data, meta: { page, limit, hasnext, count } });
+}
+
+/**
+ * `clients_v2`: EMQX walks each node's channel table with an ETS continuation
+ * and answers every row in full (no `fields`); here the cursor is an opaque
+ * position in the list, which, as EMQX's, can skip or repeat a client while
+ * the set changes.
+ */
+function listV5Cursor(backend: EmqxBackend, query: URLSearchParams, response: ServerResponse): void {
+  const limit = positiveInteger(query.get('limit'), 100);
+  if (limit === undefined || limit > 10_000) return json(response, 400, { code: 'INVALID_PARAMETER', message: 'limit must be a positive integer, at most 10000' });
+  const cursor = query.get('cursor');
+  const start = cursor === null ? 0 : positionOf(cursor);
+  if (start === undefined) return json(response, 400, { code: 'BAD_REQUEST', message: 'bad cursor' });
+  const clients = filtered(backend, query);
+  const rows = clients.slice(start, start + limit);
+  const next = start + rows.length;
+  const meta = next < clients.length ? { count: rows.length, cursor: Buffer.from(`at:${next}`).toString('base64url') } : { count: rows.length };
+  json(response, 200, { data: rows.map(renderV5), meta });
+}
+
+function positionOf(cursor: string): number | undefined {
+  const match = /^at:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? Number(match[1]) : undefined;
 }
 
 function listV4(backend: EmqxBackend, query: URLSearchParams, response: ServerResponse): void {

@@ -7,12 +7,16 @@
  */
 import { withoutDotSegments } from '../request-target.js';
 
-export type Route = { dialect: 'v5' | 'v4'; clientid: string | undefined };
+/** `cursor`: EMQX 5's cursor-paged list, `/api/v5/clients_v2`. */
+export type Route = { dialect: 'v5' | 'v4'; clientid: string | undefined; cursor?: true };
 
 export function routeOf(rawPath: string): Route | 'malformed' | undefined {
   const segments = cowboySegments(rawPath);
   if (segments === undefined) return 'malformed';
   const [api, version, clients, clientid, ...rest] = segments;
+  if (api === 'api' && version === 'v5' && clients === 'clients_v2' && (clientid ?? '') === '' && rest.length === 0) {
+    return { dialect: 'v5', clientid: undefined, cursor: true };
+  }
   if (api !== 'api' || (version !== 'v5' && version !== 'v4') || clients !== 'clients' || rest.length > 0) return undefined;
   // A trailing slash (an empty last segment) is the list, as the stand-in has always taken it.
   return { dialect: version, clientid: clientid === '' ? undefined : clientid };

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BrokerSession, BrokerView } from '../../../functions/sources/broker-view.js';
 import { reconcile } from '../../../functions/reconcile/reconcile.js';
 import { StatisticsMemo } from '../../../functions/reconcile/statistics-memo.js';
+import { shardOf } from '../../../functions/sessions/keys.js';
 import { ZERO_STATISTICS, type ConnectionInfo } from '../../../functions/sessions/model.js';
 import { CapacityMeter } from '../../bench/capacity-meter.js';
 import { createTestTable, type TestTable } from '../../support/dynamodb.js';
@@ -225,5 +226,40 @@ describe('reconciliation rules the README states', () => {
     const report = await reconcile({ db: t.db, table: t.table, view: slow, now: () => NOW, signal: budget.signal });
     expect(report).toMatchObject({ truncated: true, ended: 0 });
     expect(await t.store.get('unlisted', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+  });
+});
+
+describe('reconciliation bounded in time and in writes', () => {
+  it('checks the shards its time allows and leaves the rest to the next run, which starts there', async () => {
+    const ids = Array.from({ length: 8 }, (_, i) => `ghost-${i}`);
+    await t.writer.applyAll(ids.map((id) => connected(emqx(id))));
+    const inShard = (shard: number) => ids.filter((id) => shardOf(id, t.table.shards) === shard);
+    expect(inShard(0).length * inShard(1).length).toBeGreaterThan(0);
+    const checkpoint = { nextShard: 0 };
+    const first = await reconcile({ db: t.db, table: t.table, view: view([]), now: () => NOW, budgetMs: 0, checkpoint });
+    expect(first).toMatchObject({ shards: 1, truncated: true, ended: inShard(0).length });
+    expect(checkpoint.nextShard).toBe(1);
+    for (const id of inShard(1)) expect(await t.store.get(id, { consistent: true })).toMatchObject({ conn_state: 'connected' });
+    const second = await reconcile({ db: t.db, table: t.table, view: view([]), now: () => NOW, budgetMs: 0, checkpoint });
+    expect(second).toMatchObject({ shards: 1, ended: inShard(1).length });
+    expect(await t.store.countByState()).toMatchObject({ connected: 0 });
+  });
+
+  it('rewrites no statistics when only the counters moved, and all of them when a tracked field changed', async () => {
+    const conn = emqx('counters');
+    await t.writer.apply(connected(conn));
+    const moved = await run(view([online(conn, { ...ZERO_STATISTICS, recv_oct: 4096, recv_pkt: 30 })]));
+    expect(moved.statistics).toBe(0);
+    expect(await t.store.get('counters', { consistent: true })).toMatchObject({ recv_oct: 0, recv_pkt: 0 });
+    const queued = await run(view([online(conn, { ...ZERO_STATISTICS, recv_oct: 8192, mqueue_len: 1 })]));
+    expect(queued.statistics).toBe(1);
+    expect(await t.store.get('counters', { consistent: true })).toMatchObject({ recv_oct: 8192, mqueue_len: 1 });
+  });
+
+  it('takes on the second read a client the table shows on another connection, and ends one neither read lists', async () => {
+    await t.writer.applyAll([connected(emqx('moved', { connected_at: T0 })), connected(emqx('gone'))]);
+    const report = await run(view([online(emqx('moved', { connected_at: T0 + 50 }))]));
+    expect(report).toMatchObject({ added: 1, ended: 1, truncated: false });
+    expect(await t.store.get('moved', { consistent: true })).toMatchObject({ conn_state: 'connected', connected_at: T0 + 50 });
   });
 });

@@ -85,6 +85,21 @@ async function api(clients: EmqxClient[]) {
 }
 
 describe('EMQX 5 dialect', () => {
+  it('lists clients_v2 page by page through its cursor, the last page without one, and refuses a cursor it did not give', async () => {
+    const { call } = await api([client('a'), client('b'), client('c')]);
+    const first = await call('GET', '/api/v5/clients_v2?limit=2');
+    expect(first.status).toBe(200);
+    expect((first.body.data as Array<{ clientid: string }>).map((c) => c.clientid)).toEqual(['a', 'b']);
+    expect(first.body.meta).toEqual({ count: 2, cursor: expect.any(String) });
+    const { cursor } = first.body.meta as { cursor: string };
+    const last = await call('GET', `/api/v5/clients_v2?limit=2&cursor=${encodeURIComponent(cursor)}`);
+    expect((last.body.data as Array<{ clientid: string }>).map((c) => c.clientid)).toEqual(['c']);
+    expect(last.body.meta).toEqual({ count: 1 });
+    expect((last.body.data as Array<Record<string, unknown>>)[0]).toMatchObject({ connected_at: '2026-11-28T06:39:21.123+00:00', inflight_cnt: 3 });
+    expect(await call('GET', '/api/v5/clients_v2?cursor=not-ours')).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST', message: 'bad cursor' } });
+    expect((await call('GET', '/api/v4/clients_v2')).status).toBe(404);
+  });
+
   it('lists a page with meta, times in RFC 3339 with milliseconds, no zone', async () => {
     const { call } = await api([client('a'), client('b', { connected: false, disconnected_at: CONNECTED_AT + 5000 }), client('c')]);
     const first = await call('GET', '/api/v5/clients?page=1&limit=2');
