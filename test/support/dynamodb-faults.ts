@@ -113,3 +113,10 @@ export const isCommand =
   (...names: string[]) =>
   (request: FaultRequest) =>
     names.includes(request.commandName);
+
+/** Every request of `db` waits `ms` before it is sent, as from a slow or far DynamoDB. */
+export const delayEvery = (db: DynamoDBDocumentClient, ms: number): FaultInjector =>
+  injectFaults(db, async () => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return undefined;
+  });

@@ -13,16 +13,17 @@ import { ingestRoute } from '../../../functions/ingest/handlers.js';
 import { observability } from '../../../functions/http/observability.js';
 import type { HttpResponse } from '../../../functions/http/response.js';
 import { readTopics, TOPIC_SET_MAX_BYTES } from '../../../functions/sessions/topics.js';
-import { gatewayEvent } from '../../../infra/local/api/gateway-event.js';
-import { injectFaults } from '../../support/dynamodb-faults.js';
+import { emqx5Connected, emqx5Subscription, type Emqx5Client } from '../../bench/ingest-bodies.js';
+import { delayEvery, injectFaults } from '../../support/dynamodb-faults.js';
 import { createTestTable, localDocumentClient, type TestTable } from '../../support/dynamodb.js';
+import { ingestPost, TEST_INGEST_TOKEN } from '../../support/ingest-requests.js';
 
-const TOKEN = 'ingest-token-0123456789abcdef';
-const T0 = Date.UTC(2026, 10, 1, 9, 0, 0);
+const TOKEN = TEST_INGEST_TOKEN;
+const T0 = Date.UTC(2026, 10, 3, 8, 0, 0);
 
 let t: TestTable;
 beforeAll(async () => {
-  t = await createTestTable({ shards: 2 });
+  t = await createTestTable({ shards: 4 });
 });
 afterAll(async () => t.drop());
 
@@ -36,36 +37,12 @@ function ingestFunction(db = t.db, deadlineMs?: number) {
   return { handler: ingestRoute({ ...deps, ...(deadlineMs ? { deadlineMs } : {}) }), warnings, metrics };
 }
 
-const post = (bodies: unknown[]) =>
-  gatewayEvent({
-    method: 'POST',
-    routeKey: 'POST /ingest/emqx',
-    rawPath: '/ingest/emqx',
-    rawQueryString: '',
-    headers: { host: 'localhost', 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    protocol: 'HTTP/1.1',
-    sourceIp: '127.0.0.1',
-    body: JSON.stringify(bodies),
-  });
+const post = (bodies: unknown[]) => ingestPost(bodies, `Bearer ${TOKEN}`);
 
-const common = (clientid: string, at: number) => ({ clientid, username: 'u', peername: '10.0.0.9:50123', node: 'emqx@10.0.0.1', timestamp: at });
-
-const connectedBody = (clientid: string, connectedAt = T0) => ({
-  ...common(clientid, connectedAt),
-  event: 'client.connected',
-  sockname: '10.0.0.1:1883',
-  proto_name: 'MQTT',
-  proto_ver: 5,
-  keepalive: 60,
-  clean_start: true,
-  expiry_interval: 0,
-  is_bridge: false,
-  mountpoint: 'undefined',
-  connected_at: connectedAt,
-});
-
-const subscribedBody = (clientid: string, topic: string, at: number) => ({ ...common(clientid, at), event: 'session.subscribed', topic, qos: 1 });
-const unsubscribedBody = (clientid: string, topic: string, at: number) => ({ ...common(clientid, at), event: 'session.unsubscribed', topic });
+const client = (clientid: string): Emqx5Client => ({ clientid, node: 'emqx@10.0.0.1', connected_at: T0, clean_start: true, expiry_interval: 0 });
+const connectedBody = (clientid: string, connectedAt = T0) => emqx5Connected({ ...client(clientid), connected_at: connectedAt });
+const subscribedBody = (clientid: string, topic: string, at: number) => emqx5Subscription('subscribed', client(clientid), topic, at);
+const unsubscribedBody = (clientid: string, topic: string, at: number) => emqx5Subscription('unsubscribed', client(clientid), topic, at);
 
 const answer = (response: HttpResponse) => JSON.parse(response.body) as { code: number; message: string };
 
@@ -140,10 +117,7 @@ describe('an ingest batch', () => {
 
   it('begins no DynamoDB request once it answered 503 at its deadline', async () => {
     const db = localDocumentClient(t.endpoint);
-    const faults = injectFaults(db, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      return undefined;
-    });
+    const faults = delayEvery(db, 40);
     const batch = Array.from({ length: 200 }, (_, i) => connectedBody(`late-${i % 4}`, T0 + i));
     const response = await ingestFunction(db, 300).handler(post(batch));
     expect(response.statusCode).toBe(503);

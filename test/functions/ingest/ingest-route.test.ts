@@ -10,12 +10,12 @@ import { ingestRoute } from '../../../functions/ingest/handlers.js';
 import { MAX_BATCH } from '../../../functions/ingest/request.js';
 import { SourceWriter } from '../../../functions/sessions/source-writer.js';
 import { parseEmqxWebhook } from '../../../functions/sources/emqx/webhook.js';
-import { gatewayEvent } from '../../../infra/local/api/gateway-event.js';
-import { failFirst, injectFaults, isCommand } from '../../support/dynamodb-faults.js';
+import { failFirst, delayEvery, injectFaults, isCommand } from '../../support/dynamodb-faults.js';
 import { createTestTable, localDocumentClient, type TestTable } from '../../support/dynamodb.js';
+import { ingestPost, TEST_INGEST_TOKEN } from '../../support/ingest-requests.js';
 import { snapshotTable, tableProblems } from '../../support/table-invariants.js';
 
-const TOKEN = 'ingest-token-0123456789abcdef';
+const TOKEN = TEST_INGEST_TOKEN;
 const T0 = Date.UTC(2026, 10, 1, 9, 0, 0);
 
 let t: TestTable;
@@ -34,18 +34,7 @@ function route(db = t.db, deadlineMs?: number, writer = new SourceWriter(db, t.t
   });
 }
 
-function post(body: unknown, authorization: string | null = `Bearer ${TOKEN}`) {
-  return gatewayEvent({
-    method: 'POST',
-    routeKey: 'POST /ingest/emqx',
-    rawPath: '/ingest/emqx',
-    rawQueryString: '',
-    headers: { host: 'localhost', 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
-    protocol: 'HTTP/1.1',
-    sourceIp: '127.0.0.1',
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
+const post = (body: unknown, authorization: string | null = `Bearer ${TOKEN}`) => ingestPost(body, authorization);
 
 const connectedBody = (clientid: string, connectedAt = T0) => ({
   event: 'client.connected',
@@ -159,10 +148,7 @@ describe('POST /ingest/emqx', () => {
 
   it('answers 503 rather than outlive the sender\'s own timeout', async () => {
     const db = localDocumentClient(t.endpoint);
-    const faults = injectFaults(db, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      return undefined;
-    });
+    const faults = delayEvery(db, 400);
     const response = await route(db, 100)(post(connectedBody('slow')));
     expect(response.statusCode).toBe(503);
     expect(body(response)?.message).toContain('100 ms');
