@@ -4,12 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { failure, Failure } from '../failures.js';
+import { failure, Failure, invalidParameter } from '../failures.js';
 import { isLive, isVisible, type SessionRecord } from '../sessions/model.js';
 import { ended } from '../sessions/reducer.js';
 import type { SessionStore } from '../sessions/store.js';
 import type { SessionWriter } from '../sessions/writer.js';
 import {
+  ClientNotAddressableError,
   ClientNotOnBrokerError,
   COMMAND_VERSION,
   ControlChannelError,
@@ -69,6 +70,10 @@ export async function kickClient(context: KickContext, clientid: string): Promis
     await channel.send(command);
   } catch (error) {
     if (error instanceof ControlChannelError) throw new Failure({ kind: 'broker-unavailable', detail: error.message });
+    if (error instanceof ClientNotAddressableError) {
+      // Sending it again would not help: a refusal of the id, not a broker out of reach.
+      throw invalidParameter('clientid', 'a client id the broker\'s REST API can name in a path (EMQX drops "." and ".." segments)');
+    }
     if (error instanceof ClientNotOnBrokerError) {
       // The broker is the truth: what the table shows of that connection is over.
       await endRecord('discarded')?.catch(() => undefined);

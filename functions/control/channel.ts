@@ -25,7 +25,8 @@ export interface ControlChannel {
   /**
    * Resolves once the broker has accepted the command (an MQTT PUBACK, an
    * HTTP success); rejects with ControlChannelError when it cannot be
-   * delivered, with ClientNotOnBrokerError when the broker holds no such client.
+   * delivered, with ClientNotOnBrokerError when the broker holds no such client,
+   * with ClientNotAddressableError when the broker's API cannot name it.
    */
   send(command: ControlCommand): Promise<void>;
 }
@@ -33,6 +34,11 @@ export interface ControlChannel {
 /** Thrown by a channel that cannot deliver: the broker is unreachable, failed, or did not answer in time. */
 export class ControlChannelError extends Error {
   override readonly name = 'ControlChannelError';
+}
+
+/** Thrown by a channel whose broker's API cannot name the client at all: sending the kick again would not help. */
+export class ClientNotAddressableError extends Error {
+  override readonly name = 'ClientNotAddressableError';
 }
 
 /** Thrown by a channel whose broker answered that it holds no session of the client. */

@@ -15,12 +15,13 @@
  * The clientid is one path segment (`pathSegment`). EMQX's router decodes
  * each segment and then drops `.` and `..` ones, so no request path names a
  * client with such an id: the channel refuses to kick it rather than send a
- * request that reaches another endpoint.
+ * request that reaches another endpoint, and says so as a refusal of the id,
+ * not as a broker out of reach.
  */
 import { callEmqxApi, EmqxApiError, type EmqxApiAnswer } from '../sources/emqx/api.js';
 import type { EmqxCredentialsSource } from '../sources/emqx/api-credentials.js';
 import { isDotSegment, pathSegment } from '../sources/path-segment.js';
-import { ClientNotOnBrokerError, ControlChannelError, type ControlChannel, type ControlCommand } from './channel.js';
+import { ClientNotAddressableError, ClientNotOnBrokerError, ControlChannelError, type ControlChannel, type ControlCommand } from './channel.js';
 
 export type EmqxChannelOptions = {
   dialect: 'v5' | 'v4';
@@ -40,7 +41,7 @@ export class EmqxControlChannel implements ControlChannel {
   async send(command: ControlCommand): Promise<void> {
     const { clientid } = command;
     if (isDotSegment(clientid)) {
-      throw new ControlChannelError(`EMQX ${this.options.dialect} API: no request path names the client id "${clientid}" (EMQX drops "." and ".." path segments)`);
+      throw new ClientNotAddressableError(`EMQX ${this.options.dialect} API: no request path names the client id "${clientid}" (EMQX drops "." and ".." path segments)`);
     }
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     const path = `/api/${this.options.dialect}/clients/${pathSegment(clientid)}`;

@@ -5,7 +5,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kickClient, type KickContext } from '../../functions/clients/kick-client.js';
-import { ClientNotOnBrokerError, COMMAND_VERSION, ControlChannelError, type ControlChannel, type ControlCommand } from '../../functions/control/channel.js';
+import { ClientNotAddressableError, ClientNotOnBrokerError, COMMAND_VERSION, ControlChannelError, type ControlChannel, type ControlCommand } from '../../functions/control/channel.js';
 import { Failure } from '../../functions/failures.js';
 import { toApiError } from '../../functions/http/errors.js';
 import { connKey } from '../../functions/sessions/keys.js';
@@ -240,6 +240,17 @@ describe('kickClient', () => {
     );
     expect(error).toBeInstanceOf(Failure);
     expect(toApiError(error)).toMatchObject({ status: 503, code: 101, headers: { 'Retry-After': '1' } });
+    expect(await rawItem(conn.clientid)).toEqual(before);
+  });
+
+  it('answers 400 {code: 108} naming clientid, not a 503 to retry, when the broker API cannot name the client', async () => {
+    const conn = await session();
+    const before = await rawItem(conn.clientid);
+    const error = await rejection(
+      kickClient(context(new StandInChannel(async () => Promise.reject(new ClientNotAddressableError('no request path names it')))), conn.clientid),
+    );
+    expect(error).toBeInstanceOf(Failure);
+    expect(toApiError(error)).toMatchObject({ status: 400, code: 108, message: expect.stringMatching(/^invalid parameter clientid: /) });
     expect(await rawItem(conn.clientid)).toEqual(before);
   });
 

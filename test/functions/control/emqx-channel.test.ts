@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ClientNotOnBrokerError, ControlChannelError, type KickCommand } from '../../../functions/control/channel.js';
+import { ClientNotAddressableError, ClientNotOnBrokerError, ControlChannelError, type KickCommand } from '../../../functions/control/channel.js';
 import { EmqxControlChannel } from '../../../functions/control/emqx-channel.js';
 import { emqxApiCredentials, type EmqxCredentialsSource } from '../../../functions/sources/emqx/api-credentials.js';
 import { freePort } from '../../../infra/local/dynamodb-local.js';
@@ -198,7 +198,7 @@ describe.each(['v5', 'v4'] as const)('EmqxControlChannel (%s) with awkward clien
     const { url, kicked, clients } = await emqx([...DOT_SEGMENT_IDS, 'other']);
     for (const clientid of DOT_SEGMENT_IDS) {
       const error = await failure(channel(dialect, url).send(kick(clientid)));
-      expect(error).toBeInstanceOf(ControlChannelError);
+      expect(error).toBeInstanceOf(ClientNotAddressableError);
       expect(error.message).toContain('no request path names');
     }
     expect(kicked).toEqual([]);
