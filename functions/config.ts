@@ -22,6 +22,7 @@ export {
   type KickSettings,
   type KickVia,
 } from './config/kick.js';
+export { iotDataEndpointUrl } from './config/iot-data-endpoint.js';
 export { ingestTokenEnvironment, type IngestTokenConfig, type IngestTokenSettings } from './config/ingest-token.js';
 export { emqxIngestEnvironment, loadEmqxIngestConfig, type EmqxIngestConfig, type EmqxIngestSettings } from './config/emqx-ingest.js';
 export {

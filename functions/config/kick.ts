@@ -4,6 +4,7 @@
  * REST API, or AWS IoT's DeleteConnection.
  */
 import * as z from '../validation/zod.js';
+import { iotDataEndpointUrl } from './iot-data-endpoint.js';
 import { emqxApiConfig, emqxApiEnvironment, emqxApiFields, requireEmqxApi, type EmqxApiConfig, type EmqxApiSettings } from './emqx-api.js';
 import { arn, intSetting, optionalVariable, parse, type Environment } from './schema.js';
 import { tableConfigOf, tableEnvironment, tableSchema, type TableConfig, type TableSettings } from './table.js';
@@ -33,7 +34,15 @@ const controlSchema = () =>
       CONTROL_PUBACK_TIMEOUT_MS: intSetting('CONTROL_PUBACK_TIMEOUT_MS', 2_000),
       KICK_CONFIRM_TIMEOUT_MS: intSetting('KICK_CONFIRM_TIMEOUT_MS', 3_000),
       ...emqxApiFields(),
-      IOT_DATA_ENDPOINT: z.optional(z.url()),
+      IOT_DATA_ENDPOINT: z.optional(
+        z.pipe(
+          z.string(),
+          z.transform(
+            (value: string, payload) =>
+              iotDataEndpointUrl(value) ?? z.reject(payload, 'must be a host (as aws iot describe-endpoint prints it) or an https:// URL'),
+          ),
+        ),
+      ),
     })
     .check(
       z.superRefine((c, ctx) => {
@@ -61,7 +70,7 @@ export type KickConfig = TableConfig & {
   control: ControlConfig | undefined;
   /** Set when `via` is emqx5 or emqx4. */
   emqx: EmqxApiConfig | undefined;
-  /** For `via` aws-iot: the IoT data endpoint (default: the SDK's for the region). */
+  /** For `via` aws-iot: the IoT data endpoint as a URL, a bare host given as `https://host` (default: the SDK's for the region). */
   iotDataEndpoint: string | undefined;
   brokerTimeoutMs: number;
 };
@@ -112,6 +121,7 @@ export type KickPath =
       readonly via: 'aws-iot';
       /** BROKER_TIMEOUT_MS. @default 3000 (the function's) */
       readonly brokerTimeoutMs?: number;
+      /** IOT_DATA_ENDPOINT: a host, as `aws iot describe-endpoint --endpoint-type iot:Data-ATS` prints it, or an https:// URL. */
       readonly iotDataEndpoint?: string;
     };
 

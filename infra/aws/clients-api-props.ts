@@ -33,7 +33,7 @@ export interface MqttBrokerSource {
  */
 export interface EmqxBrokerSource {
   readonly kind: 'emqx5' | 'emqx4';
-  /** Base URL of the cluster's REST API, e.g. `https://emqx.internal:18083` (EMQX_API_URL). */
+  /** Base URL of the cluster's REST API (EMQX_API_URL), e.g. `https://emqx.internal:18084` (EMQX 5's HTTPS listener; its HTTP one is 18083). */
   readonly apiUrl: string;
   /** Secret `{"key","secret"}`: an EMQX 5 API key, or an EMQX 4 application id and secret. Or give `apiCredentialsSecretArn`. */
   readonly apiCredentialsSecret?: secretsmanager.ISecret;
@@ -51,7 +51,7 @@ export interface AwsIotBrokerSource {
   readonly persistentSessions?: boolean;
   /** Create the topic rules that feed the ingest function. @default true */
   readonly createTopicRules?: boolean;
-  /** IOT_DATA_ENDPOINT, e.g. `https://abc123-ats.iot.eu-west-1.amazonaws.com`. @default - the SDK's endpoint for the region */
+  /** IOT_DATA_ENDPOINT: the host `aws iot describe-endpoint --endpoint-type iot:Data-ATS` prints, or `https://` and that host. @default - the SDK's endpoint for the region */
   readonly iotDataEndpoint?: string;
 }
 

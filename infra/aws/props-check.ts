@@ -5,7 +5,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import { SETTING_RANGES, type IntRange } from '../../functions/config.js';
+import { iotDataEndpointUrl, SETTING_RANGES, type IntRange } from '../../functions/config.js';
 import type { BrokerSource, ClientsApiMonitoring, ClientsApiProps, ClientsApiThrottle } from './clients-api-props.js';
 import {
   APP_CREDENTIALS_CACHE_RANGE,
@@ -82,6 +82,22 @@ function checkBrokerUrls(broker: BrokerSource): void {
   }
 }
 
+/**
+ * The AWS IoT data endpoint as the kick function's URL: the host `aws iot
+ * describe-endpoint` prints becomes `https://host`; anything but a host or an
+ * https URL fails here rather than at every kick.
+ */
+function withIotDataEndpointUrl(broker: BrokerSource): BrokerSource {
+  if (broker.kind !== 'aws-iot' || broker.iotDataEndpoint === undefined || Token.isUnresolved(broker.iotDataEndpoint)) return broker;
+  const url = iotDataEndpointUrl(broker.iotDataEndpoint, ['https']);
+  if (!url) {
+    throw new Error(
+      `iotDataEndpoint must be the host aws iot describe-endpoint --endpoint-type iot:Data-ATS prints (abc123-ats.iot.eu-west-1.amazonaws.com) or an https:// URL of it, got "${broker.iotDataEndpoint}"`,
+    );
+  }
+  return { ...broker, iotDataEndpoint: url };
+}
+
 function checkMonitoring(props: ClientsApiMonitoring = {}): CheckedMonitoring {
   if (props.alarmTopic && props.alarmEmail) throw new Error('Give monitoring.alarmTopic or monitoring.alarmEmail, not both: subscribe the address to your own topic');
   if (props.alarmEmail !== undefined && !Token.isUnresolved(props.alarmEmail) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(props.alarmEmail)) {
@@ -109,7 +125,7 @@ export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiP
   });
   const brokerTimeoutMs = integerIn(props.brokerTimeoutMs ?? CLIENTS_API_DEFAULTS.brokerTimeoutMs, 'brokerTimeoutMs', SETTING_RANGES.BROKER_TIMEOUT_MS);
   const memorySize = integerIn(props.memorySize ?? CLIENTS_API_DEFAULTS.memorySize, 'memorySize', LAMBDA_MEMORY_RANGE);
-  const broker = brokerOf(props);
+  const broker = withIotDataEndpointUrl(brokerOf(props));
   // The kick must outlive the call to the broker and the confirm wait; API Gateway ends it at 30 s.
   // The margin holds a broker call of up to the default 3 s; a longer one extends the limit.
   const kickTimeoutSeconds =

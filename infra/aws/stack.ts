@@ -5,9 +5,10 @@
  *   npx cdk deploy -c brokerUrl=mqtts://broker.internal:8883 \
  *     -c controlSecretArn=arn:aws:secretsmanager:...:secret:broker-control-AbCdEf \
  *     -c vpcId=vpc-0123 -c subnetIds=subnet-a,subnet-b -c sessionShards=8
- *   npx cdk deploy -c broker=emqx5 -c emqxApiUrl=https://emqx.internal:18083 \
+ *   npx cdk deploy -c broker=emqx5 -c emqxApiUrl=https://emqx.internal:18084 \
  *     -c emqxApiSecretArn=arn:aws:secretsmanager:...:secret:emqx-api-AbCdEf
- *   npx cdk deploy -c broker=aws-iot -c iotPersistentSessions=true -c alarmEmail=oncall@example.com
+ *   npx cdk deploy -c broker=aws-iot -c iotPersistentSessions=true -c alarmEmail=oncall@example.com \
+ *     -c iotDataEndpoint=abc123-ats.iot.eu-west-1.amazonaws.com
  */
 import { Annotations, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -39,7 +40,7 @@ export const CONTEXT_KEYS = {
 } as const;
 
 /** EMQX API URL used when no `emqxApiUrl` context is given: synthesizes, but kicks and reconciliation cannot work. */
-export const PLACEHOLDER_EMQX_API_URL = 'https://emqx.example.invalid:18083';
+export const PLACEHOLDER_EMQX_API_URL = 'https://emqx.example.invalid:18084';
 
 export class ClientsApiStack extends Stack {
   public readonly clientsApi: ClientsApi;
@@ -117,6 +118,12 @@ export class ClientsApiStack extends Stack {
       new CfnOutput(this, 'ControlCredentialsSecretArn', {
         value: this.clientsApi.controlCredentialsSecret.secretArn,
         description: 'Secret with the broker control channel credentials',
+      });
+    }
+    if (this.clientsApi.brokerApiCredentialsSecret) {
+      new CfnOutput(this, 'EmqxApiCredentialsSecretArn', {
+        value: this.clientsApi.brokerApiCredentialsSecret.secretArn,
+        description: 'Secret with the EMQX REST API credentials {"key","secret"} the kick and reconcile functions use',
       });
     }
     if (this.clientsApi.ingestTokenSecret) {
