@@ -207,11 +207,10 @@ export class ClientsApi extends Construct {
     this.readRoutes = api.nativeReadRoutes;
     throttleRoutes(this.stage, broker.addRoutes?.(this.httpApi) ?? [], checked.ingestThrottle);
 
-    const functions = [this.listClientsFunction, this.getClientFunction, this.kickClientFunction, this.expireSessionsFunction, this.authorizeAppFunction];
+    // Built last: it watches every function of the construct.
     const monitoring = buildMonitoring(this, {
       settings: checked.monitoring,
       powertools: checked.powertools,
-      functions: Object.fromEntries([...functions, this.ingestFunction, this.reconcileFunction].flatMap((fn) => (fn ? [[fn.node.id, fn]] : []))),
       tables: { SessionsTable: this.table, AppsTable: this.appsTable },
       deadLetterQueue: this.deadLetterQueue,
       httpApi: this.httpApi,

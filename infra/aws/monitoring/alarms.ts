@@ -30,7 +30,7 @@ export interface AlarmsProps {
   readonly topic: sns.ITopic;
   readonly thresholds: CheckedMonitoring;
   readonly powertools: PowertoolsSettings;
-  /** Every function of the stack, by the name its alarms carry (`IngestAwsIot`, `AuthorizeApp`...). */
+  /** Every function of the construct, by the name its alarms carry (`IngestAwsIot`, `AuthorizeApp`...). */
   readonly functions: Record<string, lambda.IFunction>;
   /** The tables, by name. */
   readonly tables: Record<string, dynamodb.ITable>;
