@@ -69,6 +69,8 @@ export interface ClientsApiMonitoring {
   readonly apiServerErrorRatePercent?: number;
   /** p99 latency of a route, in milliseconds, over 5 minutes before its alarm fires. @default 3000 */
   readonly apiP99LatencyMs?: number;
+  /** Share of the broker's requests to the ingest route, in percent, refused (4xx) over 5 minutes before its alarm fires. @default 1 */
+  readonly ingestClientErrorRatePercent?: number;
 }
 
 export interface ClientsApiProps {

@@ -29,6 +29,7 @@ export const MONITORING_DEFAULTS = {
   reconcileDriftThreshold: 100,
   apiServerErrorRatePercent: 1,
   apiP99LatencyMs: 3000,
+  ingestClientErrorRatePercent: 1,
 } as const;
 
 /** Defaults that are CDK objects (built on use: a Schedule is not a constant). */

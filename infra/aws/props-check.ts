@@ -112,6 +112,7 @@ function checkMonitoring(props: ClientsApiMonitoring = {}): CheckedMonitoring {
     reconcileDriftThreshold: integerIn(props.reconcileDriftThreshold ?? MONITORING_DEFAULTS.reconcileDriftThreshold, 'monitoring.reconcileDriftThreshold', { min: 1 }),
     apiServerErrorRatePercent: positive(props.apiServerErrorRatePercent ?? MONITORING_DEFAULTS.apiServerErrorRatePercent, 'apiServerErrorRatePercent', 100),
     apiP99LatencyMs: positive(props.apiP99LatencyMs ?? MONITORING_DEFAULTS.apiP99LatencyMs, 'apiP99LatencyMs'),
+    ingestClientErrorRatePercent: positive(props.ingestClientErrorRatePercent ?? MONITORING_DEFAULTS.ingestClientErrorRatePercent, 'ingestClientErrorRatePercent', 100),
   };
 }
 

@@ -28,7 +28,7 @@ function synth(context: Record<string, string>) {
   return { stack, template, idOf, envOf, outputs };
 }
 
-const SYNTH_TIMEOUT = 120_000;
+const SYNTH_TIMEOUT = 240_000;
 
 describe('iotDataEndpoint', () => {
   it(

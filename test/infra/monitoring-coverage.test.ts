@@ -16,7 +16,7 @@ type Json = Record<string, unknown>;
 
 const DEPLOY = readFileSync(new URL('../../infra/aws/DEPLOY.md', import.meta.url), 'utf8');
 const BROKERS = ['mqtt', 'emqx5', 'emqx4', 'aws-iot'];
-const SYNTH_TIMEOUT = 180_000;
+const SYNTH_TIMEOUT = 240_000;
 
 /** The text of DEPLOY.md from a heading to the next heading of the same or a higher level. */
 function section(heading: string): string {

@@ -13,7 +13,7 @@ describe('monitoring props', () => {
   });
 
   it('keep the thresholds and the address given', () => {
-    const monitoring = { alarmEmail: 'oncall@example.com', reconcileDriftThreshold: 5, apiServerErrorRatePercent: 100, apiP99LatencyMs: 250 };
+    const monitoring = { alarmEmail: 'oncall@example.com', reconcileDriftThreshold: 5, apiServerErrorRatePercent: 100, apiP99LatencyMs: 250, ingestClientErrorRatePercent: 20 };
     expect(checkClientsApiProps({ ...MQTT, monitoring }).monitoring).toEqual(monitoring);
   });
 
@@ -34,6 +34,8 @@ describe('monitoring props', () => {
     [{ apiServerErrorRatePercent: 101 }, 'monitoring.apiServerErrorRatePercent must be a number above 0 and at most 100'],
     [{ apiP99LatencyMs: -1 }, 'monitoring.apiP99LatencyMs must be a number above 0'],
     [{ apiP99LatencyMs: Number.NaN }, 'monitoring.apiP99LatencyMs must be a number above 0'],
+    [{ ingestClientErrorRatePercent: 0 }, 'monitoring.ingestClientErrorRatePercent must be a number above 0 and at most 100'],
+    [{ ingestClientErrorRatePercent: 100.5 }, 'monitoring.ingestClientErrorRatePercent must be a number above 0 and at most 100'],
   ])('reject the thresholds %o', (monitoring, message) => {
     expect(() => checkClientsApiProps({ ...MQTT, monitoring })).toThrow(message);
   });

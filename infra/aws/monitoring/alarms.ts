@@ -12,15 +12,16 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { UNSTORABLE_METRIC } from '../../../functions/ingest/apply-batch.js';
 import { routeConstructId } from '../http-api.js';
 import type { CheckedMonitoring } from '../props-check.js';
 import type { PowertoolsSettings } from '../team-function.js';
 import {
+  errorRate,
   powertoolsMetric,
   queueDepth,
   RECONCILE_CHANGES,
   routeMetric,
-  serverErrorRate,
   tableSystemErrors,
   tableThrottles,
   type WatchedRoute,
@@ -39,6 +40,8 @@ export interface AlarmsProps {
   readonly routes: readonly WatchedRoute[];
   /** Whether a reconcile function reports its runs (EMQX sources). */
   readonly reconciles: boolean;
+  /** The function that stores the broker's events, if any (EMQX, AWS IoT). */
+  readonly ingestFunction: lambda.IFunction | undefined;
 }
 
 export function buildAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Alarm[] {
@@ -88,15 +91,29 @@ export function buildAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Al
     alarm('ReconcileFailures', 'A reconciliation could not write some sessions (ReconcileFailed).', powertoolsMetric(props.powertools, 'ReconcileFailed'), 1);
   }
 
+  if (props.ingestFunction) {
+    alarm('IngestUnstorable', 'Broker events were dropped as never storable (IngestUnstorable).', powertoolsMetric(props.powertools, UNSTORABLE_METRIC), 1);
+  }
+
   for (const route of props.routes) {
     const id = `${route.group[0]!.toUpperCase()}${route.group.slice(1)}${routeConstructId(route)}`;
     alarm(
       `${id}ServerErrorRate`,
       `${route.group} ${route.method} ${route.path}: more than ${props.thresholds.apiServerErrorRatePercent}% of requests answered 5xx.`,
-      serverErrorRate(props.httpApi, route),
+      errorRate(props.httpApi, route, '5xx'),
       props.thresholds.apiServerErrorRatePercent,
       cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
+    if (route.group === 'ingest') {
+      // 401 (the token), 429 (the route's throttle), 400 and 422: with EMQX 4.4 every one is an event lost.
+      alarm(
+        `${id}ClientErrorRate`,
+        `${route.method} ${route.path}: more than ${props.thresholds.ingestClientErrorRatePercent}% of the broker's requests refused (4xx).`,
+        errorRate(props.httpApi, route, '4xx'),
+        props.thresholds.ingestClientErrorRatePercent,
+        cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      );
+    }
     alarm(
       `${id}LatencyP99`,
       `${route.group} ${route.method} ${route.path}: p99 latency above ${props.thresholds.apiP99LatencyMs} ms.`,

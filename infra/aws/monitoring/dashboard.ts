@@ -10,6 +10,7 @@ import type * as iot from 'aws-cdk-lib/aws-iot';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { UNSTORABLE_METRIC } from '../../../functions/ingest/apply-batch.js';
 import type { PowertoolsSettings } from '../team-function.js';
 import { MONITORING_PERIOD, powertoolsMetric, queueDepth, RECONCILE_METRICS, routeMetric, type WatchedRoute } from './metrics.js';
 
@@ -43,7 +44,7 @@ function ingestWidgets(props: DashboardProps): cloudwatch.IWidget[] {
   );
   return [
     graph('Ingest: events per second', [...byKind, perSecond(fn.metricInvocations(sum), 'ingest invocations per second', 'invocations')]),
-    graph('Ingest: outcomes', [fn.metricInvocations(sum), fn.metricErrors(sum), fn.metricThrottles(sum)]),
+    graph('Ingest: outcomes', [fn.metricInvocations(sum), fn.metricErrors(sum), fn.metricThrottles(sum), powertoolsMetric(props.powertools, UNSTORABLE_METRIC)]),
   ];
 }
 

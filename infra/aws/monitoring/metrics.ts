@@ -48,12 +48,12 @@ export function routeMetric(httpApi: apigwv2.IHttpApi, route: WatchedRoute, metr
   });
 }
 
-/** The share of a route's requests answered 5xx, in percent (0 when there were none). */
-export function serverErrorRate(httpApi: apigwv2.IHttpApi, route: WatchedRoute): cloudwatch.MathExpression {
+/** The share of a route's requests answered 5xx (or 4xx), in percent (0 when there were none). */
+export function errorRate(httpApi: apigwv2.IHttpApi, route: WatchedRoute, status: '5xx' | '4xx'): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
     expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-    usingMetrics: { errors: routeMetric(httpApi, route, '5xx', cloudwatch.Stats.SUM), requests: routeMetric(httpApi, route, 'Count', cloudwatch.Stats.SUM) },
-    label: `5xx % ${route.method} ${route.path}`,
+    usingMetrics: { errors: routeMetric(httpApi, route, status, cloudwatch.Stats.SUM), requests: routeMetric(httpApi, route, 'Count', cloudwatch.Stats.SUM) },
+    label: `${status} % ${route.method} ${route.path}`,
     period: MONITORING_PERIOD,
   });
 }
