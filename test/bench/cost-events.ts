@@ -27,7 +27,10 @@ import { SESSION_INDEXES } from '../../functions/sessions/table.js';
 export const EVENT_KINDS = ['clean connect', 'clean disconnect', 'persistent disconnect', 'reconnect'] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-export type MeasuredKind = MeasuredEvent & { meteredUnits: { read: number; write: number }; requests: number; byCommand: Record<string, number>; logLines: number };
+/** Billed write units of one event by where they land: the session's own items, its shard's counter, each index. */
+export type WritePlaces = { sessionUnits: number; counterUnits: number; indexUnits: Record<string, number> };
+
+export type MeasuredKind = MeasuredEvent & WritePlaces & { meteredUnits: { read: number; write: number }; requests: number; byCommand: Record<string, number>; logLines: number };
 
 const TOKEN = 'bench-cost-ingest-token-0123456789';
 /** The level and metrics a deployment runs with unless told otherwise. */
@@ -147,6 +150,7 @@ export async function measureKinds(db: DynamoDBDocumentClient, sideDb: DynamoDBD
     }
     const modeled = modeledWriteUnits(changes);
     const counterChanged = JSON.stringify(before.counter) !== JSON.stringify(after.counter);
+    const counterUnits = counterChanged ? modeledWriteUnits([{ before: before.counter, after: after.counter, transactional }]).table : 0;
     return {
       kind,
       source,
@@ -157,6 +161,9 @@ export async function measureKinds(db: DynamoDBDocumentClient, sideDb: DynamoDBD
       logLines: output.lines.length,
       streamRecords: changes.length - (counterChanged ? 1 : 0),
       writesCounters: counterChanged,
+      sessionUnits: modeled.table - counterUnits,
+      counterUnits,
+      indexUnits: modeled.indexes,
       meteredUnits: totalUnits(measurement),
       requests: measurement.requests,
       byCommand: measurement.byCommand,

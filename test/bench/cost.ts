@@ -10,39 +10,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { BATCH_CONCURRENCY } from '../../functions/ingest/apply-batch.js';
-import { MAX_BATCH } from '../../functions/ingest/request.js';
 import { createTableInput, type TableRef } from '../../functions/sessions/table.js';
-import { CLIENTS_API_DEFAULTS } from '../../infra/aws/defaults.js';
 import { CapacityMeter } from './capacity-meter.js';
 import { measureKinds } from './cost-events.js';
-import type { Assumptions, DeliveryPath } from './cost-model.js';
+import { ASSUMPTIONS, PATHS } from './cost-assumptions.js';
 import { pathCosts, renderCostMarkdown, type CostInputs } from './cost-report.js';
 import { PRICES, PRICES_DATE, PRICES_REGION, TARGETS } from './prices.js';
 import { benchDocumentClient, RESULTS_DIR, runStandaloneBench } from './standalone.js';
 import { fleetParameters } from './fleet-parameters.js';
-
-export const ASSUMPTIONS: Assumptions = {
-  lambdaMemoryGb: CLIENTS_API_DEFAULTS.memorySize / 1024,
-  roundTripMs: 8,
-  invocationOverheadMs: 3,
-  batchConcurrency: BATCH_CONCURRENCY,
-  accessLogLineBytes: 450,
-  logEventOverheadBytes: 26,
-  aggregatorRecordsPerBatch: 100,
-  aggregatorInvocationMs: 30,
-  sqsPollRequestsPerMessage: 0.2,
-};
-
-export const PATHS: DeliveryPath[] = [
-  { name: 'EMQX 5 → API Gateway HTTP API', source: 'emqx', front: 'http-api', batchSize: 1 },
-  { name: 'EMQX 5 → API Gateway HTTP API', source: 'emqx', front: 'http-api', batchSize: 100 },
-  { name: 'EMQX 5 → function URL', source: 'emqx', front: 'function-url', batchSize: 1 },
-  { name: 'EMQX 5 → function URL', source: 'emqx', front: 'function-url', batchSize: 100 },
-  { name: 'AWS IoT → rule → Lambda (async)', source: 'aws', front: 'iot-rule-lambda', batchSize: 1 },
-  { name: 'AWS IoT → rule → SQS → Lambda', source: 'aws', front: 'iot-rule-sqs', batchSize: 10 },
-  { name: 'AWS IoT → rule → SQS → Lambda', source: 'aws', front: 'iot-rule-sqs', batchSize: MAX_BATCH },
-];
 
 type IngestBenchReconcile = { n: number; scenario: string; per1000: { read: number; seconds: number } };
 
