@@ -8,17 +8,17 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { shardOf } from '../../functions/sessions/keys.js';
 import { SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import { ASSUMPTIONS } from './cost-assumptions.js';
 import type { WritePlaces } from './cost-events.js';
 import { invocationMs, type MeasuredEvent } from './cost-model.js';
 import { fleetParameters, type FleetParameters } from './fleet-parameters.js';
 import { RESULTS_DIR } from './standalone.js';
+import { largestShardShareOf } from './storm-shards.js';
 import { absorbStorm, meanWrites, ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND, type StormLimits, type StormResult } from './storm-model.js';
 
-export const STORM_SIZES = [100_000, 1_000_000, 10_000_000];
-export const STORM_TARGET_MINUTES: Record<number, number> = { 1_000_000: 5, 10_000_000: 30 };
+const STORM_SIZES = [100_000, 1_000_000, 10_000_000];
+const STORM_TARGET_MINUTES: Record<number, number> = { 1_000_000: 5, 10_000_000: 30 };
 /** A large tenant: a tenth of the fleet under one username. */
 const LARGEST_TENANT_SHARE = 0.1;
 /** Client ids sampled for the shard spread. */
@@ -28,12 +28,7 @@ const ASYNC_EVENTS_PER_INVOCATION = 1;
 
 type Measured = MeasuredEvent & WritePlaces;
 
-/** The busiest shard's share of a fleet named `device-<n>`, by the real shard function. */
-export function largestShardShare(shards: number, sample = SHARD_SAMPLE): number {
-  const counts = new Array<number>(shards).fill(0);
-  for (let i = 0; i < sample; i++) counts[shardOf(`device-${String(i).padStart(8, '0')}`, shards)]!++;
-  return Math.max(...counts) / sample;
-}
+const largestShardShare = (shards: number) => largestShardShareOf(shards, SHARD_SAMPLE);
 
 type Path = { name: string; source: 'emqx' | 'aws'; frontEventsPerSecond: (p: FleetParameters, waves: number) => number; lost: string };
 
