@@ -160,3 +160,21 @@ export function renderCostMarkdown(inputs: CostInputs, costs: PathCost[]): strin
     '',
   ].join('\n');
 }
+
+/** The tables of the README's "Capacity and cost" section, as this run measured them. */
+export function renderReadmeTables(inputs: CostInputs, costs: PathCost[]): string {
+  return [
+    `Per event (\`npm run bench:cost\`, real handlers on DynamoDB Local, default log level):`,
+    '',
+    ...eventTable(inputs),
+    '',
+    `$ per million events, all in (prices ${PRICES_REGION}, ${PRICES_DATE}):`,
+    '',
+    ...pathTable(costs),
+    '',
+    'A month, all in (ingest, storage, reconciliation every ' + inputs.reconcileEveryMinutes + ' min for EMQX), beside AWS IoT fleet indexing\'s index updates:',
+    '',
+    ...monthlyTable(inputs, costs),
+    '',
+  ].join('\n');
+}

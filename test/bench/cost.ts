@@ -3,18 +3,18 @@
  * path. Drives the real ingest handlers with EMQX 5 webhook bodies and AWS
  * IoT lifecycle events against a DynamoDB Local of its own (cost-events.ts),
  * prices what they consumed with prices.ts (cost-model.ts), and writes
- * bench-results/cost.json and cost.md; the Markdown holds the README's
- * "Capacity and cost" tables. Reconciliation's cost is read from
+ * bench-results/cost.json and cost.md, and the README's "Capacity and cost"
+ * tables to bench-results/cost-readme.md. Reconciliation's cost is read from
  * bench-results/ingest.json (`npm run bench:ingest`) when it is there.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createTableInput, type TableRef } from '../../functions/sessions/table.js';
 import { CapacityMeter } from './capacity-meter.js';
 import { measureKinds } from './cost-events.js';
 import { ASSUMPTIONS, PATHS } from './cost-assumptions.js';
-import { pathCosts, renderCostMarkdown, type CostInputs } from './cost-report.js';
+import { pathCosts, renderCostMarkdown, renderReadmeTables, type CostInputs } from './cost-report.js';
 import { PRICES, PRICES_DATE, PRICES_REGION, TARGETS } from './prices.js';
 import { benchDocumentClient, RESULTS_DIR, runStandaloneBench } from './standalone.js';
 import { fleetParameters } from './fleet-parameters.js';
@@ -56,6 +56,8 @@ await runStandaloneBench('cost', async (db, log, endpoint) => {
     };
     const costs = pathCosts(inputs);
     const markdown = renderCostMarkdown(inputs, costs);
+    // The README's "Capacity and cost" tables, to paste when they change.
+    await writeFile(join(RESULTS_DIR, 'cost-readme.md'), renderReadmeTables(inputs, costs));
     return { json: { prices: { region: PRICES_REGION, date: PRICES_DATE, ...PRICES }, targets: TARGETS, inputs, costs }, markdown };
   } finally {
     await db.send(new DeleteTableCommand({ TableName: table.tableName })).catch(() => undefined);
