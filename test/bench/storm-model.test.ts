@@ -29,6 +29,11 @@ describe('storm model', () => {
     expect(tableWriteUnitsPerSecond(4000, 65)).toBe(16000);
   });
 
+  it('bounds events by reads too, at three times the write throughput', () => {
+    const readHeavy = { sessionUnits: 0, counterUnits: 0, indexUnits: {}, readUnits: 24 };
+    expect(eventRateAt(readHeavy, limits(), 0)).toEqual({ name: 'table read throughput', eventsPerSecond: 12_000 / 24 });
+  });
+
   it('never runs faster than the front door lets events through', () => {
     expect(eventRateAt(writes, limits({ frontEventsPerSecond: 10 }), 0)).toEqual({ name: 'front door (throttle, concurrency)', eventsPerSecond: 10 });
   });

@@ -5,13 +5,15 @@
  * partition per index (every index is partitioned by shard, by-username by
  * shard and username). A partition takes at most 1,000 write units a second,
  * indexes included; an on-demand table (and each index) starts at 4,000 write
- * units a second, or its warm throughput, and doubles every 30 minutes at
- * most; the front door (API Gateway's throttle, Lambda's concurrency) caps
- * the rest. Pure arithmetic: storm-load.ts feeds it what the code does.
+ * units (12,000 read units) a second, or its warm throughput, and doubles
+ * every 30 minutes at most; reads land on the session's own item (spread,
+ * never a hot partition); the front door (API Gateway's throttle, Lambda's
+ * concurrency) caps the rest. Pure arithmetic: storm-load.ts feeds it what the code does.
  */
 export const PARTITION_WRITE_UNITS_PER_SECOND = 1_000;
 export const PARTITION_READ_UNITS_PER_SECOND = 3_000;
 export const ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND = 4_000;
+export const ON_DEMAND_INITIAL_READ_UNITS_PER_SECOND = 12_000;
 export const ON_DEMAND_DOUBLING_MINUTES = 30;
 
 /** Write units per event where they land (the mean of a storm's events). */
@@ -22,6 +24,8 @@ export type EventWrites = {
   counterUnits: number;
   /** Per index: units, all on one partition of the event's shard. */
   indexUnits: Record<string, number>;
+  /** Read units, all of the session's own item (spread like the table). */
+  readUnits?: number;
 };
 
 export type StormLimits = {
@@ -65,6 +69,8 @@ export function eventRateAt(w: EventWrites, l: StormLimits, minute: number): Bot
     { name: 'front door (throttle, concurrency)', eventsPerSecond: l.frontEventsPerSecond },
     ...partitionBounds(w, l),
     ...(tableUnits > 0 ? [{ name: 'table throughput', eventsPerSecond: capacity / tableUnits }] : []),
+    // Reads start at three times the writes and grow with them.
+    ...(w.readUnits ? [{ name: 'table read throughput', eventsPerSecond: (capacity * (ON_DEMAND_INITIAL_READ_UNITS_PER_SECOND / ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND)) / w.readUnits }] : []),
     ...Object.entries(w.indexUnits)
       .filter(([, units]) => units > 0)
       .map(([index, units]) => ({ name: `${index} throughput`, eventsPerSecond: capacity / units })),
@@ -103,5 +109,6 @@ export function meanWrites(events: readonly EventWrites[]): EventWrites {
     sessionUnits: events.reduce((s, e) => s + e.sessionUnits, 0) / n,
     counterUnits: events.reduce((s, e) => s + e.counterUnits, 0) / n,
     indexUnits,
+    readUnits: events.reduce((s, e) => s + (e.readUnits ?? 0), 0) / n,
   };
 }
