@@ -13,7 +13,7 @@ import { SourceWriter } from '../sessions/source-writer.js';
 import { parseAwsIotEvent } from '../sources/aws-iot/lifecycle.js';
 import { applyBatch, stopWritesOnAbort } from './apply-batch.js';
 import { ingestTokenSource } from './bearer-token.js';
-import { ingestRoute, type IngestDeps } from './handlers.js';
+import { ingestRoute, publishAddedMetrics, type IngestDeps } from './handlers.js';
 
 const isHttpEvent = (event: unknown): boolean =>
   typeof event === 'object' && event !== null && 'requestContext' in event && 'routeKey' in event;
@@ -34,7 +34,7 @@ export function awsIotIngestHandler(deps: IngestDeps): (event: unknown) => Promi
     // A failure is thrown: Lambda retries an asynchronous invocation, and every event is safe to apply twice.
     // An event that can never be stored is not: it is logged and counted, not thrown.
     await applyBatch(deps, events);
-    deps.metrics?.publishStoredMetrics();
+    publishAddedMetrics(deps.metrics);
     return undefined;
   };
 }

@@ -26,12 +26,24 @@ export type IngestDeps = {
 };
 
 /**
+ * The request frame's logger: warnings and errors only. A broker sends one
+ * request per event unless it batches, so an INFO line per request would be
+ * one per event; API Gateway's access log and its 4xx/5xx metrics already
+ * tell every request's outcome.
+ */
+function frameLogger(logger: Logger): Logger {
+  return ['DEBUG', 'INFO'].includes(logger.getLevelName()) ? logger.createChild({ logLevel: 'WARN' }) : logger;
+}
+
+/**
  * `POST /ingest/<source>`: bearer token, JSON body (one event or an array),
  * 204 once stored; 422 when some events can never be stored (the rest is).
+ * No outcome metric per request (an EMF line per event at batch size 1):
+ * only metrics the batch added are written.
  */
 export function ingestRoute(deps: IngestDeps): (event: unknown, context?: InvocationContext) => Promise<HttpResponse> {
-  return httpHandler(
-    deps.logger,
+  const handle = httpHandler(
+    frameLogger(deps.logger),
     async (event) => {
       if (!deps.token) throw new ApiError(404, 404, 'this deployment takes these events from its own trigger only, not over HTTP');
       await authorizeIngest(event.headers.authorization, deps.token);
@@ -43,6 +55,17 @@ export function ingestRoute(deps: IngestDeps): (event: unknown, context?: Invoca
       if (unstorable.length > 0) throw new UnstorableEventsError(unstorable.map((error) => error.message));
       return noContent();
     },
-    deps.metrics,
   );
+  return async (event, context) => {
+    try {
+      return await handle(event, context);
+    } finally {
+      publishAddedMetrics(deps.metrics);
+    }
+  };
+}
+
+/** Writes an EMF line only when something was counted. */
+export function publishAddedMetrics(metrics: Metrics | undefined): void {
+  if (metrics?.hasStoredMetrics()) metrics.publishStoredMetrics();
 }

@@ -120,6 +120,11 @@ export interface TeamFunctionProps
     | 'logGroup'
     | 'logRetention'
     | 'code'
+    | 'loggingFormat'
+    | 'applicationLogLevel'
+    | 'applicationLogLevelV2'
+    | 'systemLogLevel'
+    | 'systemLogLevelV2'
   > {
   /** The handler module, relative to the project root (e.g. `functions/get-client.ts`); it exports `handler`. */
   readonly entry: string;
@@ -136,6 +141,15 @@ export interface TeamFunctionProps
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** Lambda's application log level for a Powertools level: Lambda has no SILENT, FATAL is the nearest. */
+export const APPLICATION_LOG_LEVELS: Record<PowertoolsLogLevel, lambda.ApplicationLogLevel> = {
+  DEBUG: lambda.ApplicationLogLevel.DEBUG,
+  INFO: lambda.ApplicationLogLevel.INFO,
+  WARN: lambda.ApplicationLogLevel.WARN,
+  ERROR: lambda.ApplicationLogLevel.ERROR,
+  SILENT: lambda.ApplicationLogLevel.FATAL,
+};
+
 /** What every function of one deployment shares: its memory, log retention and Powertools settings. */
 export type TeamFunctionDefaults = Pick<TeamFunctionProps, 'memorySize' | 'logRetention' | 'powertools'>;
 
@@ -144,7 +158,9 @@ export type TeamFunctionDefaults = Pick<TeamFunctionProps, 'memorySize' | 'logRe
  * CommonJS with its source map beside it (not loaded at run time) and the
  * chunks it loads at first use beside it, the AWS SDK bundled in (the version the lock file
  * pins, not the one the runtime happens to carry), its own log group with a
- * retention, and its own role that may write to that log group and to nothing
+ * retention, JSON logs without the platform's START/END/REPORT lines (system
+ * level WARN: three lines per invocation otherwise, paid per GB ingested) and
+ * the application level of its Powertools settings, and its own role that may write to that log group and to nothing
  * else until the caller grants more. No AWS managed policy is attached (none
  * of AWSLambdaBasicExecutionRole's `*` log permissions), except
  * AWSLambdaVPCAccessExecutionRole when the function runs in a VPC.
@@ -176,6 +192,9 @@ export class TeamFunction extends nodejs.NodejsFunction {
       architecture: lambda.Architecture.ARM_64,
       role,
       logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      applicationLogLevelV2: APPLICATION_LOG_LEVELS[powertools.logLevel ?? 'INFO'],
       depsLockFilePath: DEPS_LOCK_FILE,
       projectRoot: PROJECT_ROOT,
       environment: {

@@ -25,14 +25,14 @@ export function benchDocumentClient(endpoint: string): DynamoDBDocumentClient {
 /** Runs one benchmark against a DynamoDB Local of its own and writes what it returns. */
 export async function runStandaloneBench(
   name: string,
-  run: (db: DynamoDBDocumentClient, log: BenchLog) => Promise<{ json: unknown; markdown: string }>,
+  run: (db: DynamoDBDocumentClient, log: BenchLog, endpoint: string) => Promise<{ json: unknown; markdown: string }>,
 ): Promise<void> {
   quietAwsSdk();
   const log: BenchLog = (message) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
   const local = await startDynamoDbLocal();
   const db = benchDocumentClient(local.endpoint);
   try {
-    const { json, markdown } = await run(db, log);
+    const { json, markdown } = await run(db, log, local.endpoint);
     await mkdir(RESULTS_DIR, { recursive: true });
     await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(json, null, 2)}\n`);
     await writeFile(join(RESULTS_DIR, `${name}.md`), markdown);

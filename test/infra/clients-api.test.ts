@@ -260,11 +260,11 @@ describe('functions', () => {
     }
   });
 
-  it('log to their own log group with a retention', () => {
+  it('log JSON to their own log group with a retention, without the platform\'s START/END/REPORT lines', () => {
     for (const fn of all()) {
       const f = resourcesOf('AWS::Lambda::Function')[logicalIdOf(fn)];
       const logGroupId = logicalIdOf(fn.functionLogGroup);
-      expect(props(f!).LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId } });
+      expect(props(f!).LoggingConfig).toEqual({ LogGroup: { Ref: logGroupId }, LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' });
       expect(props(resourcesOf('AWS::Logs::LogGroup')[logGroupId]!).RetentionInDays).toBeGreaterThan(0);
     }
   });

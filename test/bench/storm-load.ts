@@ -1,0 +1,125 @@
+/**
+ * `npm run bench:storm`: how fast the stack takes a reconnect storm, from the
+ * partition-level model (storm-model.ts) fed with what the code does: each
+ * event's write units where they land, as `npm run bench:cost` measured them
+ * on the real handlers (bench-results/cost.json), the shard spread of the
+ * real key function (shardOf), and the deployment's sizing
+ * (fleet-parameters.ts). Writes bench-results/storm.md and storm.json.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SESSIONS_TABLE } from '../../functions/sessions/table.js';
+import { ASSUMPTIONS } from './cost-assumptions.js';
+import type { WritePlaces } from './cost-events.js';
+import { invocationMs, type MeasuredEvent } from './cost-model.js';
+import { fleetParameters, type FleetParameters } from './fleet-parameters.js';
+import { RESULTS_DIR } from './standalone.js';
+import { largestShardShareOf } from './storm-shards.js';
+import { absorbStorm, meanWrites, ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND, type StormLimits, type StormResult } from './storm-model.js';
+
+const STORM_SIZES = [100_000, 1_000_000, 10_000_000];
+const STORM_TARGET_MINUTES: Record<number, number> = { 1_000_000: 5, 10_000_000: 30 };
+/** A large tenant: a tenth of the fleet under one username. */
+const LARGEST_TENANT_SHARE = 0.1;
+/** Client ids sampled for the shard spread. */
+const SHARD_SAMPLE = 200_000;
+/** Events an asynchronous invocation by the IoT rule carries. */
+const ASYNC_EVENTS_PER_INVOCATION = 1;
+
+type Measured = MeasuredEvent & WritePlaces;
+
+const largestShardShare = (shards: number) => largestShardShareOf(shards, SHARD_SAMPLE);
+
+type Path = { name: string; source: 'emqx' | 'aws'; frontEventsPerSecond: (p: FleetParameters, waves: number) => number; lost: string };
+
+const lambdaEventsPerSecond = (p: FleetParameters, batch: number, waves: number) => (p.lambdaConcurrency * batch * 1000) / invocationMs(batch, waves, ASSUMPTIONS);
+
+const PATHS: Path[] = [
+  {
+    name: 'EMQX 5 → API Gateway (ingest throttle)',
+    source: 'emqx',
+    frontEventsPerSecond: (p, waves) => Math.min(p.ingestRateLimit * p.eventsPerRequest, lambdaEventsPerSecond(p, p.eventsPerRequest, waves)),
+    lost: 'none while EMQX holds them: a throttled request is answered 429 or 503, which EMQX 5 retries (its buffer is finite)',
+  },
+  {
+    name: 'EMQX 5 → function URL (Lambda concurrency)',
+    source: 'emqx',
+    frontEventsPerSecond: (p, waves) => lambdaEventsPerSecond(p, p.eventsPerRequest, waves),
+    lost: 'as above (a throttled function URL answers 429)',
+  },
+  {
+    name: 'AWS IoT → rule → Lambda (async)',
+    source: 'aws',
+    frontEventsPerSecond: (p, waves) => lambdaEventsPerSecond(p, ASYNC_EVENTS_PER_INVOCATION, waves),
+    lost: 'none within 6 h: Lambda retries throttled asynchronous invocations that long, then the dead-letter queue',
+  },
+  {
+    name: 'AWS IoT → rule → SQS → Lambda',
+    source: 'aws',
+    frontEventsPerSecond: (p, waves) => lambdaEventsPerSecond(p, p.sqsBatchSize, waves),
+    lost: 'none within the queue\'s retention (4 days by default), then the dead-letter queue',
+  },
+];
+
+const MIXES: Array<{ name: string; kinds: string[] }> = [
+  { name: 'clean sessions', kinds: ['clean disconnect', 'clean connect'] },
+  { name: 'persistent sessions', kinds: ['persistent disconnect', 'reconnect'] },
+];
+
+async function measuredEvents(): Promise<Measured[]> {
+  try {
+    return (JSON.parse(await readFile(join(RESULTS_DIR, 'cost.json'), 'utf8')) as { inputs: { events: Measured[] } }).inputs.events;
+  } catch {
+    throw new Error('bench-results/cost.json is missing: run `npm run bench:cost` first (it measures what each event writes)');
+  }
+}
+
+const minutes = (m: number) => (m < 1 ? `${Math.round(m * 60)} s` : m < 120 ? `${m.toFixed(1)} min` : `${(m / 60).toFixed(1)} h`);
+
+const p = fleetParameters();
+const events = await measuredEvents();
+const limits = (frontEventsPerSecond: number): StormLimits => ({
+  shards: p.sessionShards,
+  largestShardShare: largestShardShare(p.sessionShards),
+  largestTenantShare: LARGEST_TENANT_SHARE,
+  usernameIndex: SESSIONS_TABLE.indexes.byUsername.indexName,
+  frontEventsPerSecond,
+  initialWriteUnitsPerSecond: p.warmWriteUnitsPerSecond ?? ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND,
+});
+
+const rows: Array<{ path: string; mix: string; results: StormResult[]; lost: string }> = [];
+for (const path of PATHS) {
+  for (const mix of MIXES) {
+    const chosen = events.filter((e) => e.source === path.source && mix.kinds.includes(e.kind));
+    const writes = meanWrites(chosen);
+    const waves = Math.max(...chosen.map((e) => e.waves));
+    const l = limits(path.frontEventsPerSecond(p, waves));
+    rows.push({ path: path.name, mix: mix.name, results: STORM_SIZES.map((n) => absorbStorm(n, writes, l)), lost: path.lost });
+  }
+}
+
+const target = (r: StormResult) => (STORM_TARGET_MINUTES[r.devices] === undefined ? '' : r.minutes <= STORM_TARGET_MINUTES[r.devices]! ? ' ✓' : ' ✗');
+const markdown = [
+  '# Reconnect storms: every device disconnects and connects again',
+  '',
+  `Defaults: ${p.sessionShards} shards (busiest holds ${(largestShardShare(p.sessionShards) * 100).toFixed(1)}% of the devices), ingest throttle ${p.ingestRateLimit} requests/s × ${p.eventsPerRequest} event(s) each, Lambda concurrency ${p.lambdaConcurrency}, ${p.warmWriteUnitsPerSecond ? `warm throughput ${p.warmWriteUnitsPerSecond}` : `on-demand's initial ${ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND}`} write units/s doubling every 30 min, the largest tenant ${LARGEST_TENANT_SHARE * 100}% of the fleet. Targets: 1M ≤ ${STORM_TARGET_MINUTES[1_000_000]} min, 10M ≤ ${STORM_TARGET_MINUTES[10_000_000]} min, nothing lost.`,
+  '',
+  `| path | sessions | sustainable events/s at the start | ${STORM_SIZES.map((n) => `${n.toLocaleString('en-US')} devices`).join(' | ')} | held back by |`,
+  `| --- | --- | --- | ${STORM_SIZES.map(() => '---').join(' | ')} | --- |`,
+  ...rows.map(
+    (r) =>
+      `| ${r.path} | ${r.mix} | ${Math.round(r.results[0]!.initialEventsPerSecond).toLocaleString('en-US')} | ${r.results.map((x) => `${minutes(x.minutes)}${target(x)}`).join(' | ')} | ${[...new Set(r.results.flatMap((x) => x.limitedBy))].join('; ')} |`,
+  ),
+  '',
+  'Events lost:',
+  '',
+  ...PATHS.map((path) => `- ${path.name}: ${path.lost}.`),
+  '',
+  'Model: a partition takes 1,000 write units a second (indexes included, and a partition key value is never split below that); each event\'s units per place are the mean of the storm\'s two events as measured by `npm run bench:cost`, all of an index\'s units on one partition of the event\'s shard (by-username: of the shard and tenant); table and each index start at the initial throughput and double every 30 minutes of storm; Lambda billed time as in the cost bench\'s assumptions.',
+  '',
+].join('\n');
+
+await mkdir(RESULTS_DIR, { recursive: true });
+await writeFile(join(RESULTS_DIR, 'storm.json'), `${JSON.stringify({ parameters: p, largestTenantShare: LARGEST_TENANT_SHARE, rows }, null, 2)}\n`);
+await writeFile(join(RESULTS_DIR, 'storm.md'), markdown);
+process.stdout.write(markdown);

@@ -1,0 +1,114 @@
+/**
+ * A partition-level model of a reconnect storm: every device disconnects and
+ * connects again, all at once. Each event's write units land on the session's
+ * own items (spread over the table), its shard's counter item, and one
+ * partition per index (every index is partitioned by shard, by-username by
+ * shard and username). A partition takes at most 1,000 write units a second,
+ * indexes included; an on-demand table (and each index) starts at 4,000 write
+ * units (12,000 read units) a second, or its warm throughput, and doubles
+ * every 30 minutes at most; reads land on the session's own item (spread,
+ * never a hot partition); the front door (API Gateway's throttle, Lambda's
+ * concurrency) caps the rest. Pure arithmetic: storm-load.ts feeds it what the code does.
+ */
+export const PARTITION_WRITE_UNITS_PER_SECOND = 1_000;
+export const PARTITION_READ_UNITS_PER_SECOND = 3_000;
+export const ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND = 4_000;
+export const ON_DEMAND_INITIAL_READ_UNITS_PER_SECOND = 12_000;
+export const ON_DEMAND_DOUBLING_MINUTES = 30;
+
+/** Write units per event where they land (the mean of a storm's events). */
+export type EventWrites = {
+  /** The session's own items: partitions of their own, spread. */
+  sessionUnits: number;
+  /** Its shard's counter item: one partition per shard. */
+  counterUnits: number;
+  /** Per index: units, all on one partition of the event's shard. */
+  indexUnits: Record<string, number>;
+  /** Read units, all of the session's own item (spread like the table). */
+  readUnits?: number;
+};
+
+export type StormLimits = {
+  shards: number;
+  /** The largest shard's share of the devices (shardOf over the fleet's client ids; 1/shards when even). */
+  largestShardShare: number;
+  /** The largest tenant's share of the devices: its by-username partitions are its own. */
+  largestTenantShare: number;
+  /** Index whose partition is per username as well as per shard. */
+  usernameIndex: string;
+  /** Events a second the front door lets through (API Gateway throttle × events per request, or Lambda's). */
+  frontEventsPerSecond: number;
+  /** Table-level write units a second at the start: warm throughput, or on-demand's initial. */
+  initialWriteUnitsPerSecond: number;
+};
+
+export type Bottleneck = { name: string; eventsPerSecond: number };
+
+/** Events a second each hot partition takes before it throttles. */
+export function partitionBounds(w: EventWrites, l: StormLimits): Bottleneck[] {
+  const bounds: Bottleneck[] = [];
+  if (w.counterUnits > 0) bounds.push({ name: 'counter item of the busiest shard', eventsPerSecond: PARTITION_WRITE_UNITS_PER_SECOND / (w.counterUnits * l.largestShardShare) });
+  for (const [index, units] of Object.entries(w.indexUnits)) {
+    if (units <= 0) continue;
+    const share = l.largestShardShare * (index === l.usernameIndex ? l.largestTenantShare : 1);
+    bounds.push({ name: `${index}: busiest partition`, eventsPerSecond: PARTITION_WRITE_UNITS_PER_SECOND / (units * share) });
+  }
+  return bounds;
+}
+
+/** Table and index throughput at `minute` into a storm that keeps them at their peak. */
+export function tableWriteUnitsPerSecond(initial: number, minute: number): number {
+  return initial * 2 ** Math.floor(minute / ON_DEMAND_DOUBLING_MINUTES);
+}
+
+/** The tightest bound on events a second at `minute`. */
+export function eventRateAt(w: EventWrites, l: StormLimits, minute: number): Bottleneck {
+  const capacity = tableWriteUnitsPerSecond(l.initialWriteUnitsPerSecond, minute);
+  const tableUnits = w.sessionUnits + w.counterUnits;
+  const bounds: Bottleneck[] = [
+    { name: 'front door (throttle, concurrency)', eventsPerSecond: l.frontEventsPerSecond },
+    ...partitionBounds(w, l),
+    ...(tableUnits > 0 ? [{ name: 'table throughput', eventsPerSecond: capacity / tableUnits }] : []),
+    // Reads start at three times the writes and grow with them.
+    ...(w.readUnits ? [{ name: 'table read throughput', eventsPerSecond: (capacity * (ON_DEMAND_INITIAL_READ_UNITS_PER_SECOND / ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND)) / w.readUnits }] : []),
+    ...Object.entries(w.indexUnits)
+      .filter(([, units]) => units > 0)
+      .map(([index, units]) => ({ name: `${index} throughput`, eventsPerSecond: capacity / units })),
+  ];
+  return bounds.reduce((a, b) => (b.eventsPerSecond < a.eventsPerSecond ? b : a));
+}
+
+export type StormResult = { devices: number; events: number; minutes: number; limitedBy: string[]; initialEventsPerSecond: number };
+
+/** Minutes to store a storm of `devices` (a disconnect and a connect each), second by second, and what held it back. */
+export function absorbStorm(devices: number, w: EventWrites, l: StormLimits): StormResult {
+  const events = devices * 2;
+  let stored = 0;
+  let seconds = 0;
+  const limitedBy = new Set<string>();
+  while (stored < events) {
+    const minute = seconds / 60;
+    const rate = eventRateAt(w, l, minute);
+    if (!(rate.eventsPerSecond > 0)) throw new Error(`no progress: ${rate.name}`);
+    limitedBy.add(rate.name);
+    // Whole 30-minute steps at once where the rate does not change within them.
+    const untilStep = (ON_DEMAND_DOUBLING_MINUTES - (minute % ON_DEMAND_DOUBLING_MINUTES)) * 60;
+    const step = Math.min(untilStep, Math.ceil((events - stored) / rate.eventsPerSecond));
+    stored += rate.eventsPerSecond * step;
+    seconds += step;
+  }
+  return { devices, events, minutes: seconds / 60, limitedBy: [...limitedBy], initialEventsPerSecond: eventRateAt(w, l, 0).eventsPerSecond };
+}
+
+/** The mean of events' writes (a storm is as many disconnects as connects). */
+export function meanWrites(events: readonly EventWrites[]): EventWrites {
+  const n = events.length;
+  const indexUnits: Record<string, number> = {};
+  for (const e of events) for (const [k, v] of Object.entries(e.indexUnits)) indexUnits[k] = (indexUnits[k] ?? 0) + v / n;
+  return {
+    sessionUnits: events.reduce((s, e) => s + e.sessionUnits, 0) / n,
+    counterUnits: events.reduce((s, e) => s + e.counterUnits, 0) / n,
+    indexUnits,
+    readUnits: events.reduce((s, e) => s + (e.readUnits ?? 0), 0) / n,
+  };
+}
