@@ -28,10 +28,10 @@ export function listenNames(host: string): string[] {
 }
 
 /** Said on start when `host` is not loopback: what that exposes. */
-export function exposureWarning(host: string): string | undefined {
+export function exposureWarning(
+  host: string,
+  exposed = 'the API (its Basic credentials are printed below), the ingest routes and the broker can be reached from other machines; set APP_SECRET and INGEST_TOKEN, and open only what you need',
+): string | undefined {
   if (isLoopback(host)) return undefined;
-  return (
-    `warning: LISTEN_HOST=${host} is not a loopback address: the API (its Basic credentials are printed below), ` +
-    'the ingest routes and the broker can be reached from other machines; set APP_SECRET and INGEST_TOKEN, and open only what you need'
-  );
+  return `warning: LISTEN_HOST=${host} is not a loopback address: ${exposed}`;
 }
