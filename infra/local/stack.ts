@@ -208,11 +208,15 @@ async function startStack(options: LocalStackOptions, remote?: RemoteBroker): Pr
       {
         list: listEnvironment({ ...table, cursorSecret: options.cursorSecret ?? randomSecret() }),
         get: tableEnvironment(table),
-        kick: kickEnvironment({
-          ...table,
-          confirmTimeoutMs: options.kickConfirmTimeoutMs ?? LOCAL_DEFAULTS.kickConfirmTimeoutMs,
-          path: builtIn?.kick ?? remote!.kick,
-        }),
+        kick: {
+          ...kickEnvironment({
+            ...table,
+            confirmTimeoutMs: options.kickConfirmTimeoutMs ?? LOCAL_DEFAULTS.kickConfirmTimeoutMs,
+            path: builtIn?.kick ?? remote!.kick,
+          }),
+          // A broker of one's own is called in its own region (AWS IoT); the table stays DynamoDB Local's.
+          ...(remote ? { AWS_REGION: remote.region } : {}),
+        },
         ingestEmqx: emqxIngestEnvironment({ ...table, ingestToken: { token: ingestToken } }),
         ingestAwsIot: awsIotIngestEnvironment({ ...table, ingestToken: { token: ingestToken } }),
         // A revoked app stops working locally within a second.
