@@ -18,13 +18,13 @@ export function urlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
 
-/** The names a request may give as Host when the server listens on `host`: with a wildcard, this machine's addresses and name. */
+/** The names a request may give as Host when the server listens on `host`: with a wildcard, also this machine's addresses and name. */
 export function listenNames(host: string): string[] {
   if (!isWildcard(host)) return [host];
   const addresses = Object.values(networkInterfaces())
     .flat()
     .flatMap((address) => (address ? [address.address] : []));
-  return [...addresses, hostname()];
+  return [host, ...addresses, hostname()];
 }
 
 /** Said on start when `host` is not loopback: what that exposes. */
