@@ -251,4 +251,9 @@ export class ClientsApi extends Construct {
   public grantSessionWrites(grantee: iam.IGrantable): iam.Grant {
     return this.sessions.grantWriter(grantee);
   }
+
+  /** A managed policy to attach to the role of broker nodes running `npm run broker` (`broker=mqtt`). */
+  public brokerWriterPolicy(id = 'BrokerWriterPolicy'): iam.ManagedPolicy {
+    return this.sessions.writerPolicy(this, id);
+  }
 }

@@ -78,6 +78,21 @@ export class SessionsTable {
     return iam.Grant.addToPrincipal({ grantee, actions: ITEM_WRITE_ACTIONS, resourceArns: [this.table.tableArn] });
   }
 
+  /**
+   * A managed policy for broker nodes that run the reference writer (`npm run
+   * broker`): the writer's grants, and BatchGetItem for its reconciliation.
+   */
+  writerPolicy(scope: Construct, id: string): iam.ManagedPolicy {
+    const { byConnState, byExpiry } = SESSIONS_TABLE.indexes;
+    return new iam.ManagedPolicy(scope, id, {
+      description: 'What a broker node running the session writer (npm run broker) needs on the sessions table',
+      statements: [
+        new iam.PolicyStatement({ sid: 'WriteSessions', actions: [...ITEM_WRITE_ACTIONS, 'dynamodb:BatchGetItem'], resources: [this.table.tableArn] }),
+        new iam.PolicyStatement({ sid: 'QuerySessionIndexes', actions: ['dynamodb:Query'], resources: [byConnState, byExpiry].map((index) => this.indexArn(index.indexName)) }),
+      ],
+    });
+  }
+
   private statements(access: SessionsAccess): iam.PolicyStatementProps[] {
     const tableArn = this.table.tableArn;
     const writes = (actions: string[] = []) => ({ sid: 'WriteSessions', actions: [...ITEM_WRITE_ACTIONS, ...actions], resources: [tableArn] });

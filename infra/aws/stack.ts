@@ -126,6 +126,12 @@ export class ClientsApiStack extends Stack {
         description: 'Secret with the EMQX REST API credentials {"key","secret"} the kick and reconcile functions use',
       });
     }
+    if (kind === 'mqtt') {
+      new CfnOutput(this, 'BrokerWriterPolicyArn', {
+        value: this.clientsApi.brokerWriterPolicy().managedPolicyArn,
+        description: 'Managed policy for the role of broker nodes running npm run broker: writes to the sessions table, nothing else',
+      });
+    }
     if (this.clientsApi.ingestTokenSecret) {
       new CfnOutput(this, 'IngestTokenSecretArn', {
         value: this.clientsApi.ingestTokenSecret.secretArn,

@@ -1,5 +1,6 @@
 /** `npm start`'s settings, from the environment; each has a default that works on a fresh checkout. */
 import { z } from 'zod';
+import { REMOTE_BROKER_VARIABLES, remoteBrokerOf, type RemoteBroker } from './remote-broker.js';
 import { BROKER_MODES, LOCAL_DEFAULTS, type LocalStackOptions } from './stack.js';
 
 const port = z.coerce.number().int().min(1).max(65535);
@@ -32,20 +33,60 @@ const settingsSchema = z.object({
   INGEST_TOKEN: z.string().min(16).optional(),
   BROKER_MODE: z.enum(BROKER_MODES).default('native'),
   POWERTOOLS_LOG_LEVEL: z.string().default('WARN'),
+  LISTEN_HOST: z.union([z.ipv4(), z.ipv6(), z.literal('localhost')]).default(LOCAL_DEFAULTS.host),
+  // A broker of one's own (BROKER_MODE=none), under the deployed functions' names; checked by their loader.
+  KICK_VIA: z.string().optional(),
+  EMQX_API_URL: z.string().optional(),
+  EMQX_API_KEY: z.string().optional(),
+  EMQX_API_SECRET: z.string().optional(),
+  IOT_DATA_ENDPOINT: z.string().optional(),
+  CONTROL_BROKER_URL: z.string().optional(),
+  AWS_REGION: z.string().optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** Every variable `npm start` reads: its settings, and what DynamoDB Local's start reads. */
+export const SETTING_NAMES: readonly string[] = [
+  ...Object.keys(settingsSchema.shape),
+  'JAVA',
+  'DYNAMODB_LOCAL_CACHE',
+  'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
+];
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     throw new Error(`invalid settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  return parsed.data;
+  const settings = parsed.data;
+  const mode = settings.BROKER_MODE;
+  if (mode !== 'none') {
+    // With a built-in broker they would be silently ignored: the stand-in takes the kicks.
+    const own = REMOTE_BROKER_VARIABLES.filter((name) => settings[name] !== undefined && !(name === 'KICK_VIA' && settings.KICK_VIA === kickViaOf(mode)));
+    if (own.length > 0) {
+      throw new Error(
+        `${own.join(', ')} ${own.length > 1 ? 'name' : 'names'} a broker of your own, but BROKER_MODE=${mode} runs the built-in one, which takes the kicks: set BROKER_MODE=none to put the API in front of your broker`,
+      );
+    }
+  }
+  return settings;
+}
+
+const kickViaOf = (mode: 'native' | 'emqx5' | 'emqx4') => (mode === 'native' ? 'mqtt' : mode);
+
+/** With BROKER_MODE=none, where kicks and the reconciliation go; a missing variable fails here, before anything starts. */
+export function remoteBroker(settings: Settings): RemoteBroker | undefined {
+  if (settings.BROKER_MODE !== 'none') return undefined;
+  return remoteBrokerOf(
+    { ...settings, CONTROL_USERNAME: settings.CONTROL_USERNAME, CONTROL_PASSWORD: settings.CONTROL_PASSWORD, CONTROL_TOPIC_PREFIX: settings.CONTROL_TOPIC_PREFIX },
+    { tableName: settings.TABLE_NAME, shards: settings.SESSION_SHARDS },
+  );
 }
 
 export function stackOptions(settings: Settings): LocalStackOptions {
   return {
+    host: settings.LISTEN_HOST,
     apiPort: settings.PORT,
     mqttPort: settings.MQTT_PORT,
     ...(settings.DYNAMODB_ENDPOINT ? { dynamodbEndpoint: settings.DYNAMODB_ENDPOINT } : {}),
@@ -68,7 +109,7 @@ export function stackOptions(settings: Settings): LocalStackOptions {
     zone: { name: settings.ZONE, sessionExpiryInterval: settings.SESSION_EXPIRY_INTERVAL },
     ...(settings.CURSOR_SECRET ? { cursorSecret: settings.CURSOR_SECRET } : {}),
     ...(settings.INGEST_TOKEN ? { ingestToken: settings.INGEST_TOKEN } : {}),
-    brokerMode: settings.BROKER_MODE,
+    ...(settings.BROKER_MODE !== 'none' ? { brokerMode: settings.BROKER_MODE } : {}),
     functionLogLevel: settings.POWERTOOLS_LOG_LEVEL,
   };
 }

@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { createTableInput } from '../../functions/sessions/table.js';
-import { SessionWriter } from '../../functions/sessions/writer.js';
 import { buildHandlers } from './api/handlers.js';
 import {
   appsEnvironment,
@@ -22,18 +21,16 @@ import type { AppCredentials } from '../../functions/apps/basic-auth.js';
 import type { SigV4Key } from './api/sigv4-auth.js';
 import { ensureTable, LOCAL_APPS_TABLE } from './tables.js';
 import { createAppsTableInput } from '../../functions/apps/table.js';
-import { startBroker, type LocalBroker } from './broker/broker.js';
-import { EmqxClientList } from '../../functions/sources/emqx/client-list.js';
-import { startEmqxRestApi, type EmqxRestApi } from './emqx/rest-api.js';
-import { standInBackend } from './emqx/stand-in.js';
-import { EmqxWebhookWriter } from './emqx/webhook-writer.js';
-import { tableNodeWriter } from './broker/node-writer.js';
-import { SourceWriter } from '../../functions/sessions/source-writer.js';
 import type { ZoneSettings } from './broker/connection-info.js';
 import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { silentLog, type LocalLog } from './log.js';
+import type { LocalBroker } from './broker/broker.js';
+import { startRemoteReconciliation, type RemoteBroker } from './remote-broker.js';
+import { startBuiltInBroker } from './built-in-broker.js';
 
 export type LocalStackOptions = {
+  /** The API's and the broker's listen address; DynamoDB Local and the EMQX stand-in stay on loopback. */
+  host?: string;
   /** 0 picks a free port. */
   apiPort?: number;
   mqttPort?: number;
@@ -63,7 +60,7 @@ export type LocalStackOptions = {
    * events go to `POST /ingest/emqx` as EMQX's webhooks, kicks and the
    * reconciliation go through an EMQX-style REST API it serves.
    */
-  brokerMode?: BrokerMode;
+  brokerMode?: BuiltInBrokerMode;
   /** POWERTOOLS_LOG_LEVEL of the handler functions. */
   functionLogLevel?: string;
   log?: (part: 'db' | 'mqtt' | 'api') => LocalLog;
@@ -71,8 +68,10 @@ export type LocalStackOptions = {
   signal?: AbortSignal;
 };
 
-export const BROKER_MODES = ['native', 'emqx5', 'emqx4'] as const;
+/** `none`: no built-in broker; the API in front of a broker of one's own (`remoteBroker`). */
+export const BROKER_MODES = ['native', 'emqx5', 'emqx4', 'none'] as const;
 export type BrokerMode = (typeof BROKER_MODES)[number];
+export type BuiltInBrokerMode = Exclude<BrokerMode, 'none'>;
 
 export type LocalStack = {
   apiUrl: string;
@@ -87,11 +86,21 @@ export type LocalStack = {
   appsTableName: string;
   /** What brokers send as `Authorization: Bearer <token>` to `POST /ingest/emqx` and `/ingest/aws-iot`. */
   ingestToken: string;
-  brokerMode: BrokerMode;
-  /** The EMQX-style REST API of the node, in the emqx modes. */
+  brokerMode: BuiltInBrokerMode;
+  /** The EMQX-style REST API of the node, in the emqx modes, and the key pair it takes. */
   emqxApiUrl: string | undefined;
+  emqxApiCredentials: { key: string; secret: string } | undefined;
   broker: LocalBroker;
   stop(): Promise<void>;
+};
+
+/** The stack of `brokerMode` none: everything but a broker. */
+export type BrokerlessStack = Omit<LocalStack, 'broker' | 'mqttUrl' | 'emqxApiUrl' | 'emqxApiCredentials' | 'brokerMode'> & {
+  brokerMode: 'none';
+  broker: undefined;
+  mqttUrl: undefined;
+  emqxApiUrl: undefined;
+  emqxApiCredentials: undefined;
 };
 
 export const LOCAL_DEFAULTS = {
@@ -115,9 +124,21 @@ export const LOCAL_DEFAULTS = {
 
 const randomSecret = () => randomBytes(24).toString('base64url');
 
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+export function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  return startStack(options);
+}
+
+/** The stack without a broker of its own, in front of `remote` (`BROKER_MODE=none`). */
+export function startBrokerlessStack(options: Omit<LocalStackOptions, 'brokerMode'>, remote: RemoteBroker): Promise<BrokerlessStack> {
+  return startStack(options, remote);
+}
+
+function startStack(options: LocalStackOptions, remote?: undefined): Promise<LocalStack>;
+function startStack(options: LocalStackOptions, remote: RemoteBroker): Promise<BrokerlessStack>;
+async function startStack(options: LocalStackOptions, remote?: RemoteBroker): Promise<LocalStack | BrokerlessStack> {
   const log = options.log ?? (() => silentLog);
-  const host = LOCAL_DEFAULTS.host;
+  const host = options.host ?? LOCAL_DEFAULTS.host;
+  const loopback = LOCAL_DEFAULTS.host;
   const tableName = options.tableName ?? LOCAL_DEFAULTS.tableName;
   const shards = options.shards ?? LOCAL_DEFAULTS.shards;
   const node = options.node ?? LOCAL_DEFAULTS.node;
@@ -149,78 +170,59 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
     stops.push(async () => db.destroy());
-    const mode = options.brokerMode ?? 'native';
-    const tableWriter = new SessionWriter(db, { tableName, shards });
-    let brokerUrl = '';
-    const webhooks =
-      mode === 'native'
+    const mode = remote ? 'none' : (options.brokerMode ?? 'native');
+    const builtIn =
+      mode === 'none'
         ? undefined
-        : new EmqxWebhookWriter({
-            dialect: mode === 'emqx5' ? 'v5' : 'v4',
-            table: tableWriter,
-            sockname: () => brokerUrl.replace(/^mqtt:\/\//, ''),
+        : await startBuiltInBroker({
+            mode,
+            db,
+            table: { tableName, shards },
+            node,
+            control,
+            host,
+            port: options.mqttPort ?? LOCAL_DEFAULTS.mqttPort,
+            loopback,
+            ...(options.zone ? { zone: options.zone } : {}),
+            statsIntervalMs: options.statsIntervalMs ?? LOCAL_DEFAULTS.statsIntervalMs,
+            sweepIntervalMs: options.sweepIntervalMs ?? LOCAL_DEFAULTS.sweepIntervalMs,
+            reconcileIntervalMs: options.reconcileIntervalMs ?? LOCAL_DEFAULTS.reconcileIntervalMs,
+            pubackTimeoutMs: options.pubackTimeoutMs ?? LOCAL_DEFAULTS.pubackTimeoutMs,
             log: log('mqtt'),
+            stops,
           });
-    const broker = await startBroker({
-      node,
-      writer: webhooks ?? tableNodeWriter(tableWriter, new SourceWriter(db, { tableName, shards })),
-      control,
-      host,
-      port: options.mqttPort ?? LOCAL_DEFAULTS.mqttPort,
-      ...(options.zone ? { zone: options.zone } : {}),
-      statsIntervalMs: options.statsIntervalMs ?? LOCAL_DEFAULTS.statsIntervalMs,
-      sweepIntervalMs: options.sweepIntervalMs ?? LOCAL_DEFAULTS.sweepIntervalMs,
-      reconciliation: { db, table: { tableName, shards }, intervalMs: options.reconcileIntervalMs ?? LOCAL_DEFAULTS.reconcileIntervalMs },
-      log: log('mqtt'),
-    });
-    stops.push(() => broker.stop());
-    brokerUrl = broker.url;
     options.signal?.throwIfAborted();
-
-    let emqxApi: EmqxRestApi | undefined;
-    const emqxCredentials = { key: 'clients-api', secret: randomSecret() };
-    if (mode !== 'native') {
-      emqxApi = await startEmqxRestApi({ backend: standInBackend(broker), credentials: emqxCredentials, host });
-      stops.push(() => emqxApi!.stop());
-      broker.reconcileThrough(
-        new EmqxClientList({
-          dialect: mode === 'emqx5' ? 'v5' : 'v4',
-          baseUrl: emqxApi.url,
-          credentials: async () => emqxCredentials,
-          timeoutMs: 5_000,
-          pageSize: 1_000,
-        }),
-      );
-    }
 
     const ingestToken = options.ingestToken ?? randomSecret();
     const table = { tableName, shards, endpoint };
     // Each function's variables from its own contract (functions/config/), as the deployed stack sets them.
+    const runtime = {
+      AWS_REGION: LOCAL_CLIENT_CONFIG.region,
+      AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
+      POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
+      // CloudWatch metrics mean nothing here; their log lines would drown the request log.
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    };
     const functions = buildHandlers(
       {
         list: listEnvironment({ ...table, cursorSecret: options.cursorSecret ?? randomSecret() }),
         get: tableEnvironment(table),
-        kick: kickEnvironment({
-          ...table,
-          confirmTimeoutMs: options.kickConfirmTimeoutMs ?? LOCAL_DEFAULTS.kickConfirmTimeoutMs,
-          path:
-            mode === 'native' || !emqxApi
-              ? { via: 'mqtt', control: { brokerUrl: broker.url, ...control, pubackTimeoutMs: options.pubackTimeoutMs ?? LOCAL_DEFAULTS.pubackTimeoutMs } }
-              : { via: mode, emqx: { baseUrl: emqxApi.url, key: emqxCredentials.key, secret: emqxCredentials.secret } },
-        }),
+        kick: {
+          ...kickEnvironment({
+            ...table,
+            confirmTimeoutMs: options.kickConfirmTimeoutMs ?? LOCAL_DEFAULTS.kickConfirmTimeoutMs,
+            path: builtIn?.kick ?? remote!.kick,
+          }),
+          // A broker of one's own is called in its own region (AWS IoT); the table stays DynamoDB Local's.
+          ...(remote ? { AWS_REGION: remote.region } : {}),
+        },
         ingestEmqx: emqxIngestEnvironment({ ...table, ingestToken: { token: ingestToken } }),
         ingestAwsIot: awsIotIngestEnvironment({ ...table, ingestToken: { token: ingestToken } }),
         // A revoked app stops working locally within a second.
         authorizeApp: appsEnvironment({ appsTableName, cacheTtlMs: 1000, endpoint }),
       },
-      {
-        AWS_REGION: LOCAL_CLIENT_CONFIG.region,
-        AWS_ACCESS_KEY_ID: LOCAL_CLIENT_CONFIG.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_CLIENT_CONFIG.credentials.secretAccessKey,
-        POWERTOOLS_LOG_LEVEL: options.functionLogLevel ?? 'WARN',
-        // CloudWatch metrics mean nothing here; their log lines would drown the request log.
-        POWERTOOLS_METRICS_DISABLED: 'true',
-      },
+      runtime,
     );
     stops.push(async () => functions.close());
     const api: ApiServer = await startApiServer({
@@ -232,16 +234,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log: log('api'),
     });
     stops.push(() => api.stop());
-    if (webhooks) {
-      webhooks.deliverTo({ url: api.url, token: ingestToken });
+    if (builtIn) {
+      builtIn.deliverWebhooks({ url: api.url, token: ingestToken });
       // The node's last webhooks (its clients' disconnects) still need the API: it stops first.
-      stops.push(() => broker.stop());
+      stops.push(() => builtIn.broker.stop());
+    } else {
+      const reconciliation = startRemoteReconciliation({
+        broker: remote!,
+        table,
+        db,
+        runtime,
+        intervalMs: options.reconcileIntervalMs ?? LOCAL_DEFAULTS.reconcileIntervalMs,
+        log: log('api'),
+      });
+      stops.push(() => reconciliation.stop());
     }
     options.signal?.throwIfAborted();
 
-    return {
+    const common = {
       apiUrl: api.url,
-      mqttUrl: broker.url,
       dynamodbEndpoint: endpoint,
       dynamodbStarted: dynamodb !== undefined,
       tableName,
@@ -250,10 +261,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sigv4Key,
       appsTableName,
       ingestToken,
-      brokerMode: mode,
-      emqxApiUrl: emqxApi?.url,
-      broker,
       stop,
+    };
+    if (!builtIn) return { ...common, brokerMode: 'none', mqttUrl: undefined, emqxApiUrl: undefined, emqxApiCredentials: undefined, broker: undefined };
+    const { emqxApi } = builtIn;
+    return {
+      ...common,
+      brokerMode: options.brokerMode ?? 'native',
+      mqttUrl: builtIn.broker.url,
+      emqxApiUrl: emqxApi?.url,
+      emqxApiCredentials: emqxApi ? { key: emqxApi.key, secret: emqxApi.secret } : undefined,
+      broker: builtIn.broker,
     };
   } catch (error) {
     await stop();

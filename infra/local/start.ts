@@ -10,13 +10,15 @@ import { requireDynamoDbAt } from './dynamodb-local.js';
 import { consoleLog } from './log.js';
 import { watchParent } from './parent-watch.js';
 import { quietAwsSdk, requireJava, requirePortsFree } from './preflight.js';
-import { loadSettings, stackOptions } from './settings.js';
-import { LOCAL_DEFAULTS, startLocalStack, type LocalStack } from './stack.js';
+import { exposureWarning } from './listen-address.js';
+import { loadSettings, remoteBroker, SETTING_NAMES, stackOptions } from './settings.js';
+import { startBrokerlessStack, startLocalStack, type BrokerlessStack, type LocalStack } from './stack.js';
+import { unknownVariableWarnings } from './unknown-variables.js';
 
 quietAwsSdk();
 
 const aborted = new AbortController();
-let stack: LocalStack | undefined;
+let stack: LocalStack | BrokerlessStack | undefined;
 let stopRequestedAt = 0;
 /** tsx re-sends a signal it could not see delivered; only a later one means "now". */
 const REPEAT_GRACE_MS = 1000;
@@ -50,16 +52,28 @@ function shutdown(reason: string): void {
   );
 }
 
-function banner(started: LocalStack): string {
+/** The broker lines: the built-in node and its stand-in API with the key pair it takes, or where kicks go. */
+function brokerLines(started: LocalStack | BrokerlessStack, kickTarget: string): string[] {
+  if (!started.broker) return [`  Broker        none built in (BROKER_MODE=none); ${kickTarget}`];
+  const { emqxApiUrl, emqxApiCredentials: credentials } = started;
+  return [
+    `  MQTT broker   ${started.mqttUrl}  node "${started.node}", MQTT 3.1, 3.1.1 and 5.0`,
+    ...(emqxApiUrl && credentials
+      ? [
+          `  As ${started.brokerMode}    events posted to /ingest/emqx; its REST API (kicks, reconciliation) at ${emqxApiUrl}`,
+          `                key ${credentials.key}, secret ${credentials.secret}  (curl -u ${credentials.key}:${credentials.secret} ${emqxApiUrl}/api/${started.brokerMode === 'emqx5' ? 'v5' : 'v4'}/clients)`,
+        ]
+      : []),
+  ];
+}
+
+function banner(started: LocalStack | BrokerlessStack, kickTarget: string): string {
   const { appId, appSecret } = started.app;
   const db = `${started.dynamodbEndpoint}${started.dynamodbStarted ? ' (DynamoDB Local, in memory)' : ''}`;
   return [
     '',
     `  DynamoDB      ${db}, table "${started.tableName}"`,
-    `  MQTT broker   ${started.mqttUrl}  node "${started.node}", MQTT 3.1, 3.1.1 and 5.0`,
-    ...(started.emqxApiUrl
-      ? [`  As ${started.brokerMode}    events posted to /ingest/emqx; its REST API (kicks, reconciliation) at ${started.emqxApiUrl}`]
-      : []),
+    ...brokerLines(started, kickTarget),
     `  Clients API   ${started.apiUrl}/clients  (EMQX 4.4: /api/v4/clients, EMQX 5: /api/v5/clients)`,
     '',
     `  curl -u ${appId}:${appSecret} ${started.apiUrl}/clients`,
@@ -75,14 +89,31 @@ function banner(started: LocalStack): string {
   ].join('\n');
 }
 
+/** Where BROKER_MODE=none sends kicks, as the banner says it. */
+function kickTarget(settings: ReturnType<typeof loadSettings>): string {
+  switch (settings.KICK_VIA) {
+    case 'emqx5':
+    case 'emqx4':
+      return `kicks and reconciliation through the EMQX REST API at ${settings.EMQX_API_URL} (KICK_VIA=${settings.KICK_VIA})`;
+    case 'aws-iot':
+      return `kicks through AWS IoT's DeleteConnection${settings.IOT_DATA_ENDPOINT ? ` at ${settings.IOT_DATA_ENDPOINT}` : ''} in ${settings.AWS_REGION} (KICK_VIA=aws-iot)`;
+    default:
+      return `kicks through the control topic of ${settings.CONTROL_BROKER_URL} (KICK_VIA=mqtt)`;
+  }
+}
+
 async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
   watchParent(() => shutdown('the parent process is gone'));
   const settings = loadSettings();
+  for (const warning of unknownVariableWarnings(process.env, SETTING_NAMES)) console.warn(`warning: ${warning}`);
+  const exposure = exposureWarning(settings.LISTEN_HOST);
+  if (exposure) console.warn(exposure);
   // Everything that can be checked is checked before anything starts.
-  await requirePortsFree(LOCAL_DEFAULTS.host, [
+  const remote = remoteBroker(settings);
+  await requirePortsFree(settings.LISTEN_HOST, [
     { port: settings.PORT, setting: 'PORT' },
-    { port: settings.MQTT_PORT, setting: 'MQTT_PORT' },
+    ...(remote ? [] : [{ port: settings.MQTT_PORT, setting: 'MQTT_PORT' }]),
   ]);
   if (settings.DYNAMODB_ENDPOINT) {
     await requireDynamoDbAt(settings.DYNAMODB_ENDPOINT, 'DYNAMODB_ENDPOINT');
@@ -91,7 +122,8 @@ async function main(): Promise<void> {
     console.log('Starting DynamoDB Local (in memory)…');
   }
   try {
-    stack = await startLocalStack({ ...stackOptions(settings), log: consoleLog, signal: aborted.signal });
+    const options = { ...stackOptions(settings), log: consoleLog, signal: aborted.signal };
+    stack = remote ? await startBrokerlessStack(options, remote) : await startLocalStack(options);
   } catch (error) {
     if (aborted.signal.aborted) {
       console.log('stopped');
@@ -104,7 +136,7 @@ async function main(): Promise<void> {
     console.log('stopped');
     process.exit(0);
   }
-  console.log(banner(stack));
+  console.log(banner(stack, kickTarget(settings)));
 }
 
 main().catch((error: unknown) => {

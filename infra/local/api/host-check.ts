@@ -5,13 +5,16 @@
  * refused before any credential is looked at.
  */
 import { isIP } from 'node:net';
+import { listenNames } from '../listen-address.js';
 
-/** `localhost`, 127.0.0.0/8, `[::1]`, and the configured listen address. */
+/** `localhost`, 127.0.0.0/8, `[::1]`, and the configured listen address (with a wildcard, this machine's addresses and name). */
 function isAllowedName(hostname: string, listenHost: string): boolean {
   if (hostname === 'localhost' || hostname === '[::1]') return true;
   if (isIP(hostname) === 4 && hostname.startsWith('127.')) return true;
-  const listening = listenHost.toLowerCase();
-  return hostname === (isIP(listening) === 6 ? `[${listening}]` : listening);
+  return listenNames(listenHost).some((name) => {
+    const listening = name.toLowerCase();
+    return hostname === (isIP(listening) === 6 ? `[${listening}]` : listening);
+  });
 }
 
 /** Whether `host` (the request's Host header) names this server: an allowed name and the port it listens on. */

@@ -10,6 +10,7 @@ import { ApiError } from '../../../functions/http/errors.js';
 import { errorResponse, type HttpResponse } from '../../../functions/http/response.js';
 import { socketAddress } from '../broker/connection-info.js';
 import type { LocalLog } from '../log.js';
+import { urlHost } from '../listen-address.js';
 import { BASIC_CHALLENGE, isAuthorized, type AppCredentials } from '../../../functions/apps/basic-auth.js';
 import { gatewayEvent } from './gateway-event.js';
 import { isAllowedHost } from './host-check.js';
@@ -159,7 +160,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://${host}:${port}`,
+    url: `http://${urlHost(host)}:${port}`,
     port,
     stop: () =>
       new Promise<void>((resolve) => {

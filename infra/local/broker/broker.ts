@@ -29,6 +29,7 @@ import { reconcile, type ReconcileCheckpoint, type ReconcileReport } from '../..
 import { StatisticsMemo } from '../../../functions/reconcile/statistics-memo.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from '../../../functions/sessions/table.js';
+import { urlHost } from '../listen-address.js';
 
 export type BrokerOptions = {
   /** The node name sessions are recorded under, e.g. `local@127.0.0.1`. */
@@ -213,7 +214,7 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
   return {
     node,
     port,
-    url: `mqtt://${host}:${port}`,
+    url: `mqtt://${urlHost(host)}:${port}`,
     controlTopic,
     stopExecutingCommands: () => control.unsubscribe(),
     startExecutingCommands: () => control.subscribe(),

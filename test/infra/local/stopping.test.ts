@@ -78,6 +78,15 @@ async function connectClient(stack: Running, clientId: string): Promise<void> {
   await expect.poll(shown, { timeout: 10_000, interval: 100 }).toBe(true);
 }
 
+/** The banner gives the EMQX stand-in's REST API with the key pair it takes, and that pair lists the clients. */
+async function expectStandInCredentialsPrinted(stdout: string): Promise<void> {
+  const url = /REST API \(kicks, reconciliation\) at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+  const [, key, secret] = /key (\S+), secret (\S+)/.exec(stdout) ?? [];
+  expect(url && key && secret).toBeTruthy();
+  const response = await fetch(`${url}/api/v5/clients`, { headers: { authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}` } });
+  expect(response.status).toBe(200);
+}
+
 const portsFree = (ports: PortClaim[]) => requirePortsFree(LOCAL_DEFAULTS.host, ports).then(() => true, () => false);
 
 async function expectAllGone(stack: Running, since: number): Promise<void> {
@@ -92,6 +101,7 @@ describe.each(['native', 'emqx5'] as const)('npm start in BROKER_MODE=%s', (mode
     const stack = await startStack(mode, { viaNpm: true, ownProcessGroup: true });
     await connectClient(stack, `stop-${mode}-a`);
     await connectClient(stack, `stop-${mode}-b`);
+    if (mode === 'emqx5') await expectStandInCredentialsPrinted(stack.start.stdout);
     const since = Date.now();
     process.kill(-stack.start.child.pid!, 'SIGINT');
     expect(await stack.start.exited).toBe(0);
