@@ -69,7 +69,7 @@ export const NativeClient = z.strictObject(nativeClientShape);
 export const NativeListedClient = z.partial(NativeClient);
 
 /** EMQX 4.4's client object: the native one plus the per-QoS counters. */
-export const Emqx4Client = z.strictObject({ ...nativeClientShape, ...counters(QOS_COUNTER_FIELDS) });
+export const Emqx4Client = z.strictObject({ ...nativeClientShape, ...counters([...QOS_COUNTER_FIELDS, 'recv_msg.dropped.expired']) });
 export const Emqx4ListedClient = z.partial(Emqx4Client);
 
 const EMQX5_TYPES: Partial<Record<Emqx5Field, z.ZodMiniType>> = {
