@@ -58,6 +58,7 @@ const COMPONENTS = {
   Emqx5ListPage: bodies.Emqx5ListPage,
   Emqx5CursorPage: bodies.Emqx5CursorPage,
   Emqx5Subscriptions: bodies.Emqx5Subscriptions,
+  Emqx5Node: bodies.Emqx5Node,
   Emqx5Nodes: bodies.Emqx5Nodes,
   Emqx5Error: bodies.Emqx5ErrorBody,
   OpenApiDocument: bodies.OpenApiDocumentBody,
@@ -149,6 +150,8 @@ function ownResponses(surface: Surface, action: Action): Record<string, Response
       return { '200': answer("The client's subscriptions", 'Emqx5Subscriptions'), '404': notFound };
     case 'emqx5:listNodes':
       return { '200': answer('Every node that holds sessions', 'Emqx5Nodes') };
+    case 'emqx5:getNode':
+      return { '200': answer('The node, if it holds sessions', 'Emqx5Node'), '404': answer('No node of that name holds sessions', 'Emqx5Error') };
     case 'emqx5:kickClient':
       return { '204': noContent, '404': notFound };
     case 'emqx5:kickClients':
@@ -162,6 +165,7 @@ const SUMMARIES: Record<Action, string> = {
   listClients: 'List clients',
   listClientsByCursor: 'List clients, paging by cursor',
   listNodes: 'List broker nodes',
+  getNode: 'Get a broker node',
   getClient: 'Get a client',
   getClientsByUsername: 'Get the clients of a username',
   getSubscriptions: "Get a client's subscriptions",

@@ -135,7 +135,15 @@ export const NativeNodes = z.strictObject({
 });
 const emqxNode = (status: string) => z.strictObject({ node: z.string(), node_status: z.literal(status), connections: count });
 export const Emqx4Nodes = z.strictObject({ code: z.literal(0), data: z.array(emqxNode('Running')) });
-export const Emqx5Nodes = z.array(emqxNode('running'));
+/** EMQX 5.8's node_info, with the fields the table knows (functions/dialects/emqx5/nodes.ts). */
+export const Emqx5Node = z.strictObject({
+  node: z.string(),
+  connections: count,
+  live_connections: count,
+  cluster_sessions: count,
+  node_status: z.literal('running'),
+});
+export const Emqx5Nodes = z.array(Emqx5Node);
 
 export const KickDone = z.strictObject({ code: z.literal(0) });
 export const KickPending = z.strictObject({ code: z.literal(0), message: z.literal('kick pending') });
@@ -153,6 +161,7 @@ const EMQX5_CODES = [
   'BAD_REQUEST',
   'INVALID_PARAMETER',
   'CLIENTID_NOT_FOUND',
+  'NOT_FOUND',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
   'BAD_API_KEY_OR_SECRET',

@@ -27,6 +27,7 @@ const HANDLER_OF: Record<Action, ClientHandler> = {
   listClients: 'list',
   listClientsByCursor: 'list',
   listNodes: 'list',
+  getNode: 'list',
   getClient: 'get',
   getClientsByUsername: 'get',
   getSubscriptions: 'get',
@@ -65,13 +66,15 @@ export const API_ROUTES: readonly ApiRoute[] = [
   route('emqx4', 'GET', '/api/v4/subscriptions/{clientid}', 'getSubscriptions'),
   route('emqx4', 'GET', '/api/v4/nodes/{node}/subscriptions/{clientid}', 'getSubscriptions'),
 
-  // EMQX 5.8: emqx_mgmt_api_clients.erl.
+  // EMQX 5.8: emqx_mgmt_api_clients.erl, emqx_mgmt_api_nodes.erl.
   route('emqx5', 'GET', '/api/v5/clients', 'listClients'),
   route('emqx5', 'GET', '/api/v5/clients_v2', 'listClientsByCursor'),
   route('emqx5', 'GET', '/api/v5/clients/{clientid}', 'getClient'),
   route('emqx5', 'DELETE', '/api/v5/clients/{clientid}', 'kickClient'),
   route('emqx5', 'GET', '/api/v5/clients/{clientid}/subscriptions', 'getSubscriptions'),
   route('emqx5', 'POST', '/api/v5/clients/kickout/bulk', 'kickClients'),
+  route('emqx5', 'GET', '/api/v5/nodes', 'listNodes'),
+  route('emqx5', 'GET', '/api/v5/nodes/{node}', 'getNode'),
 ];
 
 export const routeKeyOf = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

@@ -11,6 +11,7 @@ export type Action =
   | 'listClients'
   | 'listClientsByCursor'
   | 'listNodes'
+  | 'getNode'
   | 'getClient'
   | 'getClientsByUsername'
   | 'getSubscriptions'
