@@ -147,6 +147,11 @@ export const Emqx5Nodes = z.array(Emqx5Node);
 
 export const KickDone = z.strictObject({ code: z.literal(0) });
 export const KickPending = z.strictObject({ code: z.literal(0), message: z.literal('kick pending') });
+/** 4.4's format_acl_cache/1 (emqx_mgmt_api_clients.erl:353-357), as the broker answers it. */
+export const Emqx4AclCache = z.strictObject({
+  code: z.literal(0),
+  data: z.array(z.strictObject({ access: z.string(), topic: z.string(), result: z.string(), updated_time: z.int() })),
+});
 export const Emqx4Kick = z.strictObject({ code: z.literal(0), message: z.optional(z.literal('kick pending')) });
 
 export const BULK_KICK_OUTCOMES = ['kicked', 'pending', 'not-found', 'unavailable'] as const;

@@ -33,6 +33,11 @@ const HANDLER_OF: Record<Action, ClientHandler> = {
   getSubscriptions: 'get',
   kickClient: 'kick',
   kickClients: 'kick',
+  // Calls on a client through the broker's own API: the function that holds the broker channel.
+  listAclCache: 'kick',
+  cleanAclCache: 'kick',
+  subscribe: 'kick',
+  unsubscribe: 'kick',
   openapiDocument: 'list',
 };
 
@@ -65,6 +70,11 @@ export const API_ROUTES: readonly ApiRoute[] = [
   route('emqx4', 'GET', '/api/v4/nodes/{node}/clients/username/{username}', 'getClientsByUsername'),
   route('emqx4', 'GET', '/api/v4/subscriptions/{clientid}', 'getSubscriptions'),
   route('emqx4', 'GET', '/api/v4/nodes/{node}/subscriptions/{clientid}', 'getSubscriptions'),
+  // The dashboard's Clients page: emqx_mgmt_api_clients.erl:88-98 (ACL cache), emqx_mgmt_api_pubsub.erl:25-41.
+  route('emqx4', 'GET', '/api/v4/clients/{clientid}/acl_cache', 'listAclCache'),
+  route('emqx4', 'DELETE', '/api/v4/clients/{clientid}/acl_cache', 'cleanAclCache'),
+  route('emqx4', 'POST', '/api/v4/mqtt/subscribe', 'subscribe'),
+  route('emqx4', 'POST', '/api/v4/mqtt/unsubscribe', 'unsubscribe'),
 
   // EMQX 5.8: emqx_mgmt_api_clients.erl, emqx_mgmt_api_nodes.erl.
   route('emqx5', 'GET', '/api/v5/clients', 'listClients'),

@@ -17,4 +17,8 @@ export type Action =
   | 'getSubscriptions'
   | 'kickClient'
   | 'kickClients'
+  | 'listAclCache'
+  | 'cleanAclCache'
+  | 'subscribe'
+  | 'unsubscribe'
   | 'openapiDocument';

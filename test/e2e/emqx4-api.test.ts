@@ -135,6 +135,19 @@ describe('EMQX 4.4 /api/v4 surface', () => {
     }
   });
 
+  it('the dashboard\'s ACL cache and subscribe calls are 501 {code, message} where the broker has no management API (KICK_VIA=mqtt)', async () => {
+    for (const [method, path, json] of [
+      ['GET', '/clients/v4-any/acl_cache', undefined],
+      ['DELETE', '/clients/v4-any/acl_cache', undefined],
+      ['POST', '/mqtt/subscribe', { clientid: 'v4-any', topic: 't' }],
+      ['POST', '/mqtt/unsubscribe', { clientid: 'v4-any', topic: 't' }],
+    ] as const) {
+      const response = await api.request<V4Body>(method, `/api/v4${path}`, json ? { json } : {});
+      expect(response.status, path).toBe(501);
+      expect(response.body, path).toEqual({ code: 501, message: expect.stringContaining('KICK_VIA=mqtt') });
+    }
+  });
+
   it('emqx_mgmt_api_clients.erl:186 lookup: an unknown client is HTTP 200 {"code":0,"data":[]}', async () => {
     const response = await v4('/clients/v4-unknown');
     expect(response.status).toBe(200);
