@@ -4,7 +4,9 @@ import { kickClients, parseClientIdList } from '../clients/bulk-kick.js';
 import { parseClientId } from '../clients/client-id.js';
 import { kickClient, type KickContext } from '../clients/kick-client.js';
 import type { KickConfig } from '../config.js';
-import { controlChannelFor } from '../control/select-channel.js';
+import type { BrokerApi } from '../control/broker-api.js';
+import { brokerApiFor, controlChannelFor } from '../control/select-channel.js';
+import { brokerCall, isBrokerCall } from './broker-calls.js';
 import { dialectHandler, requestBody } from './dialect-handler.js';
 import { Failure, isFailure } from '../failures.js';
 import { callerRole, mayKick } from '../http/app-role.js';
@@ -14,14 +16,21 @@ import { SessionStore } from '../sessions/store.js';
 import { SessionWriter } from '../sessions/writer.js';
 
 /** The kick context without a request's deadline, and the function's logger and metrics. */
-export type KickDeps = Observability & Omit<KickContext, 'deadline'>;
+export type KickDeps = Observability &
+  Omit<KickContext, 'deadline'> & {
+    /** The broker's management API, where it has one (EMQX). */
+    brokerApi?: (() => Promise<BrokerApi>) | undefined;
+    /** The kick channel's name (`KICK_VIA`), for the refusal where there is no broker API. */
+    via?: string | undefined;
+  };
 
 export function kickHandler(deps: KickDeps) {
-  const { logger, metrics, ...context } = deps;
+  const { logger, metrics, brokerApi: _, via: __, ...context } = deps;
   return dialectHandler('kick', logger, metrics, async ({ event, route, dialect, deadline }) => {
-    // A viewer app is refused before anything is read or sent.
+    // A viewer app is refused before anything is read or sent; it may read (the ACL cache).
     const role = callerRole(event);
-    if (!mayKick(role)) throw new Failure({ kind: 'forbidden', role: role ?? '' });
+    if (route.method !== 'GET' && !mayKick(role)) throw new Failure({ kind: 'forbidden', role: role ?? '' });
+    if (isBrokerCall(route.action)) return brokerCall(route.action, event, deps.brokerApi, deps.via ?? 'mqtt');
     if (route.action === 'kickClients') {
       return dialect.renderBulkKick(await kickClients({ ...context, deadline }, parseClientIdList(requestBody(event))));
     }
@@ -44,6 +53,8 @@ export function kickDepsOf(config: KickConfig, observed: Observability, db: Dyna
     ...observed,
     store: new SessionStore(db, config),
     channel: controlChannelFor(config),
+    brokerApi: brokerApiFor(config),
+    via: config.via,
     confirmTimeoutMs: config.confirmTimeoutMs,
     now: Date.now,
     // Only a broker that can answer "no such client" leads to a write.

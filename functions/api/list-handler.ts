@@ -25,6 +25,10 @@ export function listHandler(deps: ListDeps) {
   return dialectHandler('list', deps.logger, deps.metrics, async ({ event, route, dialect, deadline }) => {
     if (route.action === 'openapiDocument') return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: (await loadOpenapiJson()).openapiJson() };
     if (route.action === 'listNodes') return dialect.renderNodes(await listNodes(store));
+    if (route.action === 'getNode') {
+      if (!dialect.renderNode) throw new Error(`the ${route.surface} surface has no route for one node`);
+      return dialect.renderNode(event.pathParameters?.node ?? '', await listNodes(store));
+    }
     const parseList = await listParserOf(route.surface);
     const request = parseList(event.rawQueryString, event.pathParameters ?? {}, route.action);
     const now = Date.now();

@@ -1,8 +1,8 @@
 /** The parameters of the OpenAPI document's operations: each list parameter typed by the schema its surface's grammar parses it with. */
 import * as z from '../validation/zod.js';
-import { MAX_ANY_OF, NATIVE_GRAMMAR, NATIVE_PARAMETERS, type ParameterName, type QueryGrammar } from '../clients/query-params.js';
-import { EMQX4_GRAMMAR } from '../dialects/emqx4/query.js';
-import { grammarOf as emqx5GrammarOf } from '../dialects/emqx5/query.js';
+import { MAX_ANY_OF, MAX_LIMIT, MAX_PAGE, NATIVE_GRAMMAR, NATIVE_PARAMETERS, type ParameterName, type QueryGrammar } from '../clients/query-params.js';
+import { EMQX4_GRAMMAR, EMQX4_MAX_LIMIT } from '../dialects/emqx4/query.js';
+import { EMQX5_MAX_LIMIT, grammarOf as emqx5GrammarOf } from '../dialects/emqx5/query.js';
 import { MAX_PARTITION_KEY_BYTES } from '../sessions/keys.js';
 import type { ApiRoute, Surface } from './routes.js';
 
@@ -48,6 +48,43 @@ const TIME_FORMATS: Record<Surface, string> = {
   emqx5: 'epoch milliseconds or RFC 3339',
 };
 
+type IntegerBounds = { minimum?: number; maximum?: number };
+
+/** Up to 15 digits, as the parsers read counts and EMQX 4.4's integers. */
+const MAX_DIGITS_15 = 999_999_999_999_999;
+const COUNT: IntegerBounds = { minimum: 0, maximum: MAX_DIGITS_15 };
+const ANY_INTEGER: IntegerBounds = { minimum: -MAX_DIGITS_15, maximum: MAX_DIGITS_15 };
+const MQUEUE = ['_gte_mqueue_len', '_lte_mqueue_len', '_gte_mqueue_dropped', '_lte_mqueue_dropped'] as const;
+const TIMES = ['_gte_created_at', '_lte_created_at', '_gte_connected_at', '_lte_connected_at'] as const;
+const each = (names: readonly ParameterName[], bounds: IntegerBounds) => Object.fromEntries(names.map((name) => [name, bounds]));
+
+/**
+ * The parameters each surface reads as integers, with the bounds its parser
+ * checks: documented as integers, so that generated clients take numbers.
+ * A value of the right type outside a surface's range that EMQX answers with
+ * an empty page (4.4's `proto_ver=300`) is within the documented range.
+ */
+const INTEGER_PARAMETERS: Record<Surface, Partial<Record<ParameterName, IntegerBounds>>> = {
+  native: { proto_ver: { minimum: 0, maximum: 255 }, _page: { minimum: 1, maximum: MAX_PAGE }, _limit: { minimum: 1, maximum: MAX_LIMIT }, ...each(MQUEUE, COUNT) },
+  // 4.4 reads every one of these with binary_to_integer; `_page` below 1 is the first page; times are epoch seconds or milliseconds.
+  emqx4: { proto_ver: ANY_INTEGER, _page: ANY_INTEGER, _limit: { minimum: 0, maximum: EMQX4_MAX_LIMIT }, ...each(MQUEUE, ANY_INTEGER), ...each(TIMES, ANY_INTEGER) },
+  emqx5: { proto_ver: ANY_INTEGER, _page: { minimum: 1, maximum: MAX_PAGE }, _limit: { minimum: 1, maximum: EMQX5_MAX_LIMIT } },
+};
+
+/** The default of a paging parameter, where the grammar has one. */
+function defaultOf(name: ParameterName, grammar: QueryGrammar): number | undefined {
+  if (name === '_limit') return grammar.defaultLimit;
+  if (name === '_page') return 1;
+  return undefined;
+}
+
+function parameterSchema(route: ApiRoute, grammar: QueryGrammar, name: ParameterName): JsonSchema {
+  const integer = INTEGER_PARAMETERS[route.surface][name];
+  if (!integer) return inputSchema(grammar.schemas?.[name] ?? NATIVE_PARAMETERS[name]);
+  const fallback = defaultOf(name, grammar);
+  return { type: 'integer', ...integer, ...(fallback !== undefined ? { default: fallback } : {}) };
+}
+
 function grammarOf(route: ApiRoute): QueryGrammar {
   switch (route.surface) {
     case 'native':
@@ -83,7 +120,7 @@ export function listParameters(route: ApiRoute): Parameter[] {
       name: wire,
       in: 'query',
       description: PARAMETER_DESCRIPTIONS[name] + time,
-      schema: inputSchema(grammar.schemas?.[name] ?? NATIVE_PARAMETERS[name]),
+      schema: parameterSchema(route, grammar, name),
     });
   }
   return parameters;

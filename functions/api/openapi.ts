@@ -54,10 +54,12 @@ const COMPONENTS = {
   Emqx4Subscriptions: bodies.Emqx4Subscriptions,
   Emqx4Nodes: bodies.Emqx4Nodes,
   Emqx4Kick: bodies.Emqx4Kick,
+  Emqx4AclCache: bodies.Emqx4AclCache,
   Emqx5Client: bodies.Emqx5Client,
   Emqx5ListPage: bodies.Emqx5ListPage,
   Emqx5CursorPage: bodies.Emqx5CursorPage,
   Emqx5Subscriptions: bodies.Emqx5Subscriptions,
+  Emqx5Node: bodies.Emqx5Node,
   Emqx5Nodes: bodies.Emqx5Nodes,
   Emqx5Error: bodies.Emqx5ErrorBody,
   OpenApiDocument: bodies.OpenApiDocumentBody,
@@ -108,6 +110,7 @@ function ownResponses(surface: Surface, action: Action): Record<string, Response
   const v4 = (name: ComponentName): Response => anyOf('The answer, or a bad parameter (code 108) with HTTP 200', name, 'NativeError');
   const notFound = answer('No such client', surface === 'emqx5' ? 'Emqx5Error' : 'NativeError');
   const noContent: Response = { description: 'Done' };
+  const notImplemented = answer('The broker (KICK_VIA aws-iot or mqtt) has no management API', 'NativeError');
   switch (`${surface}:${action}`) {
     case 'native:listClients':
       return { '200': answer('One page of clients', 'NativeListPage') };
@@ -139,6 +142,12 @@ function ownResponses(surface: Surface, action: Action): Record<string, Response
       return { '200': answer('Every node that holds sessions', 'Emqx4Nodes') };
     case 'emqx4:kickClient':
       return { '200': v4('Emqx4Kick') };
+    case 'emqx4:listAclCache':
+      return { '200': v4('Emqx4AclCache'), '501': notImplemented };
+    case 'emqx4:cleanAclCache':
+    case 'emqx4:subscribe':
+    case 'emqx4:unsubscribe':
+      return { '200': anyOf('Done (code 0); a client the broker does not hold (code 112) or a bad parameter (108, 115, 116), with HTTP 200', 'KickDone', 'NativeError'), '501': notImplemented };
     case 'emqx5:listClients':
       return { '200': answer('One page of clients', 'Emqx5ListPage') };
     case 'emqx5:listClientsByCursor':
@@ -149,6 +158,8 @@ function ownResponses(surface: Surface, action: Action): Record<string, Response
       return { '200': answer("The client's subscriptions", 'Emqx5Subscriptions'), '404': notFound };
     case 'emqx5:listNodes':
       return { '200': answer('Every node that holds sessions', 'Emqx5Nodes') };
+    case 'emqx5:getNode':
+      return { '200': answer('The node, if it holds sessions', 'Emqx5Node'), '404': answer('No node of that name holds sessions', 'Emqx5Error') };
     case 'emqx5:kickClient':
       return { '204': noContent, '404': notFound };
     case 'emqx5:kickClients':
@@ -162,6 +173,11 @@ const SUMMARIES: Record<Action, string> = {
   listClients: 'List clients',
   listClientsByCursor: 'List clients, paging by cursor',
   listNodes: 'List broker nodes',
+  getNode: 'Get a broker node',
+  listAclCache: "List a client's ACL cache (through the broker's API)",
+  cleanAclCache: "Clean a client's ACL cache (through the broker's API)",
+  subscribe: 'Subscribe a client to topics (through the broker\'s API)',
+  unsubscribe: 'Unsubscribe a client from a topic (through the broker\'s API)',
   getClient: 'Get a client',
   getClientsByUsername: 'Get the clients of a username',
   getSubscriptions: "Get a client's subscriptions",
@@ -187,6 +203,15 @@ const bulkKickBody = z
   .array(z.string().check(z.minLength(1)))
   .check(z.minLength(1), z.maxLength(MAX_BULK_KICK), z.meta({ description: 'The clientids to kick; repeats are kicked once' }));
 
+/** emqx_mgmt_api_pubsub.erl parse_subscribe_params/1, parse_unsubscribe_params/1. */
+const subscribeBody = z.object({
+  clientid: z.string(),
+  topic: z.optional(z.string().check(z.meta({ description: 'A topic filter' }))),
+  topics: z.optional(z.string().check(z.meta({ description: 'Comma-separated topic filters, when there is no topic' }))),
+  qos: z.optional(z.int().check(z.gte(0), z.lte(2))),
+});
+const unsubscribeBody = z.object({ clientid: z.string(), topic: z.string() });
+
 function operationOf(route: ApiRoute): Operation {
   const listing = route.action === 'listClients' || route.action === 'listClientsByCursor';
   const parameters = [...pathParameters(route), ...(listing ? listParameters(route) : [])];
@@ -198,6 +223,9 @@ function operationOf(route: ApiRoute): Operation {
     tags: [TAGS[route.surface].name],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(route.action === 'kickClients' ? { requestBody: { required: true, content: json(inputSchema(bulkKickBody)) } } : {}),
+    ...(route.action === 'subscribe' || route.action === 'unsubscribe'
+      ? { requestBody: { required: true, content: json(inputSchema(route.action === 'subscribe' ? subscribeBody : unsubscribeBody)) } }
+      : {}),
     responses: { ...ownResponses(route.surface, route.action), ...commonErrors(route.surface) },
   };
 }

@@ -69,7 +69,7 @@ export const NativeClient = z.strictObject(nativeClientShape);
 export const NativeListedClient = z.partial(NativeClient);
 
 /** EMQX 4.4's client object: the native one plus the per-QoS counters. */
-export const Emqx4Client = z.strictObject({ ...nativeClientShape, ...counters(QOS_COUNTER_FIELDS) });
+export const Emqx4Client = z.strictObject({ ...nativeClientShape, ...counters([...QOS_COUNTER_FIELDS, 'recv_msg.dropped.expired']) });
 export const Emqx4ListedClient = z.partial(Emqx4Client);
 
 const EMQX5_TYPES: Partial<Record<Emqx5Field, z.ZodMiniType>> = {
@@ -135,10 +135,23 @@ export const NativeNodes = z.strictObject({
 });
 const emqxNode = (status: string) => z.strictObject({ node: z.string(), node_status: z.literal(status), connections: count });
 export const Emqx4Nodes = z.strictObject({ code: z.literal(0), data: z.array(emqxNode('Running')) });
-export const Emqx5Nodes = z.array(emqxNode('running'));
+/** EMQX 5.8's node_info, with the fields the table knows (functions/dialects/emqx5/nodes.ts). */
+export const Emqx5Node = z.strictObject({
+  node: z.string(),
+  connections: count,
+  live_connections: count,
+  cluster_sessions: count,
+  node_status: z.literal('running'),
+});
+export const Emqx5Nodes = z.array(Emqx5Node);
 
 export const KickDone = z.strictObject({ code: z.literal(0) });
 export const KickPending = z.strictObject({ code: z.literal(0), message: z.literal('kick pending') });
+/** 4.4's format_acl_cache/1 (emqx_mgmt_api_clients.erl:353-357), as the broker answers it. */
+export const Emqx4AclCache = z.strictObject({
+  code: z.literal(0),
+  data: z.array(z.strictObject({ access: z.string(), topic: z.string(), result: z.string(), updated_time: z.int() })),
+});
 export const Emqx4Kick = z.strictObject({ code: z.literal(0), message: z.optional(z.literal('kick pending')) });
 
 export const BULK_KICK_OUTCOMES = ['kicked', 'pending', 'not-found', 'unavailable'] as const;
@@ -153,6 +166,7 @@ const EMQX5_CODES = [
   'BAD_REQUEST',
   'INVALID_PARAMETER',
   'CLIENTID_NOT_FOUND',
+  'NOT_FOUND',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
   'BAD_API_KEY_OR_SECRET',

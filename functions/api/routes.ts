@@ -27,11 +27,17 @@ const HANDLER_OF: Record<Action, ClientHandler> = {
   listClients: 'list',
   listClientsByCursor: 'list',
   listNodes: 'list',
+  getNode: 'list',
   getClient: 'get',
   getClientsByUsername: 'get',
   getSubscriptions: 'get',
   kickClient: 'kick',
   kickClients: 'kick',
+  // Calls on a client through the broker's own API: the function that holds the broker channel.
+  listAclCache: 'kick',
+  cleanAclCache: 'kick',
+  subscribe: 'kick',
+  unsubscribe: 'kick',
   openapiDocument: 'list',
 };
 
@@ -64,14 +70,21 @@ export const API_ROUTES: readonly ApiRoute[] = [
   route('emqx4', 'GET', '/api/v4/nodes/{node}/clients/username/{username}', 'getClientsByUsername'),
   route('emqx4', 'GET', '/api/v4/subscriptions/{clientid}', 'getSubscriptions'),
   route('emqx4', 'GET', '/api/v4/nodes/{node}/subscriptions/{clientid}', 'getSubscriptions'),
+  // The dashboard's Clients page: emqx_mgmt_api_clients.erl:88-98 (ACL cache), emqx_mgmt_api_pubsub.erl:25-41.
+  route('emqx4', 'GET', '/api/v4/clients/{clientid}/acl_cache', 'listAclCache'),
+  route('emqx4', 'DELETE', '/api/v4/clients/{clientid}/acl_cache', 'cleanAclCache'),
+  route('emqx4', 'POST', '/api/v4/mqtt/subscribe', 'subscribe'),
+  route('emqx4', 'POST', '/api/v4/mqtt/unsubscribe', 'unsubscribe'),
 
-  // EMQX 5.8: emqx_mgmt_api_clients.erl.
+  // EMQX 5.8: emqx_mgmt_api_clients.erl, emqx_mgmt_api_nodes.erl.
   route('emqx5', 'GET', '/api/v5/clients', 'listClients'),
   route('emqx5', 'GET', '/api/v5/clients_v2', 'listClientsByCursor'),
   route('emqx5', 'GET', '/api/v5/clients/{clientid}', 'getClient'),
   route('emqx5', 'DELETE', '/api/v5/clients/{clientid}', 'kickClient'),
   route('emqx5', 'GET', '/api/v5/clients/{clientid}/subscriptions', 'getSubscriptions'),
   route('emqx5', 'POST', '/api/v5/clients/kickout/bulk', 'kickClients'),
+  route('emqx5', 'GET', '/api/v5/nodes', 'listNodes'),
+  route('emqx5', 'GET', '/api/v5/nodes/{node}', 'getNode'),
 ];
 
 export const routeKeyOf = (r: Pick<ApiRoute, 'method' | 'path'>) => `${r.method} ${r.path}`;

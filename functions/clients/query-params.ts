@@ -7,6 +7,7 @@ import * as z from '../validation/zod.js';
 import { invalidParameter } from '../failures.js';
 import { isIpAddress, normalizeIp } from '../sessions/ip-address.js';
 import { CONN_STATES, PROTO_NAMES } from '../sessions/model.js';
+import { CLIENT_FIELDS } from './render.js';
 import type { ClientFilter, Range } from './filter.js';
 
 export const DEFAULT_LIMIT = 100;
@@ -77,19 +78,27 @@ function integerIn(min: number, max: number) {
     .check(z.refine((n) => n >= min && n <= max, `an integer from ${min} to ${max}`));
 }
 
-/** `all`, or a comma-separated list of field names (empty entries skipped); undefined means every field. */
-export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_.]{0,63}$/;
-const fieldList = z.pipe(
-  z.string(),
-  z.transform((value: string, payload) => {
-    if (value === 'all') return undefined;
-    const names = [...new Set(value.split(',').filter((name) => name !== ''))];
-    if (names.length === 0 || names.some((name) => !FIELD_NAME.test(name))) {
-      return z.reject(payload, 'all, or a comma-separated list of client field names');
-    }
-    return names;
-  }),
-);
+/**
+ * `fields=`: `all`, or a comma-separated list of the surface's client field
+ * names (empty entries skipped); undefined means every field. A name the
+ * client object does not have is refused, naming it, as EMQX 5.8 refuses it
+ * (a page of empty objects would look like clients without data).
+ */
+export function fieldList(known: readonly string[]) {
+  const names: ReadonlySet<string> = new Set(known);
+  return z.pipe(
+    z.string(),
+    z.transform((value: string, payload) => {
+      if (value === 'all') return undefined;
+      const asked = [...new Set(value.split(',').filter((name) => name !== ''))];
+      const unknown = asked.find((name) => !names.has(name));
+      if (asked.length === 0 || unknown !== undefined) {
+        return z.reject(payload, `all, or a comma-separated list of client fields${unknown !== undefined ? ` (${unknown} is none)` : ''}`);
+      }
+      return asked;
+    }),
+  );
+}
 
 /** A parsed value that is well-formed but can match no session (EMQX 4 answers such a filter with an empty page). */
 export const NO_MATCH = Symbol('no match');
@@ -116,7 +125,7 @@ export const NATIVE_PARAMETERS = {
   _page: integerIn(1, MAX_PAGE),
   _limit: integerIn(1, MAX_LIMIT),
   _cursor: z.string().check(z.maxLength(4096, 'a cursor from meta.cursor')),
-  fields: fieldList,
+  fields: fieldList(CLIENT_FIELDS),
 } as const;
 
 export type ParameterName = keyof typeof NATIVE_PARAMETERS;

@@ -8,6 +8,16 @@ export function formatTime(ms: number): string {
 
 export type ClientObject = ReturnType<typeof toClient>;
 
+/** Every field of the client object, in its order (`disconnected_at` only once disconnected). */
+export const CLIENT_FIELDS = [
+  'node', 'clientid', 'username', 'proto_name', 'proto_ver', 'ip_address', 'port', 'is_bridge',
+  'connected_at', 'disconnected_at', 'connected', 'zone', 'keepalive', 'clean_start', 'expiry_interval',
+  'created_at', 'subscriptions_cnt', 'max_subscriptions', 'inflight', 'max_inflight', 'mqueue_len',
+  'max_mqueue', 'mqueue_dropped', 'awaiting_rel', 'max_awaiting_rel', 'recv_oct', 'recv_cnt', 'recv_pkt',
+  'recv_msg', 'send_oct', 'send_cnt', 'send_pkt', 'send_msg', 'mailbox_len', 'heap_size', 'reductions',
+  'mountpoint',
+] as const satisfies ReadonlyArray<keyof ClientObject>;
+
 export function toClient(s: LiveSession) {
   const connected = s.conn_state === 'connected';
   return {

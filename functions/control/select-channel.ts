@@ -3,6 +3,7 @@
  * function instance pays at cold start only for the channel it uses.
  */
 import type { KickConfig } from '../config.js';
+import type { BrokerApi } from './broker-api.js';
 import type { ControlChannel, ControlCommand } from './channel.js';
 
 class LazyChannel implements ControlChannel {
@@ -59,4 +60,21 @@ export function controlChannelFor(config: KickConfig): ControlChannel {
         });
       });
   }
+}
+
+/** The broker's management API, where `KICK_VIA` names a broker that has one (EMQX); loaded on first use. */
+export function brokerApiFor(config: KickConfig): (() => Promise<BrokerApi>) | undefined {
+  if (config.via !== 'emqx5' && config.via !== 'emqx4') return undefined;
+  const emqx = config.emqx!;
+  let api: Promise<BrokerApi> | undefined;
+  return () =>
+    (api ??= Promise.all([import('./emqx-broker-api.js'), import('../sources/emqx/api-credentials.js')]).then(
+      ([{ EmqxBrokerApi }, { emqxApiCredentials }]) =>
+        new EmqxBrokerApi({
+          dialect: emqx.dialect,
+          baseUrl: emqx.baseUrl,
+          credentials: emqxApiCredentials({ key: emqx.key, secret: emqx.secret, secretArn: emqx.credentialsSecretArn, region: emqx.region }),
+          timeoutMs: emqx.timeoutMs,
+        }),
+    ));
 }

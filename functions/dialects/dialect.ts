@@ -41,6 +41,8 @@ export interface Dialect {
   renderClients(sessions: LiveSession[]): HttpResponse;
   renderSubscriptions(session: LiveSession | undefined, topics: TopicSubscription[]): HttpResponse;
   renderNodes(nodes: NodeSummary[]): HttpResponse;
+  /** One node of `nodes` (every node holding sessions), or none: only surfaces with a route for one node have it. */
+  renderNode?(name: string, nodes: NodeSummary[]): HttpResponse;
   renderKick(result: KickResult): HttpResponse;
   renderBulkKick(results: BulkKickResult[]): HttpResponse;
   /** A domain failure: each dialect handles every reason (an exhaustive switch). */

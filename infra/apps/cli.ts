@@ -18,7 +18,7 @@ import { APP_ROLES, DEFAULT_APP_ROLE, isAppRole, type AppRole } from '../../func
 import { createDocumentClient } from '../../functions/sessions/dynamodb.js';
 import { LOCAL_CLIENT_CONFIG } from '../local/dynamodb-local.js';
 import { quietAwsSdk } from '../local/preflight.js';
-import { resolveTarget } from './target.js';
+import { awsTargetLine, resolveTarget } from './target.js';
 
 const USAGE = `usage: npm run apps -- <create <name> [--role <role>] | list | revoke <app id>> [--table <name> | --stack <stack name>] [--region <region>] [--endpoint <url>] [--json]`;
 
@@ -124,6 +124,8 @@ async function main(): Promise<void> {
   if (values.role !== undefined && positionals[0] !== 'create') throw new Error(`--role is an option of create\n${USAGE}`);
   parseRole(values.role);
   const target = await resolveTarget(values);
+  const awsLine = awsTargetLine(target);
+  if (awsLine !== undefined) process.stderr.write(`${awsLine}\n`);
   const output = await runAppsCommand(positionals, { ...target, json: values.json, role: values.role });
   process.stdout.write(`${output}\n`);
 }

@@ -13,6 +13,18 @@ export const TARGET_NEEDED =
   'give --endpoint <url> for the local stack (the DynamoDB URL npm start prints), ' +
   'or --stack <stack name> (or --table <name>) for a deployed one, with AWS credentials and a region (--region or AWS_REGION)';
 
+/** Where the AWS SDK's default chain looks first. */
+export const CREDENTIALS_NEEDED = 'set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+
+/**
+ * The deployed table a command is about to change or read, said before it
+ * goes, since without `--endpoint` it goes to AWS; nothing for the local stack.
+ */
+export function awsTargetLine(target: AppsTarget): string | undefined {
+  if (target.endpoint !== undefined) return undefined;
+  return `apps: AWS, region ${target.region}, apps table ${target.table}, with the AWS SDK's default credentials (give --endpoint <url> for the local stack)`;
+}
+
 export type AppsTarget = { table: string; region: string; endpoint?: string | undefined };
 export type TargetFlags = { endpoint?: string | undefined; table?: string | undefined; stack?: string | undefined; region?: string | undefined };
 
@@ -51,7 +63,7 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv =
   const region = flags.region ?? (await awsRegion().catch(() => undefined));
   if (!region) throw new Error(`no AWS region: ${TARGET_NEEDED}`);
   await awsCredentials(region).catch((error: unknown) => {
-    throw new Error(`no AWS credentials (${firstLine(error)}): ${TARGET_NEEDED}`);
+    throw new Error(`no AWS credentials (${firstLine(error)}; ${CREDENTIALS_NEEDED}): ${TARGET_NEEDED}`);
   });
   const table = flags.stack ? await appsTableOfStack({ stackName: flags.stack, region }) : named!;
   return { table, region };

@@ -225,5 +225,7 @@ describe('the CLI', () => {
     expect(await cli(['list', '--url', stack.apiUrl])).toMatchObject({ status: 2, stderr: expect.stringMatching(/SigV4 needs a region/) });
     const refused = await cli(['list', '--url', stack.apiUrl, '--basic', 'someone:wrong']);
     expect(refused).toMatchObject({ status: 2, stderr: expect.stringMatching(/^error: HTTP 401 code 401: /) });
+    const unknownField = await cli(['list', '--fields', 'clientid,bogus', ...login()]);
+    expect(unknownField).toMatchObject({ status: 2, stdout: '', stderr: expect.stringMatching(/^error: HTTP 400 code 108: .*fields.*bogus is none/) });
   });
 });

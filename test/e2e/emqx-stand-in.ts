@@ -11,6 +11,7 @@ import { toItem } from '../../functions/sessions/item.js';
 import { applyEvent } from '../../functions/sessions/reducer.js';
 import { connection } from '../support/sessions.js';
 import { localDocumentClient } from '../support/dynamodb.js';
+import { dashboardCallCases } from './emqx4-dashboard-calls.js';
 import { apiClient, closed, MqttClients, SHARDS, startE2eStack, type E2eStack } from './local-stack.js';
 
 export function standInSuite(mode: 'emqx5' | 'emqx4'): void {
@@ -29,6 +30,8 @@ export function standInSuite(mode: 'emqx5' | 'emqx4'): void {
   const shown = (clientid: string) => expect.poll(async () => api.client(clientid), { timeout: 15_000, interval: 50 });
 
   describe(`the local node as ${mode}`, () => {
+    dashboardCallCases(mode, () => ({ stack, api, clients }));
+
     it('serves an EMQX-style REST API and posts nothing but webhooks to the table', () => {
       expect(stack.brokerMode).toBe(mode);
       expect(stack.emqxApiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

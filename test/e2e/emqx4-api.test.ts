@@ -101,12 +101,51 @@ describe('EMQX 4.4 /api/v4 surface', () => {
     await client.endAsync();
     await expect.poll(async () => (await listed('v4-fields')).connected, { timeout: 5000, interval: 50 }).toBe(false);
     // A walk of the index alone (every field asked for is in it), an offline session included.
-    const lean = (await v4('/clients?_like_clientid=v4-fields&fields=clientid,node,conn_state')).body;
+    const lean = (await v4('/clients?_like_clientid=v4-fields&fields=clientid,node')).body;
     expect(lean.data).toEqual([{ clientid: 'v4-fields', node: NODE }]);
+    const counters = (await v4('/clients?clientid=v4-fields&fields=clientid,recv_msg.dropped.expired,send_msg.qos1')).body;
+    expect(counters.data).toEqual([{ clientid: 'v4-fields', 'recv_msg.dropped.expired': 0, 'send_msg.qos1': expect.any(Number) }]);
     const v4Page = (await v4('/clients?clientid=v4-fields&fields=clientid,node,connected_at')).body;
     expect(v4Page.data).toEqual([{ clientid: 'v4-fields', node: NODE, connected_at: expect.any(String) }]);
     const native = (await api.list('clientid=v4-fields&fields=clientid,recv_oct')).body;
     expect(native.data).toEqual([{ clientid: 'v4-fields', recv_oct: expect.any(Number) }]);
+  });
+
+  it('fields= naming a field the client object does not have is refused as any bad parameter: HTTP 200 {"code":108} on /api/v4, 400 natively', async () => {
+    for (const query of ['fields=bogus', 'fields=clientid,conn_state']) {
+      const v4Answer = await v4(`/clients?${query}`);
+      expect(v4Answer.status, query).toBe(200);
+      expect(v4Answer.body, query).toEqual({ code: 108, message: expect.stringMatching(/fields.*(bogus|conn_state) is none/) });
+      const native = await api.list(query);
+      expect(native.status, query).toBe(400);
+      expect(native.body, query).toEqual({ code: 108, message: expect.stringMatching(/fields.*(bogus|conn_state) is none/) });
+    }
+    // The 4.4 object's counters are its fields, not the native object's.
+    expect((await api.list('fields=send_msg.qos1')).status).toBe(400);
+  });
+
+  it('emqx_mgmt_api.erl:353 time filters: epoch seconds, and milliseconds (from 10^11) as clients of 4.3.0-4.3.11 send them', async () => {
+    await clients.connect({ clientId: 'v4-since' });
+    const created = Date.parse(`${String((await listed('v4-since')).created_at).replace(' ', 'T')}Z`);
+    for (const query of [`_gte_created_at=${created / 1000}`, `_gte_created_at=${created}`, `_lte_created_at=${created + 999}&_gte_connected_at=${created - 1000}`]) {
+      expect(ids((await v4(`/clients?_like_clientid=v4-since&${query}`)).body), query).toEqual(['v4-since']);
+    }
+    for (const query of [`_gte_created_at=${created / 1000 + 1}`, `_gte_created_at=${created + 1000}`, `_lte_created_at=${created - 1000}`]) {
+      expect(ids((await v4(`/clients?_like_clientid=v4-since&${query}`)).body), query).toEqual([]);
+    }
+  });
+
+  it('the dashboard\'s ACL cache and subscribe calls are 501 {code, message} where the broker has no management API (KICK_VIA=mqtt)', async () => {
+    for (const [method, path, json] of [
+      ['GET', '/clients/v4-any/acl_cache', undefined],
+      ['DELETE', '/clients/v4-any/acl_cache', undefined],
+      ['POST', '/mqtt/subscribe', { clientid: 'v4-any', topic: 't' }],
+      ['POST', '/mqtt/unsubscribe', { clientid: 'v4-any', topic: 't' }],
+    ] as const) {
+      const response = await api.request<V4Body>(method, `/api/v4${path}`, json ? { json } : {});
+      expect(response.status, path).toBe(501);
+      expect(response.body, path).toEqual({ code: 501, message: expect.stringContaining('KICK_VIA=mqtt') });
+    }
   });
 
   it('emqx_mgmt_api_clients.erl:186 lookup: an unknown client is HTTP 200 {"code":0,"data":[]}', async () => {

@@ -254,4 +254,35 @@ describe('EMQX 5.8 /api/v5 surface', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json()).toEqual({ code: 'CLIENTID_NOT_FOUND', message: 'Client ID not found' });
   });
+
+  it('emqx_mgmt_api_nodes.erl:62-92,149-260 and emqx_mgmt.erl:143-168 node_info: GET /nodes and /nodes/{node} with the counts the table knows', async () => {
+    await clients.connect({ clientId: 'v5-node' });
+    await shown('v5-node');
+    let nodes: Json[] = [];
+    await expect
+      .poll(async () => (nodes = (await v5('/nodes')).json() as Json[]).find((n) => n.node === NODE)?.live_connections, { timeout: 5000, interval: 50 })
+      .toBeGreaterThanOrEqual(1);
+    const node = nodes.find((n) => n.node === NODE)!;
+    expect(Object.keys(node).sort()).toEqual(['cluster_sessions', 'connections', 'live_connections', 'node', 'node_status']);
+    expect(node).toMatchObject({ node: NODE, node_status: 'running' });
+    expect(node.connections as number).toBeGreaterThanOrEqual(node.live_connections as number);
+    // ?CHAN_REG_TAB is cluster-wide: every node shows the sessions of all.
+    const cluster = nodes.reduce((sum, n) => sum + (n.connections as number), 0);
+    expect(nodes.every((n) => n.cluster_sessions === cluster)).toBe(true);
+    const one = await v5(`/nodes/${encodeURIComponent(NODE)}`);
+    expect(one.status).toBe(200);
+    expect(one.json()).toMatchObject({ node: NODE, node_status: 'running', connections: expect.any(Number), live_connections: expect.any(Number) });
+    // emqx_utils_api.erl:27,34-40 with_node/2.
+    const unknown = await v5('/nodes/nobody%40127.0.0.1');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json()).toEqual({ code: 'NOT_FOUND', message: 'Node not found: nobody@127.0.0.1' });
+  });
+
+  it('an unknown /api/v5 path answers 404 with a string code, as every /api/v5 error', async () => {
+    for (const path of ['/nodes/x/metrics', '/no-such-thing']) {
+      const answer = await v5(path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.json(), path).toEqual({ code: 'NOT_FOUND', message: expect.stringContaining(path) });
+    }
+  });
 });

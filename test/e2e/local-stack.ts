@@ -57,12 +57,13 @@ export function apiClient(stack: LocalStack) {
   const request = async <T>(
     method: string,
     path: string,
-    options: { authorization?: string | null } = {},
+    options: { authorization?: string | null; json?: unknown } = {},
   ): Promise<ApiResponse<T>> => {
     const authorization = options.authorization === undefined ? basic : options.authorization;
     const response = await fetch(`${stack.apiUrl}${path}`, {
       method,
-      headers: authorization === null ? {} : { authorization },
+      headers: { ...(authorization === null ? {} : { authorization }), ...(options.json !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(options.json !== undefined ? { body: JSON.stringify(options.json) } : {}),
     });
     return { status: response.status, headers: response.headers, body: (await response.json()) as T };
   };

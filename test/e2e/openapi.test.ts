@@ -80,6 +80,11 @@ const CALLS: Call[] = [
   { route: 'GET /api/v4/nodes/{node}/subscriptions/{clientid}', path: `/api/v4/nodes/${NODE}/subscriptions/oa-live` },
   { route: 'DELETE /api/v4/clients/{clientid}', path: '/api/v4/clients/oa-kick-v4', method: 'DELETE' },
   { route: 'DELETE /api/v4/clients/{clientid}', path: '/api/v4/clients/nobody', method: 'DELETE' },
+  // This stack's broker (KICK_VIA=mqtt) has no management API: 501.
+  { route: 'GET /api/v4/clients/{clientid}/acl_cache', path: '/api/v4/clients/oa-live/acl_cache' },
+  { route: 'DELETE /api/v4/clients/{clientid}/acl_cache', path: '/api/v4/clients/oa-live/acl_cache', method: 'DELETE' },
+  { route: 'POST /api/v4/mqtt/subscribe', path: '/api/v4/mqtt/subscribe', method: 'POST', body: '{"clientid":"oa-live","topic":"t"}' },
+  { route: 'POST /api/v4/mqtt/unsubscribe', path: '/api/v4/mqtt/unsubscribe', method: 'POST', body: '{"clientid":"oa-live","topic":"t"}' },
 
   { route: 'GET /api/v5/clients', path: '/api/v5/clients?limit=2' },
   { route: 'GET /api/v5/clients', path: '/api/v5/clients?fields=clientid,connected,disconnected_at' },
@@ -94,6 +99,9 @@ const CALLS: Call[] = [
   { route: 'DELETE /api/v5/clients/{clientid}', path: '/api/v5/clients/nobody', method: 'DELETE' },
   { route: 'POST /api/v5/clients/kickout/bulk', path: '/api/v5/clients/kickout/bulk', method: 'POST', body: '["nobody"]' },
   { route: 'POST /api/v5/clients/kickout/bulk', path: '/api/v5/clients/kickout/bulk', method: 'POST', body: '{"not":"a list"}' },
+  { route: 'GET /api/v5/nodes', path: '/api/v5/nodes' },
+  { route: 'GET /api/v5/nodes/{node}', path: `/api/v5/nodes/${NODE}` },
+  { route: 'GET /api/v5/nodes/{node}', path: '/api/v5/nodes/nobody' },
 ];
 
 async function call({ path, method = 'GET', body, authorization }: Call) {

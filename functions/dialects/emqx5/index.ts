@@ -4,10 +4,10 @@
  * Parsing is in list.ts and query.ts, the client object in client.ts, errors in errors.ts.
  */
 import { jsonResponse, type HttpResponse } from '../../http/response.js';
-import { CONN_STATES } from '../../sessions/model.js';
 import type { Dialect } from '../dialect.js';
 import { toEmqx5Client } from './client.js';
 import { CLIENTID_NOT_FOUND, renderEmqx5Error, serviceUnavailable } from './errors.js';
+import { renderEmqx5Node, renderEmqx5Nodes } from './nodes.js';
 
 const noContent = (): HttpResponse => ({ statusCode: 204, headers: {}, body: '' });
 const clientNotFound = () => jsonResponse(404, CLIENTID_NOT_FOUND);
@@ -39,16 +39,8 @@ export const EMQX5_DIALECT: Dialect = {
       topics.map((t) => ({ node: session.node, topic: t.topic, clientid: session.clientid, qos: t.qos, nl: 0, rap: 0, rh: 0, durable: false })),
     );
   },
-  renderNodes(nodes) {
-    return jsonResponse(
-      200,
-      nodes.map(({ node, sessions }) => ({
-        node,
-        node_status: 'running',
-        connections: CONN_STATES.reduce((sum, state) => sum + sessions[state], 0),
-      })),
-    );
-  },
+  renderNodes: renderEmqx5Nodes,
+  renderNode: renderEmqx5Node,
   renderKick(result) {
     // kickout/1 (l.1225-1231): 404 for an unknown client, 204 for any other result,
     // so a kick the broker took but has not confirmed yet is 204 too.

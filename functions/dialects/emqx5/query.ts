@@ -7,7 +7,7 @@
  * `GET /clients_v2` pages by `cursor` and takes neither.
  */
 import * as z from '../../validation/zod.js';
-import { MAX_OFFSET_ROWS, MAX_PAGE, NATIVE_GRAMMAR, NO_MATCH, type QueryGrammar } from '../../clients/query-params.js';
+import { fieldList, MAX_OFFSET_ROWS, MAX_PAGE, NATIVE_GRAMMAR, NO_MATCH, type QueryGrammar } from '../../clients/query-params.js';
 import { isIpAddress, normalizeIp } from '../../sessions/ip-address.js';
 import type { Action } from '../surfaces.js';
 import { DURABLE_ONLY_FIELDS, EMQX5_FIELD_NAMES } from './client.js';
@@ -65,25 +65,12 @@ const protoVer = z.pipe(
   }),
 );
 
-const KNOWN_FIELDS: ReadonlySet<string> = new Set([...EMQX5_FIELD_NAMES, ...DURABLE_ONLY_FIELDS]);
-
 /**
  * fields(requested_client_fields) (l.824-848): `all`, or comma-separated
  * names of fields(client) plus `client_attrs`; empty entries are dropped
  * (binary:split with trim_all); another name fails the schema check.
  */
-const fields = z.pipe(
-  z.string(),
-  z.transform((value: string, payload) => {
-    if (value === 'all') return undefined;
-    const names = [...new Set(value.split(',').filter((name) => name !== ''))];
-    const unknown = names.find((name) => !KNOWN_FIELDS.has(name));
-    if (names.length === 0 || unknown !== undefined) {
-      return z.reject(payload, `all, or a comma-separated list of client fields${unknown ? ` (${unknown} is none)` : ''}`);
-    }
-    return names;
-  }),
-);
+const fields = fieldList([...EMQX5_FIELD_NAMES, ...DURABLE_ONLY_FIELDS]);
 
 const common = {
   names: {

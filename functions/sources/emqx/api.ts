@@ -20,24 +20,40 @@ export type EmqxApiTarget = { baseUrl: string; credentials: EmqxCredentialsSourc
  * the ones refused. Any HTTP status is returned; only a failure to get an
  * answer throws.
  */
-export async function callEmqxApi(target: EmqxApiTarget, method: 'GET' | 'DELETE', path: string, signal: AbortSignal): Promise<EmqxApiAnswer> {
+export async function callEmqxApi(
+  target: EmqxApiTarget,
+  method: 'GET' | 'DELETE' | 'POST',
+  path: string,
+  signal: AbortSignal,
+  /** Sent as JSON. */
+  body?: unknown,
+): Promise<EmqxApiAnswer> {
   const url = `${target.baseUrl.replace(/\/+$/, '')}${path}`;
+  const json = body === undefined ? undefined : JSON.stringify(body);
   let credentials = await bounded(target.credentials(), signal, method, path);
-  let answer = await request(url, method, path, credentials, signal);
+  let answer = await request(url, method, path, credentials, signal, json);
   if (answer.status === 401) {
     const fresh = await bounded(target.credentials({ refresh: true }), signal, method, path);
     if (fresh.key !== credentials.key || fresh.secret !== credentials.secret) {
       credentials = fresh;
-      answer = await request(url, method, path, credentials, signal);
+      answer = await request(url, method, path, credentials, signal, json);
     }
   }
   return answer;
 }
 
-async function request(url: string, method: string, path: string, credentials: EmqxApiCredentials, signal: AbortSignal): Promise<EmqxApiAnswer> {
+async function request(
+  url: string,
+  method: string,
+  path: string,
+  credentials: EmqxApiCredentials,
+  signal: AbortSignal,
+  json: string | undefined,
+): Promise<EmqxApiAnswer> {
   const authorization = `Basic ${Buffer.from(`${credentials.key}:${credentials.secret}`, 'utf8').toString('base64')}`;
+  const headers: Record<string, string> = { authorization, accept: 'application/json', ...(json !== undefined ? { 'content-type': 'application/json' } : {}) };
   try {
-    const response = await fetch(url, { method, headers: { authorization, accept: 'application/json' }, signal });
+    const response = await fetch(url, { method, headers, signal, ...(json !== undefined ? { body: json } : {}) });
     const text = await response.text();
     return { status: response.status, body: parseJson(text) };
   } catch (error) {

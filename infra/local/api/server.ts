@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { emqx5Error } from '../../../functions/dialects/emqx5/errors.js';
 import { ApiError } from '../../../functions/http/errors.js';
 import { errorResponse, type HttpResponse } from '../../../functions/http/response.js';
 import { socketAddress } from '../broker/connection-info.js';
@@ -78,7 +79,10 @@ async function respond(request: IncomingMessage, options: ApiServerOptions, port
   }
   switch (route.kind) {
     case 'not-found':
-      return failure(404, 404, `no route for ${method} ${rawPath}`);
+      // /api/v5 speaks EMQX 5's string codes, unknown paths included.
+      return rawPath.startsWith('/api/v5/')
+        ? emqx5Error(404, 'NOT_FOUND', `no route for ${method} ${rawPath}`)
+        : failure(404, 404, `no route for ${method} ${rawPath}`);
     case 'method-not-allowed':
       return failure(405, 405, `${method} is not allowed on ${rawPath}`, { allow: route.allow.join(', ') });
     case 'undecodable':

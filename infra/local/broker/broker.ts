@@ -5,7 +5,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type Client, type UnsubscribePacket } from 'aedes';
 import { commandTopic } from '../../../functions/control/channel.js';
 import type { NodeSessionWriter } from './node-writer.js';
 import { silentLog, type LocalLog } from '../log.js';
@@ -74,6 +74,10 @@ export type LocalBroker = {
   readonly sessions: HeldSessions;
   /** Kicks a client as a broker's own API does; false when the node holds no such client. */
   kick(clientid: string): Promise<boolean>;
+  /** Subscribes a connected client to a topic filter as if it had sent SUBSCRIBE (EMQX's API does the same); false when it is not connected here. */
+  subscribeOnBehalf(clientid: string, topic: string, qos: 0 | 1 | 2): Promise<boolean>;
+  /** Ends a connected client's subscription as if it had sent UNSUBSCRIBE; false when it is not connected here. */
+  unsubscribeOnBehalf(clientid: string, topic: string): Promise<boolean>;
   /** Resolves once every session write and command received so far is done. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -83,6 +87,11 @@ export const DEFAULT_STATS_INTERVAL_MS = 5_000;
 export const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 /** How long a stopping node waits for session writes that keep failing: short enough for `npm start` to end within 5 s. */
 const STOP_DRAIN_MS = 3_000;
+
+/** aedes keeps its connected clients by id in `clients`, which its typings leave out. */
+function connectedClient(aedes: Aedes, clientid: string): Client | undefined {
+  return (aedes as unknown as { clients: Record<string, Client | undefined> }).clients[clientid];
+}
 
 function peer(conn: unknown): string {
   const socket = conn instanceof MeteredConnection ? conn : undefined;
@@ -227,6 +236,20 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
       view = next;
     },
     sessions,
+    subscribeOnBehalf: (clientid, topic, qos) =>
+      new Promise<boolean>((resolve, reject) => {
+        const client = connectedClient(aedes, clientid);
+        if (!client) return resolve(false);
+        client.subscribe({ topic, qos }, (error?: Error) => (error ? reject(error) : resolve(true)));
+      }),
+    unsubscribeOnBehalf: (clientid, topic) =>
+      new Promise<boolean>((resolve, reject) => {
+        const client = connectedClient(aedes, clientid);
+        if (!client) return resolve(false);
+        // An UNSUBSCRIBE without a message id: no UNSUBACK goes to the client.
+        const packet = { cmd: 'unsubscribe', unsubscriptions: [topic] } as unknown as UnsubscribePacket;
+        client.unsubscribe(packet, (error?: Error) => (error ? reject(error) : resolve(true)));
+      }),
     kick: async (clientid) => {
       const held = sessions.get(clientid)?.last;
       if (!held) return false;

@@ -24,6 +24,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isAuthorized } from '../../../functions/apps/basic-auth.js';
 import { renderV4, renderV5, V5_FIELDS, type EmqxClient } from './client-json.js';
+import { clientAction } from './client-actions.js';
 import { routeOf } from './rest-route.js';
 import { splitTarget } from '../request-target.js';
 
@@ -34,6 +35,11 @@ export type EmqxBackend = {
   clients(): EmqxClient[];
   /** Kicks the client; false when the cluster holds no such client. */
   kick(clientid: string): Promise<boolean>;
+  /** The node name the cluster's answers show. */
+  node?: string;
+  /** Subscribes a connected client on its behalf; false when the cluster does not have it connected (or cannot subscribe). */
+  subscribe?(clientid: string, topic: string, qos: 0 | 1 | 2): Promise<boolean>;
+  unsubscribe?(clientid: string, topic: string): Promise<boolean>;
 };
 
 export type EmqxRestApi = { url: string; stop(): Promise<void> };
@@ -71,7 +77,8 @@ export async function startEmqxRestApi(options: {
 
 
 async function handle(backend: EmqxBackend, expected: { appId: string; appSecret: string }, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  for await (const chunk of request) void chunk;
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
   const { rawPath, query } = splitTarget(request.url ?? '/');
   const route = routeOf(rawPath);
   if (route === undefined) return json(response, 404, { code: 'NOT_FOUND', message: 'Request path not found' });
@@ -79,6 +86,7 @@ async function handle(backend: EmqxBackend, expected: { appId: string; appSecret
   if (!isAuthorized(request.headers.authorization, expected)) return unauthorized(response, route.dialect);
   const { dialect, clientid } = route;
   const method = request.method ?? 'GET';
+  if (route.action) return clientAction(backend, { dialect, clientid, action: route.action, method, body: Buffer.concat(chunks).toString('utf8') }, response);
 
   if (clientid === undefined) {
     if (method !== 'GET') return json(response, 405, { code: 'METHOD_NOT_ALLOWED', message: 'Method not allowed' });

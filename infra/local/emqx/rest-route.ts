@@ -7,8 +7,11 @@
  */
 import { withoutDotSegments } from '../request-target.js';
 
-/** `cursor`: EMQX 5's cursor-paged list, `/api/v5/clients_v2`. */
-export type Route = { dialect: 'v5' | 'v4'; clientid: string | undefined; cursor?: true };
+/** A call on one client beside list, lookup and kick (`client-actions.ts`). */
+export type ClientAction = 'acl_cache' | 'subscribe' | 'unsubscribe';
+
+/** `cursor`: EMQX 5's cursor-paged list, `/api/v5/clients_v2`; `action`: a client action, its client in the path (5.x) or the body (4.4's `/mqtt/…`). */
+export type Route = { dialect: 'v5' | 'v4'; clientid: string | undefined; cursor?: true; action?: ClientAction };
 
 export function routeOf(rawPath: string): Route | 'malformed' | undefined {
   const segments = cowboySegments(rawPath);
@@ -17,6 +20,13 @@ export function routeOf(rawPath: string): Route | 'malformed' | undefined {
   if (api === 'api' && version === 'v5' && clients === 'clients_v2' && (clientid ?? '') === '' && rest.length === 0) {
     return { dialect: 'v5', clientid: undefined, cursor: true };
   }
+  // emqx_mgmt_api_pubsub.erl (4.4): POST /mqtt/subscribe and /mqtt/unsubscribe, the client in the body.
+  if (api === 'api' && version === 'v4' && clients === 'mqtt' && (clientid === 'subscribe' || clientid === 'unsubscribe') && rest.length === 0) {
+    return { dialect: 'v4', clientid: undefined, action: clientid };
+  }
+  // 4.4: /clients/{id}/acl_cache; 5.8: /clients/{id}/authorization/cache, /subscribe, /unsubscribe.
+  const action = clientid ? clientActionOf(version, rest) : undefined;
+  if (api === 'api' && clients === 'clients' && action) return { dialect: version as 'v5' | 'v4', clientid, action };
   if (api !== 'api' || (version !== 'v5' && version !== 'v4') || clients !== 'clients' || rest.length > 0) return undefined;
   // A trailing slash (an empty last segment) is the list, as the stand-in has always taken it.
   return { dialect: version, clientid: clientid === '' ? undefined : clientid };
@@ -30,4 +40,12 @@ function cowboySegments(rawPath: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+function clientActionOf(version: string | undefined, rest: string[]): ClientAction | undefined {
+  const path = rest.join('/');
+  if (version === 'v4' && path === 'acl_cache') return 'acl_cache';
+  if (version === 'v5' && path === 'authorization/cache') return 'acl_cache';
+  if (version === 'v5' && (path === 'subscribe' || path === 'unsubscribe')) return path;
+  return undefined;
 }

@@ -65,5 +65,8 @@ export function standInBackend(broker: LocalBroker): EmqxBackend {
       return clients.sort((a, b) => a.connected_at - b.connected_at || (a.clientid < b.clientid ? -1 : 1));
     },
     kick: (clientid) => broker.kick(clientid),
+    node: broker.node,
+    subscribe: (clientid, topic, qos) => broker.subscribeOnBehalf(clientid, topic, qos),
+    unsubscribe: (clientid, topic) => broker.unsubscribeOnBehalf(clientid, topic),
   };
 }

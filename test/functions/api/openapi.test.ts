@@ -115,11 +115,29 @@ describe('list parameters', () => {
       const schema = grammar.schemas?.[native as ParameterName] ?? NATIVE_PARAMETERS[native as ParameterName];
       const parameter = operation.parameters!.find((p) => p.name === wire)!;
       const validate = ajv.compile(parameter.schema);
+      // An integer parameter is written as its decimal digits: the schema sees the number.
+      const integer = parameter.schema.type === 'integer';
       for (const value of SAMPLES) {
         const parsed = schema.safeParse(value);
-        if (parsed.success && parsed.data !== NO_MATCH) expect(validate(value), `${wire}=${value}`).toBe(true);
+        if (!parsed.success || parsed.data === NO_MATCH) continue;
+        expect(validate(integer ? Number(value) : value), `${wire}=${value}`).toBe(true);
+        if (integer) expect(value, `${wire}=${value}`).toMatch(/^-?\d+$/);
       }
     }
+  });
+
+  it.each([
+    ['native', 'listClients', '_limit', { type: 'integer', minimum: 1, maximum: 1000, default: 100 }],
+    ['native', 'listClients', '_page', { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 }],
+    ['native', 'listClients', 'proto_ver', { type: 'integer', minimum: 0, maximum: 255 }],
+    ['emqx4', 'listClients', '_limit', { type: 'integer', minimum: 0, maximum: 10_000, default: 10_000 }],
+    ['emqx5', 'listClients', 'limit', { type: 'integer', minimum: 1, maximum: 10_000, default: 100 }],
+    ['emqx5', 'listClients', 'page', { type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 }],
+    ['emqx5', 'listClientsByCursor', 'limit', { type: 'integer', minimum: 1, maximum: 10_000, default: 100 }],
+  ] as const)('%s %s: %s is an integer with its bounds and default', (surface, action, name, schema) => {
+    const route = routesOf(surface, action)[0]!;
+    const parameter = document.paths[route.path]!.get!.parameters!.find((p) => p.name === name)!;
+    expect(parameter.schema).toEqual(schema);
   });
 });
 

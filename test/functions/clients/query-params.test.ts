@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { NativeClient } from '../../../functions/api/response-schema.js';
 import { filterKind } from '../../../functions/clients/filter.js';
 import { DEFAULT_LIMIT, MAX_ANY_OF, parseClientQuery } from '../../../functions/clients/query-params.js';
+import { CLIENT_FIELDS } from '../../../functions/clients/render.js';
 import { Failure } from '../../../functions/failures.js';
 import { toApiError, type ApiError } from '../../../functions/http/errors.js';
 
@@ -269,5 +271,19 @@ describe('filterKind', () => {
     expect(filterKind(filterOf('conn_state=idle&zone=z'))).toBe('other');
     expect(filterKind(filterOf('clientid=a'))).toBe('other');
     expect(filterKind(filterOf('_gte_mqueue_len=1'))).toBe('other');
+  });
+});
+
+describe('fields=', () => {
+  it('takes all, or names of the client object, and refuses any other name, naming it', () => {
+    expect(parseClientQuery('fields=all').fields).toBeUndefined();
+    expect(parseClientQuery('fields=clientid,,recv_oct,clientid').fields).toEqual(['clientid', 'recv_oct']);
+    expectInvalid('fields=bogus', 'bogus is none');
+    expectInvalid('fields=clientid,conn_state', 'conn_state is none');
+    expectInvalid('fields=,', 'fields');
+  });
+
+  it('knows exactly the fields the client object has (its response schema)', () => {
+    expect([...CLIENT_FIELDS].sort()).toEqual(Object.keys(NativeClient.shape).sort());
   });
 });

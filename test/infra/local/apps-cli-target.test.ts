@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { TARGET_NEEDED } from '../../../infra/apps/target.js';
+import { awsTargetLine, CREDENTIALS_NEEDED, TARGET_NEEDED } from '../../../infra/apps/target.js';
 import { REPO_ROOT } from './processes.js';
 
 type Run = { code: number; stdout: string; stderr: string };
@@ -41,13 +41,20 @@ describe('npm run apps without --endpoint', () => {
   it.each([
     { args: ['list'], says: 'no apps table given' },
     { args: ['create', 'bot', '--stack', 'clients-api'], says: 'no AWS region' },
-    { args: ['list', '--table', 'apps', '--region', 'eu-west-1'], says: 'no AWS credentials (Could not load credentials from any providers)' },
+    { args: ['list', '--table', 'apps', '--region', 'eu-west-1'], says: `no AWS credentials (Could not load credentials from any providers; ${CREDENTIALS_NEEDED})` },
   ])('says in one line what it needs when $says, exiting 1', async ({ args, says }) => {
     const run = await apps(...args);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(lines(run.stderr)).toEqual([`apps: ${says}: ${TARGET_NEEDED}`]);
   }, 60_000);
+
+  it('names the AWS region and table it is about to use, and nothing for the local stack', () => {
+    expect(awsTargetLine({ table: 'prod-apps', region: 'eu-west-1' })).toBe(
+      "apps: AWS, region eu-west-1, apps table prod-apps, with the AWS SDK's default credentials (give --endpoint <url> for the local stack)",
+    );
+    expect(awsTargetLine({ table: 'apps', region: 'us-east-1', endpoint: 'http://127.0.0.1:8000' })).toBeUndefined();
+  });
 
   it('answers a mistyped command with the usage line before looking for a table', async () => {
     const run = await apps('lsit');

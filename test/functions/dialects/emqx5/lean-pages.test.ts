@@ -122,9 +122,10 @@ describe('lean pages', () => {
     expect(parseClientQuery('fields=clientid,connected', EMQX4_GRAMMAR).fields).toEqual(['clientid', 'connected']);
   });
 
-  it('fields= on the native and /api/v4 lists: all means every field; a malformed name is a 400 code 108', () => {
+  it('fields= on the native and /api/v4 lists: all means every field; a malformed or unknown name is a 400 code 108', () => {
     expect(parseClientQuery('fields=all').fields).toBeUndefined();
-    expect(parseClientQuery('fields=clientid,,recv_msg.qos0').fields).toEqual(['clientid', 'recv_msg.qos0']);
+    expect(parseClientQuery('fields=clientid,,recv_msg.qos0', EMQX4_GRAMMAR).fields).toEqual(['clientid', 'recv_msg.qos0']);
+    expect(() => parseClientQuery('fields=clientid,recv_msg.qos0')).toThrow(expect.objectContaining({ reason: expect.objectContaining({ kind: 'invalid-parameter', parameter: 'fields' }) }));
     expect(() => parseClientQuery('fields=client id')).toThrow(expect.objectContaining({ reason: expect.objectContaining({ kind: 'invalid-parameter', parameter: 'fields' }) }));
     expect(() => parseClientQuery('fields=,', EMQX4_GRAMMAR)).toThrow(expect.objectContaining({ reason: expect.objectContaining({ kind: 'invalid-parameter', parameter: 'fields' }) }));
   });
