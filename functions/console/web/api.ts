@@ -40,6 +40,7 @@ export async function call<T>(method: string, path: string, options: { body?: un
     response = await fetch(path, {
       method,
       headers,
+      // No cookies and no HTTP auth of the browser's: a 401 with a Basic challenge then never opens its login prompt.
       credentials: 'omit',
       cache: 'no-store',
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),

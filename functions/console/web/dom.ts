@@ -31,11 +31,15 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
 
 export const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Says something to everyone, screen readers included. */
+let fading: number | undefined;
+
+/** Says something to everyone, screen readers included; news fades after a few seconds, errors stay until the next message. */
 export function announce(message: string, kind: 'info' | 'error' = 'info'): void {
   const status = byId('status');
   status.className = `status ${kind}`;
   status.textContent = message;
+  window.clearTimeout(fading);
+  if (kind === 'info') fading = window.setTimeout(() => (status.textContent = ''), 4000);
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
