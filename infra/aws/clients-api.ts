@@ -207,13 +207,13 @@ export class ClientsApi extends Construct {
     this.allRoutes = api.nativeRoutes;
     this.readRoutes = api.nativeReadRoutes;
     throttleRoutes(this.stage, broker.addRoutes?.(this.httpApi) ?? [], checked.ingestThrottle);
-    buildWebConsole(this, { httpApi: this.httpApi, logRetention: checked.logRetention });
+    const webConsole = buildWebConsole(this, { httpApi: this.httpApi, memorySize: checked.memorySize, logRetention: checked.logRetention });
 
     const functions = [this.listClientsFunction, this.getClientFunction, this.kickClientFunction, this.expireSessionsFunction, this.authorizeAppFunction];
     const monitoring = buildMonitoring(this, {
       settings: checked.monitoring,
       powertools: checked.powertools,
-      functions: Object.fromEntries([...functions, this.ingestFunction, this.reconcileFunction].flatMap((fn) => (fn ? [[fn.node.id, fn]] : []))),
+      functions: Object.fromEntries([...functions, webConsole.fn, this.ingestFunction, this.reconcileFunction].flatMap((fn) => (fn ? [[fn.node.id, fn]] : []))),
       tables: { SessionsTable: this.table, AppsTable: this.appsTable },
       deadLetterQueue: this.deadLetterQueue,
       httpApi: this.httpApi,

@@ -1,7 +1,7 @@
 /**
  * The web console on AWS: `GET /console` and `GET /console/{asset}` on the
  * clients API's HTTP API, without an authorizer (the page holds no data; its
- * calls to `/api/v5` carry the app's credentials), served by one small
+ * calls to `/api/v5` carry the app's credentials), served by one
  * function whose bundle carries the console's files, built by esbuild when
  * the stack is synthesized. It costs nothing while nobody looks.
  */
@@ -40,6 +40,8 @@ export function consoleBundleDir(): string {
 
 export interface WebConsoleProps {
   readonly httpApi: apigwv2.HttpApi;
+  /** The memory every function of the deployment states. */
+  readonly memorySize: number;
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -62,8 +64,7 @@ export function buildWebConsole(scope: Construct, props: WebConsoleProps): WebCo
     architecture: lambda.Architecture.ARM_64,
     handler: 'index.handler',
     code: lambda.Code.fromAsset(consoleBundleDir()),
-    // It answers from memory: the smallest size serves a page in milliseconds.
-    memorySize: 128,
+    memorySize: props.memorySize,
     timeout: Duration.seconds(3),
     role,
     logGroup,

@@ -249,9 +249,9 @@ describe('functions', () => {
   const sessionFunctions = () => [api.listClientsFunction, api.getClientFunction, api.kickClientFunction, api.expireSessionsFunction];
   const all = () => [...sessionFunctions(), api.authorizeAppFunction];
 
-  it('run nodejs22.x on arm64 with explicit memory and timeout, five in all', () => {
+  it('run nodejs22.x on arm64 with explicit memory and timeout, six in all (the console among them)', () => {
     const fns = Object.values(resourcesOf('AWS::Lambda::Function'));
-    expect(fns.length).toBe(5);
+    expect(fns.length).toBe(6);
     for (const f of fns) {
       expect(props(f).Runtime).toBe('nodejs22.x');
       expect(props(f).Architectures).toEqual(['arm64']);

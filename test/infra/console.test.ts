@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from '../../functions/console/assets.js';
 import type { ConsoleRequest } from '../../functions/console/handler.js';
 import type { HttpResponse } from '../../functions/http/response.js';
+import { CLIENTS_API_DEFAULTS } from '../../infra/aws/clients-api.js';
 import { consoleBundleDir } from '../../infra/aws/console.js';
 import { ClientsApiStack } from '../../infra/aws/stack.js';
 
@@ -45,9 +46,9 @@ describe('the console in the stack', () => {
     expect(integration.props.PayloadFormatVersion).toBe('2.0');
   });
 
-  it('runs on the team runtime with the least memory, and may only write its own logs', () => {
+  it('runs on the team runtime with the memory of every function, and may only write its own logs', () => {
     const fn = consoleFunction();
-    expect(fn.props).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 128, Handler: 'index.handler' });
+    expect(fn.props).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: CLIENTS_API_DEFAULTS.memorySize, Handler: 'index.handler' });
     const roleId = (fn.props.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
     const policies = resources('AWS::IAM::Policy').filter((p) => JSON.stringify(p.props.Roles) === JSON.stringify([{ Ref: roleId }]));
     const actions = policies.flatMap((p) => ((p.props.PolicyDocument as Json).Statement as { Action: string | string[] }[]).flatMap((s) => s.Action));
