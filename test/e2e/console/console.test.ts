@@ -102,6 +102,7 @@ describe('an administrator', () => {
     await page.getByRole('button', { name: 'Previous page' }).click();
     await eventually(() => clientIdsShown(watched)).toEqual(first);
     if (process.env.UPDATE_CONSOLE_SCREENSHOT) {
+      await eventually(() => page.locator('#status').textContent()).toBe('');
       mkdirSync(dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT });
     }
