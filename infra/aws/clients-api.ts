@@ -35,6 +35,7 @@ import { bindBroker } from './brokers/index.js';
 import { DeadLetters } from './dead-letters.js';
 import type { BrokerSource, ClientsApiProps } from './clients-api-props.js';
 import { defaultSweepSchedule } from './defaults.js';
+import { buildWebConsole } from './console.js';
 import { buildClientsHttpApi, throttleRoutes } from './http-api.js';
 import { buildMonitoring } from './monitoring/index.js';
 import { checkClientsApiProps } from './props-check.js';
@@ -206,6 +207,7 @@ export class ClientsApi extends Construct {
     this.allRoutes = api.nativeRoutes;
     this.readRoutes = api.nativeReadRoutes;
     throttleRoutes(this.stage, broker.addRoutes?.(this.httpApi) ?? [], checked.ingestThrottle);
+    buildWebConsole(this, { httpApi: this.httpApi, memorySize: checked.memorySize, logRetention: checked.logRetention });
 
     // Built last: it watches every function of the construct.
     const monitoring = buildMonitoring(this, {

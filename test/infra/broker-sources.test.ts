@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { API_ROUTES, routeKeyOf } from '../../functions/api/routes.js';
+import { CONSOLE_ROUTE_PATHS } from '../../functions/console/routes.js';
 import { SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import { AWS_IOT_RULE_SQL, type ClientsApi } from '../../infra/aws/clients-api.js';
 import { CLIENTS_API_DEFAULTS } from '../../infra/aws/defaults.js';
@@ -32,6 +33,8 @@ function synth(context: Record<string, string>): Synth {
 }
 
 const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+/** The web console's routes (infra/aws/console.ts): static files, no authorizer. */
+const CONSOLE_ROUTE_KEYS: string[] = CONSOLE_ROUTE_PATHS.map((path) => `GET ${path}`);
 const props = (resource: Json) => resource.Properties as Json;
 
 function logicalIdOf(s: Synth, construct: IConstruct): string {
@@ -62,9 +65,9 @@ describe('EMQX 5 source', () => {
 
   it('adds POST /ingest/emqx without IAM while every other route keeps SigV4 or app credentials', () => {
     const routes = Object.values(s.template.findResources('AWS::ApiGatewayV2::Route') as Record<string, Json>).map(props);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...API_ROUTES.map(routeKeyOf), 'POST /ingest/emqx'].sort());
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...API_ROUTES.map(routeKeyOf), ...CONSOLE_ROUTE_KEYS, 'POST /ingest/emqx'].sort());
     const expected = (routeKey: unknown) =>
-      routeKey === 'POST /ingest/emqx' ? 'NONE' : API_ROUTES.find((r) => routeKeyOf(r) === routeKey)!.surface === 'native' ? 'AWS_IAM' : 'CUSTOM';
+      routeKey === 'POST /ingest/emqx' || CONSOLE_ROUTE_KEYS.includes(String(routeKey)) ? 'NONE' : API_ROUTES.find((r) => routeKeyOf(r) === routeKey)!.surface === 'native' ? 'AWS_IAM' : 'CUSTOM';
     for (const route of routes) expect(route.AuthorizationType, String(route.RouteKey)).toBe(expected(route.RouteKey));
   });
 
@@ -147,7 +150,7 @@ describe('EMQX 5 source', () => {
     expect(s.api.controlCredentialsSecret).toBeUndefined();
     expect(count(s, 'AWS::IoT::TopicRule')).toBe(0);
     // list, get, kick, the sweeper, ingest, reconcile and the app-credentials authorizer.
-    expect(count(s, 'AWS::Lambda::Function')).toBe(7);
+    expect(count(s, 'AWS::Lambda::Function')).toBe(8);
   });
 });
 
@@ -206,7 +209,7 @@ describe('MQTT control channel (the default)', () => {
     expect(s.api.reconcileFunction).toBeUndefined();
     expect(count(s, 'AWS::IoT::TopicRule')).toBe(0);
     // list, get, kick, the sweeper and the app-credentials authorizer.
-    expect(count(s, 'AWS::Lambda::Function')).toBe(5);
+    expect(count(s, 'AWS::Lambda::Function')).toBe(6);
     expect(envOf(s, s.api.kickClientFunction)).toMatchObject({ KICK_VIA: 'mqtt', CONTROL_BROKER_URL: 'mqtts://broker.internal:8883' });
   }, 120_000);
 });

@@ -18,6 +18,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { API_ROUTES, routeKeyOf, type ClientHandler } from '../../functions/api/routes.js';
+import { CONSOLE_ROUTE_PATHS } from '../../functions/console/routes.js';
 import { createAppsTableInput } from '../../functions/apps/table.js';
 import { createTableInput, SESSION_INDEXES, SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import {
@@ -142,9 +143,9 @@ const routeNamed = (routeKey: string) => routeResources().find((r) => r.RouteKey
 const isAppCredentialSurface = (surface: string) => surface === 'emqx4' || surface === 'emqx5';
 
 describe('HTTP API', () => {
-  it('has one route for every entry of the route table, and no other', () => {
+  it('has one route for every entry of the route table and the console routes, and no other', () => {
     const routeKeys = routeResources().map((r) => r.RouteKey as string);
-    expect(routeKeys.sort()).toEqual(API_ROUTES.map(routeKeyOf).sort());
+    expect(routeKeys.sort()).toEqual([...API_ROUTES.map(routeKeyOf), ...CONSOLE_ROUTE_PATHS.map((path) => `GET ${path}`)].sort());
     expect(routeKeys).toEqual(expect.arrayContaining(['GET /clients', 'GET /api/v4/clients', 'DELETE /api/v5/clients/{clientid}']));
   });
 
@@ -212,8 +213,8 @@ describe('HTTP API', () => {
       expect(integration.IntegrationType).toBe('AWS_PROXY');
       expect(integration.IntegrationUri, routeKeyOf(r)).toEqual({ 'Fn::GetAtt': [logicalIdOf(functionOf[r.handler]), 'Arn'] });
     }
-    // One integration per function, shared by its routes.
-    expect(Object.keys(integrations).length).toBe(3);
+    // One integration per function, shared by its routes (the console's, test/infra/console.test.ts, is the fourth).
+    expect(Object.keys(integrations).length).toBe(4);
   });
 
   it('has a throttled $default stage with JSON access logs kept for a limited time', () => {
@@ -249,9 +250,9 @@ describe('functions', () => {
   const sessionFunctions = () => [api.listClientsFunction, api.getClientFunction, api.kickClientFunction, api.expireSessionsFunction];
   const all = () => [...sessionFunctions(), api.authorizeAppFunction];
 
-  it('run nodejs22.x on arm64 with explicit memory and timeout, five in all', () => {
+  it('run nodejs22.x on arm64 with explicit memory and timeout, six in all (the console among them)', () => {
     const fns = Object.values(resourcesOf('AWS::Lambda::Function'));
-    expect(fns.length).toBe(5);
+    expect(fns.length).toBe(6);
     for (const f of fns) {
       expect(props(f).Runtime).toBe('nodejs22.x');
       expect(props(f).Architectures).toEqual(['arm64']);

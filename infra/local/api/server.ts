@@ -17,6 +17,8 @@ import { gatewayEvent } from './gateway-event.js';
 import { isAllowedHost } from './host-check.js';
 import { isIngest, matchRoute, type Operation, type RouteMatch } from './routes.js';
 import { isSigV4, verifySigV4, type SignedRequest, type SigV4Key } from './sigv4-auth.js';
+import { serveConsole } from './console.js';
+import { isConsolePath } from '../../../functions/console/routes.js';
 import { routeOf } from '../../../functions/api/routes.js';
 import type { AuthorizerResult } from '../../../functions/authorize-app.js';
 
@@ -66,6 +68,8 @@ async function respond(request: IncomingMessage, options: ApiServerOptions, port
   const rawQueryString = queryAt < 0 ? '' : target.slice(queryAt + 1);
   const method = request.method ?? 'GET';
   const body = await readBody(request);
+  // The console page holds no data and takes no credentials; its calls carry the app's.
+  if (isConsolePath(rawPath)) return serveConsole(method, rawPath, request.headers);
 
   const route = matchRoute(method, rawPath);
   // Ingest routes check the brokers' bearer token in their handler, as in AWS.
