@@ -8,7 +8,9 @@
  *    the narrow state index and matched against the set: a session the broker
  *    does not list is a ghost, ended once the broker confirms it does not hold
  *    it; a connection the broker lists offline is noted. Shards not reached
- *    within the run's time wait for the next run, which starts there.
+ *    within the run's time wait for the next run, which starts there: the
+ *    checkpoint lives in the table (checkpoint.ts), read at the start of a run
+ *    and moved at its end, so cold starts continue too.
  * 3. The broker's list is read again: for the shards checked, a session whose
  *    connection the table did not show is added; a noted offline one is
  *    disconnected; tracked statistics are written where they changed.
@@ -23,14 +25,12 @@ import type { TableRef } from '../sessions/table.js';
 import { SessionWriter } from '../sessions/writer.js';
 import type { BrokerSession, BrokerView } from '../sources/broker-view.js';
 import { Batches, pool } from './batches.js';
+import { CheckpointStore } from './checkpoint.js';
 import { clientPrefix, heldKey } from './fingerprint.js';
 import { KeySet } from './key-set.js';
 import { SessionChanges } from './session-changes.js';
 import { StatisticsCheck } from './statistics-check.js';
 import { StatisticsMemo } from './statistics-memo.js';
-
-/** Where the next run starts its walk of the table: kept by the caller across runs. */
-export type ReconcileCheckpoint = { nextShard: number };
 
 export type ReconcileOptions = {
   db: DynamoDBDocumentClient;
@@ -47,7 +47,6 @@ export type ReconcileOptions = {
   concurrency?: number;
   /** The tracked statistics the table is known to hold, kept by the caller across runs. */
   statisticsMemo?: StatisticsMemo;
-  checkpoint?: ReconcileCheckpoint;
 };
 
 export type ReconcileReport = {
@@ -68,6 +67,8 @@ export type ReconcileReport = {
   statistics: number;
   /** Whether the run stopped early (time, size, or shards left for the next run). */
   truncated: boolean;
+  /** The shard the next run starts at (the stored checkpoint, moved by this run or not). */
+  nextShard: number;
   /** Writes that failed (left to the next run). */
   failed: number;
   ms: number;
@@ -85,7 +86,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const now = options.now ?? Date.now;
   const signal = options.signal ?? new AbortController().signal;
   const concurrency = options.concurrency ?? 16;
-  const checkpoint = options.checkpoint ?? { nextShard: 0 };
+  const checkpoints = new CheckpointStore(db, table, view.name);
   const memo = options.statisticsMemo ?? new StatisticsMemo();
   const store = new SessionStore(db, table);
   const startedAt = now();
@@ -93,7 +94,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const changes = new SessionChanges(new SessionWriter(db, table), precision, startedAt);
   const report: ReconcileReport = {
     source: view.name,
-    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, truncated: false, failed: 0, ms: 0 },
+    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, truncated: false, nextShard: 0, failed: 0, ms: 0 },
   };
   const finish = () => {
     if (signal.aborted) report.truncated = true;
@@ -119,6 +120,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     }
     await count('ended', () => changes.end(entry));
   };
+
+  const checkpoint = await checkpoints.read();
+  report.nextShard = checkpoint.nextShard;
 
   // 1. What the broker holds, read before the table: a session the table
   // gains after this point is newer than the list and is left alone.
@@ -170,7 +174,6 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   report.shards = checked.size;
   if (checked.size < table.shards) report.truncated = true;
   if (checked.size === 0) return finish();
-  checkpoint.nextShard = (checkpoint.nextShard + checked.size) % table.shards;
 
   // 3. The list again, for the shards checked.
   const writes = new Batches<() => Promise<void>>(BATCH, (batch) => pool(batch, concurrency, signal, (write) => write()));
@@ -202,6 +205,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const unlisted = [...unmatched.values()].filter((entry) => checked.has(shardOf(entry.clientid, table.shards)));
   await pool(unlisted, concurrency, signal, endGhost);
   memo.commit(checked);
+  // The shards checked are done; a run that checked them all leaves the checkpoint (and writes nothing).
+  const nextShard = (checkpoint.nextShard + checked.size) % table.shards;
+  if (nextShard !== checkpoint.nextShard && (await checkpoints.move(checkpoint, nextShard))) report.nextShard = nextShard;
   return finish();
 }
 
