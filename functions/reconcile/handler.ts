@@ -19,7 +19,7 @@ export type ReconcileDeps = {
 /** Time kept back from the function's limit to finish the writes under way and report. */
 const REPORT_MARGIN_MS = 15_000;
 const DEFAULT_BUDGET_MS = 240_000;
-const REPORTED = ['listed', 'shards', 'ended', 'added', 'disconnected', 'statistics', 'failed'] as const;
+const REPORTED = ['listed', 'shards', 'ended', 'added', 'disconnected', 'statistics', 'corrected', 'failed'] as const;
 
 export function reconcileHandler(deps: ReconcileDeps) {
   const { logger, metrics } = deps;

@@ -13,7 +13,8 @@
  *    and moved at its end, so cold starts continue too.
  * 3. The broker's list is read again: for the shards checked, a session whose
  *    connection the table did not show is added; a noted offline one is
- *    disconnected; tracked statistics are written where they changed.
+ *    disconnected; tracked statistics (and, for a source whose events do not
+ *    report it, the persistence) are written where they changed.
  *
  * Every change goes through the session writer's conditional writes, so
  * events arriving meanwhile win over the run's view wherever they are newer.
@@ -29,7 +30,7 @@ import { CheckpointStore } from './checkpoint.js';
 import { clientPrefix, heldKey } from './fingerprint.js';
 import { KeySet } from './key-set.js';
 import { SessionChanges } from './session-changes.js';
-import { StatisticsCheck } from './statistics-check.js';
+import { ListedFieldsCheck } from './listed-fields-check.js';
 import { StatisticsMemo } from './statistics-memo.js';
 
 export type ReconcileOptions = {
@@ -65,6 +66,8 @@ export type ReconcileReport = {
   disconnected: number;
   /** Statistics snapshots written because their tracked fields changed. */
   statistics: number;
+  /** Sessions whose clean_start / expiry_interval the list corrected (sources whose events lack them). */
+  corrected: number;
   /** Whether the run stopped early (time, size, or shards left for the next run). */
   truncated: boolean;
   /** The shard the next run starts at (the stored checkpoint, moved by this run or not). */
@@ -94,14 +97,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const changes = new SessionChanges(new SessionWriter(db, table), precision, startedAt);
   const report: ReconcileReport = {
     source: view.name,
-    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, truncated: false, nextShard: 0, failed: 0, ms: 0 },
+    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, corrected: 0, truncated: false, nextShard: 0, failed: 0, ms: 0 },
   };
   const finish = () => {
     if (signal.aborted) report.truncated = true;
     report.ms = now() - startedAt;
     return report;
   };
-  const count = async (key: 'ended' | 'added' | 'disconnected' | 'statistics', write: () => Promise<'applied' | 'ignored'>) => {
+  const count = async (key: 'ended' | 'added' | 'disconnected' | 'statistics' | 'corrected', write: () => Promise<'applied' | 'ignored'>) => {
     try {
       if ((await write()) === 'applied') report[key]++;
     } catch {
@@ -177,7 +180,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 
   // 3. The list again, for the shards checked.
   const writes = new Batches<() => Promise<void>>(BATCH, (batch) => pool(batch, concurrency, signal, (write) => write()));
-  const statistics = new StatisticsCheck({ store, memo, changes, precision, concurrency, signal, count });
+  const correctsPersistence = view.correctsPersistence === true;
+  const listedFields = new ListedFieldsCheck({ store, memo, changes, precision, correctsPersistence, concurrency, signal, count });
   const onListed = async (broker: BrokerSession) => {
     const { clientid } = broker.conn;
     const shard = shardOf(clientid, table.shards);
@@ -192,11 +196,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       offline.delete(clientid);
       await writes.push(() => count('disconnected', () => changes.disconnect(broker, inTable)));
     }
-    await statistics.consider(broker, shard);
+    await listedFields.consider(broker, shard);
   };
   for await (const broker of view.sessions(signal)) await onListed(broker);
   await writes.flush();
-  await statistics.flush();
+  await listedFields.flush();
   if (signal.aborted) {
     memo.discard();
     return finish();

@@ -76,6 +76,21 @@ export class SessionChanges {
     );
   }
 
+  /**
+   * The list's persistence of the table's connection `record`, with its
+   * statistics: an offline session's expiry moves with its interval.
+   */
+  persistence(record: LiveSession, broker: BrokerSession) {
+    const { clean_start, expiry_interval } = broker.conn;
+    return this.writer.mutate(record.clientid, (current) => {
+      if (!isLive(current) || current.conn_key !== record.conn_key) return undefined;
+      const next: LiveSession = { ...current, clean_start, expiry_interval };
+      if (next.conn_state === 'disconnected' && next.disconnected_at !== null) next.expires_at = next.disconnected_at + expiry_interval * 1000;
+      if (!broker.statistics) return next;
+      return applyEvent(next, { type: 'statistics', conn: next, seq: this.startedAt, statistics: broker.statistics }) ?? next;
+    });
+  }
+
   /** The broker's statistics of the table's connection `record`. */
   statistics(record: LiveSession, broker: BrokerSession) {
     return this.writer.apply({ type: 'statistics', conn: record, seq: this.startedAt, statistics: broker.statistics! });
