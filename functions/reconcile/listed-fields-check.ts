@@ -16,6 +16,8 @@ import type { StatisticsMemo } from './statistics-memo.js';
 
 /** Sessions whose fields are read at once (BatchGetItem requests of 100 in parallel). */
 const READ_BATCH = 1_000;
+/** Batches read while the list goes on: a cold run reads every session, and the list need not wait for each batch. */
+const BATCHES_IN_FLIGHT = 4;
 
 type Listed = { broker: BrokerSession; shard: number; print: bigint };
 
@@ -33,9 +35,18 @@ export type ListedFieldsCheckOptions = {
 
 export class ListedFieldsCheck {
   private readonly unknown: Batches<Listed>;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
 
   constructor(private readonly options: ListedFieldsCheckOptions) {
-    this.unknown = new Batches(READ_BATCH, (batch) => this.check(batch));
+    this.unknown = new Batches(READ_BATCH, async (batch) => {
+      const checked: Promise<void> = this.check(batch)
+        .catch((error: unknown) => void (this.failure ??= error))
+        .finally(() => this.inFlight.delete(checked));
+      this.inFlight.add(checked);
+      if (this.inFlight.size >= BATCHES_IN_FLIGHT) await Promise.race(this.inFlight);
+      if (this.failure !== undefined) throw this.failure;
+    });
   }
 
   /** A listed session whose connection the table shows. */
@@ -47,8 +58,11 @@ export class ListedFieldsCheck {
     else await this.unknown.push({ broker, shard, print });
   }
 
-  flush(): Promise<void> {
-    return this.unknown.flush();
+  /** Reads and writes what is left; throws the first failure of a batch read. */
+  async flush(): Promise<void> {
+    await this.unknown.flush();
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
   }
 
   private async check(batch: Listed[]): Promise<void> {
