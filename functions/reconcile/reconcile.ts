@@ -94,7 +94,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const store = new SessionStore(db, table);
   const startedAt = now();
   const precision = view.connectedAtPrecisionMs;
-  const changes = new SessionChanges(new SessionWriter(db, table), precision, startedAt);
+  const correctsPersistence = view.correctsPersistence === true;
+  const changes = new SessionChanges(new SessionWriter(db, table), precision, startedAt, correctsPersistence);
   const report: ReconcileReport = {
     source: view.name,
     ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, corrected: 0, truncated: false, nextShard: 0, failed: 0, ms: 0 },
@@ -180,7 +181,6 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 
   // 3. The list again, for the shards checked.
   const writes = new Batches<() => Promise<void>>(BATCH, (batch) => pool(batch, concurrency, signal, (write) => write()));
-  const correctsPersistence = view.correctsPersistence === true;
   const listedFields = new ListedFieldsCheck({ store, memo, changes, precision, correctsPersistence, concurrency, signal, count });
   const onListed = async (broker: BrokerSession) => {
     const { clientid } = broker.conn;

@@ -128,6 +128,20 @@ describe('EMQX 4.4 persistent sessions', () => {
     expect(await listed()).toEqual(['p3']);
   });
 
+  it('a run that finds offline a session the WebHook showed connected keeps it offline with the list\'s persistence', async () => {
+    const conn = persistent('p5', T0);
+    await webhook(connectedBody('v4', conn, ''));
+    // Its disconnect was lost.
+    const report = await reconcile({ db: t.db, table: t.table, view: emqx4View([listRow(conn, T0 + 5_000)]) });
+    expect(report).toMatchObject({ disconnected: 1, ended: 0 });
+    expect(await t.store.get('p5', { consistent: true })).toMatchObject({
+      conn_state: 'disconnected',
+      clean_start: false,
+      expiry_interval: 300,
+      expires_at: T0 + 5_000 + 300_000,
+    });
+  });
+
   it('a connected session the WebHook showed as clean is listed by clean_start=false after a run', async () => {
     const conn = persistent('p4', T0);
     await webhook(connectedBody('v4', conn, ''));
