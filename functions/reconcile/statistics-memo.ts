@@ -45,6 +45,7 @@ export class StatisticsMemo {
       const next = new BigUint64Array(kept.length + (added?.size ?? 0));
       next.set(kept);
       if (added) next.set(added.keys.subarray(0, added.size), kept.length);
+      this.added.delete(shard);
       this.shards.set(shard, { keys: next.sort(), seen: new Uint8Array(Math.ceil(next.length / 8)) });
     }
     this.discard();
