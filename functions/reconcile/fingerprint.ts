@@ -32,8 +32,15 @@ export function heldKey(conn: ConnectionAt, state: 'connected' | 'disconnected',
   return clientPrefix(conn.clientid) | connection;
 }
 
-/** What a session's tracked statistics were, on one connection. */
-export function statisticsPrint(conn: ConnectionAt, precisionMs: number, statistics: Statistics): bigint {
+/** The persistence of a connection, as a list reports it. */
+export type Persistence = { clean_start: boolean; expiry_interval: number };
+
+/**
+ * What the fields a run keeps current were, on one connection: the tracked
+ * statistics, and the persistence when the list corrects it (else undefined).
+ */
+export function listedPrint(conn: ConnectionAt, precisionMs: number, statistics: Statistics, persistence?: Persistence): bigint {
   const tracked = TRACKED_STATISTICS.map((field) => statistics[field]).join(',');
-  return digest64(`${conn.clientid}\n${conn.node}\n${Math.floor(conn.connected_at / precisionMs)}\n${tracked}`);
+  const flags = persistence ? `\n${persistence.clean_start}\n${persistence.expiry_interval}` : '';
+  return digest64(`${conn.clientid}\n${conn.node}\n${Math.floor(conn.connected_at / precisionMs)}\n${tracked}${flags}`);
 }

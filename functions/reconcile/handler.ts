@@ -4,7 +4,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from '../sessions/table.js';
 import type { BrokerView } from '../sources/broker-view.js';
-import { reconcile, type ReconcileCheckpoint, type ReconcileReport } from './reconcile.js';
+import { reconcile, type ReconcileReport } from './reconcile.js';
 import { StatisticsMemo } from './statistics-memo.js';
 
 export type ReconcileDeps = {
@@ -19,14 +19,12 @@ export type ReconcileDeps = {
 /** Time kept back from the function's limit to finish the writes under way and report. */
 const REPORT_MARGIN_MS = 15_000;
 const DEFAULT_BUDGET_MS = 240_000;
-const REPORTED = ['listed', 'shards', 'ended', 'added', 'disconnected', 'statistics', 'failed'] as const;
+const REPORTED = ['listed', 'shards', 'ended', 'added', 'disconnected', 'statistics', 'corrected', 'failed'] as const;
 
 export function reconcileHandler(deps: ReconcileDeps) {
   const { logger, metrics } = deps;
   /** What the table holds of each session's tracked statistics, kept across warm invocations to spare reads. */
   const statisticsMemo = new StatisticsMemo();
-  /** Where the next invocation resumes the table walk when a run could not check every shard. */
-  const checkpoint: ReconcileCheckpoint = { nextShard: 0 };
   return async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<ReconcileReport> => {
     const budget = (context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS) - REPORT_MARGIN_MS;
     const report = await reconcile({
@@ -37,7 +35,6 @@ export function reconcileHandler(deps: ReconcileDeps) {
       budgetMs: Math.max(budget, 1_000),
       maxSessions: deps.maxSessions,
       statisticsMemo,
-      checkpoint,
     });
     logger.info('reconciliation', { ...report });
     for (const key of REPORTED) metrics.addMetric(`Reconcile${key[0]!.toUpperCase()}${key.slice(1)}`, MetricUnit.Count, report[key]);

@@ -8,10 +8,13 @@
  *    the narrow state index and matched against the set: a session the broker
  *    does not list is a ghost, ended once the broker confirms it does not hold
  *    it; a connection the broker lists offline is noted. Shards not reached
- *    within the run's time wait for the next run, which starts there.
+ *    within the run's time wait for the next run, which starts there: the
+ *    checkpoint lives in the table (checkpoint.ts), read at the start of a run
+ *    and moved at its end, so cold starts continue too.
  * 3. The broker's list is read again: for the shards checked, a session whose
  *    connection the table did not show is added; a noted offline one is
- *    disconnected; tracked statistics are written where they changed.
+ *    disconnected; tracked statistics (and, for a source whose events do not
+ *    report it, the persistence) are written where they changed.
  *
  * Every change goes through the session writer's conditional writes, so
  * events arriving meanwhile win over the run's view wherever they are newer.
@@ -23,14 +26,12 @@ import type { TableRef } from '../sessions/table.js';
 import { SessionWriter } from '../sessions/writer.js';
 import type { BrokerSession, BrokerView } from '../sources/broker-view.js';
 import { Batches, pool } from './batches.js';
+import { CheckpointStore } from './checkpoint.js';
 import { clientPrefix, heldKey } from './fingerprint.js';
 import { KeySet } from './key-set.js';
 import { SessionChanges } from './session-changes.js';
-import { StatisticsCheck } from './statistics-check.js';
+import { ListedFieldsCheck } from './listed-fields-check.js';
 import { StatisticsMemo } from './statistics-memo.js';
-
-/** Where the next run starts its walk of the table: kept by the caller across runs. */
-export type ReconcileCheckpoint = { nextShard: number };
 
 export type ReconcileOptions = {
   db: DynamoDBDocumentClient;
@@ -47,7 +48,6 @@ export type ReconcileOptions = {
   concurrency?: number;
   /** The tracked statistics the table is known to hold, kept by the caller across runs. */
   statisticsMemo?: StatisticsMemo;
-  checkpoint?: ReconcileCheckpoint;
 };
 
 export type ReconcileReport = {
@@ -66,8 +66,12 @@ export type ReconcileReport = {
   disconnected: number;
   /** Statistics snapshots written because their tracked fields changed. */
   statistics: number;
+  /** Sessions whose clean_start / expiry_interval the list corrected (sources whose events lack them). */
+  corrected: number;
   /** Whether the run stopped early (time, size, or shards left for the next run). */
   truncated: boolean;
+  /** The shard the next run starts at (the stored checkpoint, moved by this run or not). */
+  nextShard: number;
   /** Writes that failed (left to the next run). */
   failed: number;
   ms: number;
@@ -85,22 +89,23 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const now = options.now ?? Date.now;
   const signal = options.signal ?? new AbortController().signal;
   const concurrency = options.concurrency ?? 16;
-  const checkpoint = options.checkpoint ?? { nextShard: 0 };
+  const checkpoints = new CheckpointStore(db, table, view.name);
   const memo = options.statisticsMemo ?? new StatisticsMemo();
   const store = new SessionStore(db, table);
   const startedAt = now();
   const precision = view.connectedAtPrecisionMs;
-  const changes = new SessionChanges(new SessionWriter(db, table), precision, startedAt);
+  const correctsPersistence = view.correctsPersistence === true;
+  const changes = new SessionChanges(new SessionWriter(db, table), precision, startedAt, correctsPersistence);
   const report: ReconcileReport = {
     source: view.name,
-    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, truncated: false, failed: 0, ms: 0 },
+    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, corrected: 0, truncated: false, nextShard: 0, failed: 0, ms: 0 },
   };
   const finish = () => {
     if (signal.aborted) report.truncated = true;
     report.ms = now() - startedAt;
     return report;
   };
-  const count = async (key: 'ended' | 'added' | 'disconnected' | 'statistics', write: () => Promise<'applied' | 'ignored'>) => {
+  const count = async (key: 'ended' | 'added' | 'disconnected' | 'statistics' | 'corrected', write: () => Promise<'applied' | 'ignored'>) => {
     try {
       if ((await write()) === 'applied') report[key]++;
     } catch {
@@ -119,6 +124,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     }
     await count('ended', () => changes.end(entry));
   };
+
+  const checkpoint = await checkpoints.read();
+  report.nextShard = checkpoint.nextShard;
 
   // 1. What the broker holds, read before the table: a session the table
   // gains after this point is newer than the list and is left alone.
@@ -170,11 +178,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   report.shards = checked.size;
   if (checked.size < table.shards) report.truncated = true;
   if (checked.size === 0) return finish();
-  checkpoint.nextShard = (checkpoint.nextShard + checked.size) % table.shards;
 
   // 3. The list again, for the shards checked.
   const writes = new Batches<() => Promise<void>>(BATCH, (batch) => pool(batch, concurrency, signal, (write) => write()));
-  const statistics = new StatisticsCheck({ store, memo, changes, precision, concurrency, signal, count });
+  const listedFields = new ListedFieldsCheck({ store, memo, changes, precision, correctsPersistence, concurrency, signal, count });
   const onListed = async (broker: BrokerSession) => {
     const { clientid } = broker.conn;
     const shard = shardOf(clientid, table.shards);
@@ -189,11 +196,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       offline.delete(clientid);
       await writes.push(() => count('disconnected', () => changes.disconnect(broker, inTable)));
     }
-    await statistics.consider(broker, shard);
+    await listedFields.consider(broker, shard);
   };
   for await (const broker of view.sessions(signal)) await onListed(broker);
   await writes.flush();
-  await statistics.flush();
+  await listedFields.flush();
   if (signal.aborted) {
     memo.discard();
     return finish();
@@ -202,6 +209,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const unlisted = [...unmatched.values()].filter((entry) => checked.has(shardOf(entry.clientid, table.shards)));
   await pool(unlisted, concurrency, signal, endGhost);
   memo.commit(checked);
+  // The shards checked are done; a run that checked them all leaves the checkpoint (and writes nothing).
+  const nextShard = (checkpoint.nextShard + checked.size) % table.shards;
+  if (nextShard !== checkpoint.nextShard && (await checkpoints.move(checkpoint, nextShard))) report.nextShard = nextShard;
   return finish();
 }
 

@@ -37,6 +37,8 @@ export class SessionChanges {
     private readonly precisionMs: number,
     /** When the run started: what the table gained after it is newer than the list. */
     private readonly startedAt: number,
+    /** Whether the list's persistence stands over the table's (BrokerView.correctsPersistence). */
+    private readonly correctsPersistence = false,
   ) {}
 
   /** A session the broker holds that the table lacks, shows ended or shows older. */
@@ -60,13 +62,14 @@ export class SessionChanges {
     });
   }
 
-  /** The table's connection `connKeyInTable`, which the broker shows offline. */
+  /** The table's connection `connKeyInTable`, which the broker shows offline (kept, with the list's persistence where it stands). */
   disconnect(broker: BrokerSession, connKeyInTable: string) {
-    return this.writer.mutate(broker.conn.clientid, (current) =>
-      isLive(current) && current.conn_key === connKeyInTable && current.conn_state === 'connected'
-        ? applyEvent(current, { type: 'disconnected', conn: current, at: broker.disconnected_at ?? this.startedAt })
-        : undefined,
-    );
+    const { clean_start, expiry_interval } = broker.conn;
+    return this.writer.mutate(broker.conn.clientid, (current) => {
+      if (!isLive(current) || current.conn_key !== connKeyInTable || current.conn_state !== 'connected') return undefined;
+      const session = this.correctsPersistence ? { ...current, clean_start, expiry_interval } : current;
+      return applyEvent(session, { type: 'disconnected', conn: session, at: broker.disconnected_at ?? this.startedAt });
+    });
   }
 
   /** A session the broker does not hold: ended unless the table moved on to another connection. */
@@ -74,6 +77,21 @@ export class SessionChanges {
     return this.writer.mutate(entry.clientid, (current) =>
       isLive(current) && current.conn_key === entry.conn_key ? ended(current, this.startedAt, 'disconnected') : undefined,
     );
+  }
+
+  /**
+   * The list's persistence of the table's connection `record`, with its
+   * statistics: an offline session's expiry moves with its interval.
+   */
+  persistence(record: LiveSession, broker: BrokerSession) {
+    const { clean_start, expiry_interval } = broker.conn;
+    return this.writer.mutate(record.clientid, (current) => {
+      if (!isLive(current) || current.conn_key !== record.conn_key) return undefined;
+      const next: LiveSession = { ...current, clean_start, expiry_interval };
+      if (next.conn_state === 'disconnected' && next.disconnected_at !== null) next.expires_at = next.disconnected_at + expiry_interval * 1000;
+      if (!broker.statistics) return next;
+      return applyEvent(next, { type: 'statistics', conn: next, seq: this.startedAt, statistics: broker.statistics }) ?? next;
+    });
   }
 
   /** The broker's statistics of the table's connection `record`. */

@@ -1,26 +1,33 @@
 /**
- * What the table is known to hold of each session's tracked statistics, as
+ * What the table is known to hold of each session's listed fields, as
  * fingerprints by table shard, kept by the caller across runs: a session whose
- * listed statistics match costs no read. 8 bytes a session; a shard's memo is
- * replaced once a run has checked that whole shard.
+ * listed fields match costs no read. 8 bytes a session, plus a bit a session
+ * during a run: a print seen again is marked in place, only new prints are
+ * held apart, so a run does not hold a second copy of the memo. A shard's memo
+ * is replaced once a run has checked that whole shard.
  */
 import { lowerBound } from './key-set.js';
 
+type ShardMemo = { keys: BigUint64Array; seen: Uint8Array };
+
 export class StatisticsMemo {
-  private readonly shards = new Map<number, BigUint64Array>();
-  private readonly next = new Map<number, { keys: BigUint64Array; size: number }>();
+  private readonly shards = new Map<number, ShardMemo>();
+  private readonly added = new Map<number, { keys: BigUint64Array; size: number }>();
 
   knows(shard: number, print: bigint): boolean {
-    const keys = this.shards.get(shard);
-    if (!keys) return false;
-    const at = lowerBound(keys, print);
-    return at < keys.length && keys[at] === print;
+    return this.positionOf(shard, print) !== undefined;
   }
 
   /** Records a print for the shard's next memo. */
   remember(shard: number, print: bigint): void {
-    let pending = this.next.get(shard);
-    if (!pending) this.next.set(shard, (pending = { keys: new BigUint64Array(1024), size: 0 }));
+    const at = this.positionOf(shard, print);
+    const memo = this.shards.get(shard);
+    if (memo && at !== undefined) {
+      memo.seen[at >> 3]! |= 1 << (at & 7);
+      return;
+    }
+    let pending = this.added.get(shard);
+    if (!pending) this.added.set(shard, (pending = { keys: new BigUint64Array(1024), size: 0 }));
     if (pending.size === pending.keys.length) {
       const grown = new BigUint64Array(pending.keys.length * 2);
       grown.set(pending.keys);
@@ -32,14 +39,28 @@ export class StatisticsMemo {
   /** The prints remembered since the last commit replace the memo of `shards`; the others are dropped. */
   commit(shards: Iterable<number>): void {
     for (const shard of shards) {
-      const pending = this.next.get(shard);
-      this.shards.set(shard, pending ? pending.keys.slice(0, pending.size).sort() : new BigUint64Array(0));
+      const memo = this.shards.get(shard);
+      const added = this.added.get(shard);
+      const kept = memo ? memo.keys.filter((_, i) => (memo.seen[i >> 3]! & (1 << (i & 7))) !== 0) : new BigUint64Array(0);
+      const next = new BigUint64Array(kept.length + (added?.size ?? 0));
+      next.set(kept);
+      if (added) next.set(added.keys.subarray(0, added.size), kept.length);
+      this.added.delete(shard);
+      this.shards.set(shard, { keys: next.sort(), seen: new Uint8Array(Math.ceil(next.length / 8)) });
     }
-    this.next.clear();
+    this.discard();
   }
 
   /** Forgets what was remembered in a run that did not finish. */
   discard(): void {
-    this.next.clear();
+    this.added.clear();
+    for (const memo of this.shards.values()) memo.seen.fill(0);
+  }
+
+  private positionOf(shard: number, print: bigint): number | undefined {
+    const keys = this.shards.get(shard)?.keys;
+    if (!keys) return undefined;
+    const at = lowerBound(keys, print);
+    return at < keys.length && keys[at] === print ? at : undefined;
   }
 }

@@ -1,5 +1,5 @@
 /** Session records to and from DynamoDB items, with the index keys derived from the record. */
-import { COUNTER_KEY_PREFIX, SESSIONS_TABLE } from './table.js';
+import { COUNTER_KEY_PREFIX, isSessionKey, SESSIONS_TABLE } from './table.js';
 import { orderKey, shardOf } from './keys.js';
 import {
   CONN_STATES,
@@ -90,9 +90,9 @@ export function toItem(record: SessionRecord, shards: number, rev: number): Item
 const num = (value: unknown, fallback = 0) => (typeof value === 'number' ? value : fallback);
 const str = (value: unknown) => (typeof value === 'string' ? value : null);
 
-/** The record an item holds; `undefined` for anything that is not a session (counter shards). */
+/** The record an item holds; `undefined` for anything that is not a session (counter shards, topic sets, checkpoints). */
 export function fromItem(item: Item | undefined): SessionRecord | undefined {
-  if (!item || typeof item.clientid !== 'string' || item.clientid.startsWith(COUNTER_KEY_PREFIX)) return undefined;
+  if (!item || typeof item.clientid !== 'string' || !isSessionKey(item.clientid)) return undefined;
   if (typeof item.conn_key !== 'string') return undefined;
   const state = item.conn_state;
   if (typeof state !== 'string' || !(CONN_STATES as readonly string[]).includes(state)) {

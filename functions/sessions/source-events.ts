@@ -5,7 +5,7 @@
  * created, a session can end without naming its connection, and
  * subscriptions arrive topic by topic.
  */
-import type { SessionEvent, SessionRecord, TerminationReason } from './model.js';
+import type { ConnectionInfo, SessionEvent, SessionRecord, TerminationReason } from './model.js';
 
 export type Qos = 0 | 1 | 2;
 
@@ -19,6 +19,13 @@ export type SourceEvent =
    * count carry over.
    */
   | SessionEvent
+  /**
+   * A connect whose source does not report the session's persistence (EMQX
+   * 4.4's WebHook): `conn` holds MQTT's defaults (clean start, expiry 0),
+   * which the writer does not take as facts (see applyConnect) until a
+   * reconciliation sets both from the broker's client list.
+   */
+  | { type: 'connected'; conn: ConnectionInfo; persistence: 'unreported' }
   /**
    * The session of `clientid` on `node` ended without naming its connection
    * (EMQX 4.4's `session_terminated`): applied only while the table shows an

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { fromItem } from './item.js';
 import { compareBytes, connKey } from './keys.js';
-import { isLive, type SessionEvent, type SessionRecord } from './model.js';
+import { isLive, isPersistent, type ConnectionInfo, type LiveSession, type SessionEvent, type SessionRecord } from './model.js';
 import { applyEvent, ended } from './reducer.js';
 import type { SourceEvent } from './source-events.js';
 import { applyTopicChange, fitTopicCap, subscribedTopics, topicsKey, topicsOf, TOPICS_PURGE_SECONDS, type TopicChange } from './topics.js';
@@ -19,18 +19,25 @@ import { isConditionFailure, SessionWriter, type WriteOutcome } from './writer.j
 
 const MAX_ATTEMPTS = 12;
 
+/** Whether `current` is a live session that a connect `conn` could resume: of an older connection, not expired. */
+function resumable(current: SessionRecord | undefined, conn: ConnectionInfo): current is LiveSession {
+  return isLive(current) && compareBytes(current.conn_key, connKey(conn)) < 0 && (current.expires_at === null || current.expires_at > conn.connected_at);
+}
+
 /**
  * The record after a connect. A client that does not ask for a clean start
  * resumes the session the table holds for it (live, not expired, of an older
  * connection): the session keeps its creation time and its subscriptions.
+ * A connect whose persistence is unreported takes the stored session's when
+ * that session is persistent and resumable (a client that kept its session
+ * reconnects the same way); otherwise it starts a session with MQTT's defaults.
  */
-export function applyConnect(current: SessionRecord | undefined, event: Extract<SessionEvent, { type: 'connected' }>): SessionRecord | undefined {
+export function applyConnect(current: SessionRecord | undefined, event: Extract<SourceEvent, { type: 'connected' }>): SessionRecord | undefined {
   let conn = event.conn;
-  const resumes =
-    !conn.clean_start &&
-    isLive(current) &&
-    compareBytes(current.conn_key, connKey(conn)) < 0 &&
-    (current.expires_at === null || current.expires_at > conn.connected_at);
+  if ('persistence' in event && resumable(current, conn) && isPersistent(current)) {
+    conn = { ...conn, clean_start: current.clean_start, expiry_interval: current.expiry_interval };
+  }
+  const resumes = !conn.clean_start && resumable(current, conn);
   if (resumes) conn = { ...conn, created_at: current.created_at };
   const next = applyEvent(current, { type: 'connected', conn });
   if (resumes && isLive(next)) next.subscriptions_cnt = current.subscriptions_cnt;

@@ -8,7 +8,9 @@
  *   `ended_reason`, `purge_at`; no index keys, so no index holds it. It keeps
  *   late events of an ended connection from bringing the session back;
  * - a counter shard: `clientid` = COUNTER_KEY_PREFIX + shard, with one number
- *   per connection state, changed in the same transaction as the session.
+ *   per connection state, changed in the same transaction as the session;
+ * - other items that are no sessions (topic sets, the reconciliation's
+ *   checkpoint), all under keys starting with RESERVED_KEY_PREFIX.
  */
 import type {
   AttributeDefinition,
@@ -100,6 +102,10 @@ export const SESSION_INDEXES: readonly IndexDefinition[] = Object.values(SESSION
  * forbids U+0000 in a client identifier.
  */
 export const COUNTER_KEY_PREFIX = '\u0000counter#';
+
+/** Every key that is not a session's starts with U+0000, which MQTT forbids in a client identifier. */
+export const RESERVED_KEY_PREFIX = '\u0000';
+export const isSessionKey = (key: string) => !key.startsWith(RESERVED_KEY_PREFIX);
 
 function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute): KeySchemaElement[] {
   const schema: KeySchemaElement[] = [{ AttributeName: partitionKey.name, KeyType: 'HASH' }];

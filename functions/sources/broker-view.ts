@@ -26,6 +26,12 @@ export interface BrokerView {
    * agrees to this precision.
    */
   readonly connectedAtPrecisionMs: number;
+  /**
+   * Whether the list's `clean_start` and `expiry_interval` stand over the
+   * table's for a connection it matches: set for a source whose events do not
+   * report them (EMQX 4.4's WebHook), so that the list is where they are known.
+   */
+  readonly correctsPersistence?: boolean;
   /** Whether the table's sessions on `node` are this broker's to confirm or end. */
   covers(node: string): boolean;
   /** Every session the broker holds, page by page; stops early when `signal` aborts. */

@@ -27,7 +27,7 @@ import { counterKey } from '../../functions/sessions/item.js';
 import { shardOf } from '../../functions/sessions/keys.js';
 import type { ConnectionInfo, SessionEvent } from '../../functions/sessions/model.js';
 import { SessionStore } from '../../functions/sessions/store.js';
-import { COUNTER_KEY_PREFIX, createTableInput, SESSION_INDEXES } from '../../functions/sessions/table.js';
+import { createTableInput, isSessionKey, SESSION_INDEXES } from '../../functions/sessions/table.js';
 import type { TableRef } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
 import { LOCAL_CLIENT_CONFIG, SIMULATOR_PACKAGE, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
@@ -96,7 +96,7 @@ async function estimateStorage(db: DynamoDBDocumentClient, table: TableRef, samp
     for (const item of page.Items ?? []) {
       sampledItems++;
       tableBytes += itemSize(item) + STORAGE_OVERHEAD_BYTES;
-      if (!String(item.clientid).startsWith(COUNTER_KEY_PREFIX)) sessions++;
+      if (isSessionKey(String(item.clientid))) sessions++;
       for (const index of SESSION_INDEXES) {
         const entry = indexEntry(index, item);
         if (entry) indexBytes[index.indexName]! += itemSize(entry) + STORAGE_OVERHEAD_BYTES;

@@ -4,7 +4,7 @@
  * sessions per state.
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { COUNTER_KEY_PREFIX } from '../../functions/sessions/table.js';
+import { COUNTER_KEY_PREFIX, isSessionKey } from '../../functions/sessions/table.js';
 import { createdPartition, statePartition, type Item } from '../../functions/sessions/item.js';
 import { orderKey, shardOf } from '../../functions/sessions/keys.js';
 import { CONN_STATES, type ConnState } from '../../functions/sessions/model.js';
@@ -34,6 +34,8 @@ export async function snapshotTable(db: DynamoDBDocumentClient, table: TableRef)
         for (const state of CONN_STATES) counters[state] += typeof item[state] === 'number' ? item[state] : 0;
         continue;
       }
+      // Topic sets and the reconciliation's checkpoint are no sessions.
+      if (!isSessionKey(clientid)) continue;
       sessions.set(clientid, item);
       const state = item.conn_state as ConnState | undefined;
       if (state !== undefined) live[state]++;

@@ -76,10 +76,13 @@ const DEFAULT_ZONE = { v5: 'default', v4: 'external' } as const;
 export class EmqxClientList implements BrokerView {
   readonly name: string;
   readonly connectedAtPrecisionMs: number;
+  readonly correctsPersistence: boolean;
 
   constructor(private readonly options: EmqxClientListOptions) {
     this.name = options.dialect === 'v5' ? 'emqx5' : 'emqx4';
     this.connectedAtPrecisionMs = options.dialect === 'v5' ? 1 : 1000;
+    // EMQX 4.4's WebHook connect carries neither; its `/api/v4/clients` rows carry both.
+    this.correctsPersistence = options.dialect === 'v4';
   }
 
   /** The cluster's list holds the sessions of all its nodes. */

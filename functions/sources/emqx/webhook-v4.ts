@@ -77,7 +77,8 @@ export function parseEmqx4Body(action: string, body: object, receivedAt: number)
         ...(e.proto_ver !== undefined && { proto_ver: e.proto_ver }),
         ...(e.keepalive !== undefined && { keepalive: e.keepalive }),
       });
-      return [{ type: 'connected', conn }];
+      // The WebHook's connect tells neither clean_start nor expiry_interval (emqx_web_hook.erl); the client list does.
+      return [{ type: 'connected', conn, persistence: 'unreported' }];
     }
     case 'client_disconnected': {
       const e = readFields(schemas.client_disconnected, body);

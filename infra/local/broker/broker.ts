@@ -25,7 +25,7 @@ import { SessionRecorder } from './session-recorder.js';
 import { StatisticsReporter } from './statistics-reporter.js';
 import { ClientWriteQueue } from './write-queue.js';
 import { HeldSessionsView } from './held-view.js';
-import { reconcile, type ReconcileCheckpoint, type ReconcileReport } from '../../../functions/reconcile/reconcile.js';
+import { reconcile, type ReconcileReport } from '../../../functions/reconcile/reconcile.js';
 import { StatisticsMemo } from '../../../functions/reconcile/statistics-memo.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableRef } from '../../../functions/sessions/table.js';
@@ -188,11 +188,10 @@ export async function startBroker(options: BrokerOptions): Promise<LocalBroker> 
   let view: BrokerView = new HeldSessionsView(node, sessions);
   let reconciling: Promise<ReconcileReport | undefined> | undefined;
   const statisticsMemo = new StatisticsMemo();
-  const checkpoint: ReconcileCheckpoint = { nextShard: 0 };
   const reconcileNow = (): Promise<ReconcileReport | undefined> => {
     const settings = options.reconciliation;
     if (!settings) return Promise.resolve(undefined);
-    reconciling ??= reconcile({ db: settings.db, table: settings.table, view, signal: AbortSignal.timeout(settings.intervalMs), budgetMs: settings.intervalMs, statisticsMemo, checkpoint })
+    reconciling ??= reconcile({ db: settings.db, table: settings.table, view, signal: AbortSignal.timeout(settings.intervalMs), budgetMs: settings.intervalMs, statisticsMemo })
       .then(
         (report) => {
           const changed = report.ended + report.added + report.disconnected;

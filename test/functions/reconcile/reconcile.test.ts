@@ -1,11 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { BrokerSession, BrokerView } from '../../../functions/sources/broker-view.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { CheckpointStore, checkpointKey } from '../../../functions/reconcile/checkpoint.js';
 import { reconcile } from '../../../functions/reconcile/reconcile.js';
 import { StatisticsMemo } from '../../../functions/reconcile/statistics-memo.js';
 import { shardOf } from '../../../functions/sessions/keys.js';
 import { ZERO_STATISTICS, type ConnectionInfo } from '../../../functions/sessions/model.js';
-import { CapacityMeter } from '../../bench/capacity-meter.js';
+import { CapacityMeter, totalUnits } from '../../bench/capacity-meter.js';
 import { createTestTable, type TestTable } from '../../support/dynamodb.js';
+import { snapshotTable, tableProblems } from '../../support/table-invariants.js';
 import { connected, connection, disconnected, terminated } from '../../support/sessions.js';
 
 const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
@@ -230,19 +233,42 @@ describe('reconciliation rules the README states', () => {
 });
 
 describe('reconciliation bounded in time and in writes', () => {
-  it('checks the shards its time allows and leaves the rest to the next run, which starts there', async () => {
+  it('checks the shards its time allows and leaves the rest to the next run, which starts there after a cold start', async () => {
     const ids = Array.from({ length: 8 }, (_, i) => `ghost-${i}`);
     await t.writer.applyAll(ids.map((id) => connected(emqx(id))));
     const inShard = (shard: number) => ids.filter((id) => shardOf(id, t.table.shards) === shard);
     expect(inShard(0).length * inShard(1).length).toBeGreaterThan(0);
-    const checkpoint = { nextShard: 0 };
-    const first = await reconcile({ db: t.db, table: t.table, view: view([]), now: () => NOW, budgetMs: 0, checkpoint });
-    expect(first).toMatchObject({ shards: 1, truncated: true, ended: inShard(0).length });
-    expect(checkpoint.nextShard).toBe(1);
+    // Each run is a fresh call with nothing kept in memory, as after a cold start.
+    const first = await reconcile({ db: t.db, table: t.table, view: view([]), now: () => NOW, budgetMs: 0 });
+    expect(first).toMatchObject({ shards: 1, truncated: true, ended: inShard(0).length, nextShard: 1 });
+    expect(await new CheckpointStore(t.db, t.table, 'test').read()).toEqual({ nextShard: 1, moves: 1 });
     for (const id of inShard(1)) expect(await t.store.get(id, { consistent: true })).toMatchObject({ conn_state: 'connected' });
-    const second = await reconcile({ db: t.db, table: t.table, view: view([]), now: () => NOW, budgetMs: 0, checkpoint });
-    expect(second).toMatchObject({ shards: 1, ended: inShard(1).length });
+    const second = await reconcile({ db: t.db, table: t.table, view: view([]), now: () => NOW, budgetMs: 0 });
+    expect(second).toMatchObject({ shards: 1, ended: inShard(1).length, nextShard: 0 });
     expect(await t.store.countByState()).toMatchObject({ connected: 0 });
+    expect(tableProblems(await snapshotTable(t.db, t.table), t.table)).toEqual([]);
+  });
+
+  it('moves the checkpoint once when two runs read it at the same time, never back', async () => {
+    const runA = new CheckpointStore(t.db, t.table, 'test');
+    const runB = new CheckpointStore(t.db, t.table, 'test');
+    const [readA, readB] = await Promise.all([runA.read(), runB.read()]);
+    expect(readA).toEqual({ nextShard: 0, moves: 0 });
+    expect(await runA.move(readA, 1)).toBe(true);
+    // B checked the same shards from the same start: its move would claim them again, or go back.
+    expect(await runB.move(readB, 0)).toBe(false);
+    expect(await runB.read()).toEqual({ nextShard: 1, moves: 1 });
+    expect(await new CheckpointStore(t.db, t.table, 'other-view').read()).toEqual({ nextShard: 0, moves: 0 });
+  });
+
+  it('leaves the checkpoint unwritten when a run checks every shard', async () => {
+    await t.writer.apply(connected(emqx('kept')));
+    const meter = new CapacityMeter(t.db);
+    const { result, measurement } = await meter.measure(() => run(view([online(emqx('kept'))])));
+    expect(result).toMatchObject({ shards: 2, truncated: false, nextShard: 0 });
+    expect(totalUnits(measurement).write).toBe(0);
+    const stored = await t.db.send(new GetCommand({ TableName: t.table.tableName, Key: { clientid: checkpointKey('test') }, ConsistentRead: true }));
+    expect(stored.Item).toBeUndefined();
   });
 
   it('rewrites no statistics when only the counters moved, and all of them when a tracked field changed', async () => {

@@ -223,6 +223,7 @@ describe('EMQX 4.4 WebHook bodies', () => {
           clean_start: true,
           expiry_interval: 0,
         }),
+        persistence: 'unreported',
       },
     ]);
   });
@@ -234,6 +235,7 @@ describe('EMQX 4.4 WebHook bodies', () => {
       {
         type: 'connected',
         conn: conn4({ clientid: 'minimal', node: 'emqx@10.0.0.1', connected_at: 1764317600000, ip_address: '127.0.0.1' }),
+        persistence: 'unreported',
       },
     ]);
   });
