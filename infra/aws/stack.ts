@@ -25,6 +25,8 @@ export const CONTEXT_KEYS = {
   controlTopicPrefix: 'controlTopicPrefix',
   kickConfirmTimeoutMs: 'kickConfirmTimeoutMs',
   sessionShards: 'sessionShards',
+  /** Devices of the fleet: shards, ingest throttle, queue consumers and warm throughput follow it. */
+  fleetSize: 'fleetSize',
   vpcId: 'vpcId',
   subnetIds: 'subnetIds',
   /** `mqtt` (default), `emqx5`, `emqx4` or `aws-iot`. */
@@ -52,6 +54,7 @@ export class ClientsApiStack extends Stack {
     const controlTopicPrefix = this.contextString(CONTEXT_KEYS.controlTopicPrefix);
     const kickConfirmTimeoutMs = this.contextNumber(CONTEXT_KEYS.kickConfirmTimeoutMs);
     const sessionShards = this.contextNumber(CONTEXT_KEYS.sessionShards);
+    const fleetSize = this.contextNumber(CONTEXT_KEYS.fleetSize);
     const alarmEmail = this.contextString(CONTEXT_KEYS.alarmEmail);
     const vpcId = this.contextString(CONTEXT_KEYS.vpcId);
     const subnetIds = this.contextString(CONTEXT_KEYS.subnetIds)
@@ -95,6 +98,7 @@ export class ClientsApiStack extends Stack {
       ...network,
       ...(kickConfirmTimeoutMs !== undefined ? { kickConfirmTimeoutMs } : {}),
       ...(sessionShards !== undefined ? { sessionShards } : {}),
+      ...(fleetSize !== undefined ? { fleetSize } : {}),
       ...(alarmEmail ? { monitoring: { alarmEmail } } : {}),
     });
 
@@ -117,6 +121,19 @@ export class ClientsApiStack extends Stack {
       new CfnOutput(this, 'ControlCredentialsSecretArn', {
         value: this.clientsApi.controlCredentialsSecret.secretArn,
         description: 'Secret with the broker control channel credentials',
+      });
+    }
+    if (this.clientsApi.ingestUrl) {
+      new CfnOutput(this, 'IngestUrl', {
+        value: this.clientsApi.ingestUrl.url,
+        description: 'Where EMQX posts its events (bearer token; no API Gateway charge); POST /ingest/emqx on ApiUrl takes them too',
+      });
+    }
+    if (this.clientsApi.iotEventsQueue && this.clientsApi.iotEventsDeadLetterQueue) {
+      new CfnOutput(this, 'IotEventsQueueUrl', { value: this.clientsApi.iotEventsQueue.queueUrl, description: 'The queue the AWS IoT lifecycle rules send to' });
+      new CfnOutput(this, 'IotEventsDeadLetterQueueUrl', {
+        value: this.clientsApi.iotEventsDeadLetterQueue.queueUrl,
+        description: 'AWS IoT events the ingest function failed to store five times (DEPLOY.md, "After deploying": inspect and replay)',
       });
     }
     if (this.clientsApi.ingestTokenSecret) {
