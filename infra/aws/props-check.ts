@@ -58,6 +58,12 @@ function checkThrottle(throttle: ClientsApiThrottle, name: string): ClientsApiTh
   };
 }
 
+/** A derived throttle held within what API Gateway takes (a given one is refused beyond it). */
+const withinApiGateway = (throttle: ClientsApiThrottle): ClientsApiThrottle => ({
+  rateLimit: Math.min(throttle.rateLimit, THROTTLE_RANGE.rateLimit.max),
+  burstLimit: Math.min(throttle.burstLimit, THROTTLE_RANGE.burstLimit.max),
+});
+
 /** The props' broker, or the MQTT broker of the `controlBrokerUrl` shorthand. */
 function brokerOf(props: ClientsApiProps): BrokerSource {
   if (props.broker && props.controlBrokerUrl) throw new Error('Give broker or controlBrokerUrl, not both');
@@ -140,7 +146,7 @@ export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiP
     kickTimeoutSeconds,
     memorySize,
     throttle: checkThrottle(props.throttle ?? CLIENTS_API_DEFAULTS.throttle, 'throttle'),
-    ingestThrottle: checkThrottle(props.ingestThrottle ?? fleet.ingestThrottle, 'ingestThrottle'),
+    ingestThrottle: checkThrottle(props.ingestThrottle ?? withinApiGateway(fleet.ingestThrottle), 'ingestThrottle'),
     logRetention: props.logRetention ?? defaultLogRetention(),
     powertools: {
       serviceName: props.serviceName ?? CLIENTS_API_DEFAULTS.serviceName,
