@@ -3,6 +3,8 @@
  * events in batch order), stopped when its request answers: no DynamoDB
  * request of the batch is sent after its signal is aborted. An event that can
  * never be stored is set aside, counted and logged; the rest is stored.
+ * A failed write stops the batch, unless the caller takes failures one by
+ * one (`onFailure`, the queue's partial batch answer).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -40,16 +42,31 @@ export function stopWritesOnAbort(db: DynamoDBDocumentClient): DynamoDBDocumentC
 
 export type BatchDeps = { writer: SourceWriter; logger: Logger; metrics?: Metrics };
 
+/**
+ * Given, a failed write is handed to it instead of stopping the batch, and so
+ * is every later event of the same client, left unwritten: what is sent
+ * again comes in the client's order.
+ */
+export type FailureSink = (event: SourceEvent, error: unknown) => void;
+
 /** Stores `events`; resolves with the events that can never be stored. */
-export async function applyBatch(deps: BatchDeps, events: readonly SourceEvent[], signal?: AbortSignal): Promise<UnstorableEventError[]> {
+export async function applyBatch(deps: BatchDeps, events: readonly SourceEvent[], signal?: AbortSignal, onFailure?: FailureSink): Promise<UnstorableEventError[]> {
   const unstorable: UnstorableEventError[] = [];
+  const failedClients = new Map<string, unknown>();
   const store = async (event: SourceEvent) => {
+    const clientid = sourceEventClientId(event);
+    if (failedClients.has(clientid)) return onFailure?.(event, failedClients.get(clientid));
     try {
       await deps.writer.apply(event);
     } catch (error) {
-      if (!(error instanceof UnstorableEventError)) throw error;
-      unstorable.push(error);
-      deps.logger.warn('event cannot be stored: dropped', { clientid: error.clientid, event: event.type, reason: error.reason });
+      if (error instanceof UnstorableEventError) {
+        unstorable.push(error);
+        deps.logger.warn('event cannot be stored: dropped', { clientid: error.clientid, event: event.type, reason: error.reason });
+        return;
+      }
+      if (!onFailure) throw error;
+      failedClients.set(clientid, error);
+      onFailure(event, error);
     }
   };
   const run = () => inClientOrder(events, sourceEventClientId, store, { concurrency: BATCH_CONCURRENCY, ...(signal ? { signal } : {}) });

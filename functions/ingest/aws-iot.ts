@@ -1,9 +1,11 @@
 /**
- * AWS IoT Core lifecycle events. In AWS an IoT topic rule invokes the
- * function (asynchronously) with the event itself; locally, and wherever a
- * token is configured, the same events come as `POST /ingest/aws-iot`.
+ * AWS IoT Core lifecycle events. In AWS the IoT topic rules send them to an
+ * SQS queue the function consumes (queue.ts); an event invoked directly (the
+ * rules' former Lambda action) is still taken. Locally, and wherever a token
+ * is configured, the same events come as `POST /ingest/aws-iot`.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse } from 'aws-lambda';
 import type { AwsIotIngestConfig } from '../config.js';
 import type { HttpResponse } from '../http/response.js';
 import type { Observability } from '../http/observability.js';
@@ -14,15 +16,18 @@ import { parseAwsIotEvent } from '../sources/aws-iot/lifecycle.js';
 import { applyBatch, stopWritesOnAbort } from './apply-batch.js';
 import { ingestTokenSource } from './bearer-token.js';
 import { ingestRoute, publishAddedMetrics, type IngestDeps } from './handlers.js';
+import { isQueueEvent, queueIngestHandler } from './queue.js';
 
 const isHttpEvent = (event: unknown): boolean =>
   typeof event === 'object' && event !== null && 'requestContext' in event && 'routeKey' in event;
 
-/** The HTTP route for API Gateway events; anything else is an event the IoT rule sent. */
-export function awsIotIngestHandler(deps: IngestDeps): (event: unknown) => Promise<HttpResponse | undefined> {
+/** The HTTP route for API Gateway events, the queue's batches; anything else is an event an IoT rule sent. */
+export function awsIotIngestHandler(deps: IngestDeps): (event: unknown) => Promise<HttpResponse | SQSBatchResponse | undefined> {
   const httpIngest = ingestRoute(deps);
+  const queueIngest = queueIngestHandler(deps);
   return async (event) => {
     if (isHttpEvent(event)) return httpIngest(event);
+    if (isQueueEvent(event)) return queueIngest(event);
     let events: SourceEvent[];
     try {
       events = deps.parse(event, Date.now());

@@ -109,9 +109,16 @@ export interface ClientsApiProps {
    */
   readonly kickConfirmTimeoutMs?: number;
   /**
+   * Devices of the fleet: the shards, the ingest throttle, the AWS IoT queue's
+   * consumers and the sessions table's warm throughput follow from it
+   * (fleet-sizing.ts); `sessionShards` and `ingestThrottle` still override.
+   * @default 1000000
+   */
+  readonly fleetSize?: number;
+  /**
    * Shards of the index partitions and counters (SESSION_SHARDS). Must match
    * what the data in the table was written with.
-   * @default 8
+   * @default - from `fleetSize`: 8 up to some 2.7 million devices
    */
   readonly sessionShards?: number;
   /**
@@ -144,10 +151,10 @@ export interface ClientsApiProps {
   readonly throttle?: ClientsApiThrottle;
   /**
    * Throttling of the ingest route (`POST /ingest/emqx`, EMQX sources), apart
-   * from the admin routes: sized for a 1M-device fleet's reconnects. API
-   * Gateway's account limit (10,000 requests a second, burst 5,000, per
-   * region by default) caps both.
-   * @default { rateLimit: 5000, burstLimit: 5000 }
+   * from the admin routes: what the shards sustain. API Gateway's account
+   * limit (10,000 requests a second, burst 5,000, per region by default)
+   * caps both.
+   * @default - from `fleetSize` and the shards: 850 a second per shard, burst the same (6,800 for 8 shards)
    */
   readonly ingestThrottle?: ClientsApiThrottle;
   /**

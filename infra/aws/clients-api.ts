@@ -24,6 +24,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as iot from 'aws-cdk-lib/aws-iot';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -82,12 +83,18 @@ export class ClientsApi extends Construct {
   public readonly ingestTokenSecret: secretsmanager.Secret | undefined;
   /** Takes the broker's events: `POST /ingest/emqx`, or AWS IoT's topic rules. Absent for MQTT. */
   public readonly ingestFunction: TeamFunction | undefined;
+  /** The ingest function's URL EMQX posts to, without API Gateway's request charge (EMQX sources only). */
+  public readonly ingestUrl: lambda.FunctionUrl | undefined;
   /** Reconciles the table with the EMQX client list (EMQX sources only). */
   public readonly reconcileFunction: TeamFunction | undefined;
   /** The reconciliation schedule (EMQX sources only). */
   public readonly reconcileRule: events.Rule | undefined;
   /** The IoT topic rules feeding the ingest function (AWS IoT only). */
   public readonly iotTopicRules: iot.CfnTopicRule[];
+  /** The queue the IoT topic rules send to, consumed by the ingest function (AWS IoT only). */
+  public readonly iotEventsQueue: sqs.Queue | undefined;
+  /** Where the events queue moves what the ingest function failed to store five times (AWS IoT only). */
+  public readonly iotEventsDeadLetterQueue: sqs.Queue | undefined;
   /** The schedule of the sweeper. */
   public readonly sweepRule: events.Rule;
   /** The apps of `/api/v4` and `/api/v5` (functions/apps/table.ts): ids, names, secret hashes, revocations. */
@@ -116,7 +123,7 @@ export class ClientsApi extends Construct {
     this.broker = checked.broker;
     const functionDefaults = { memorySize: checked.memorySize, logRetention: checked.logRetention, powertools: checked.powertools };
 
-    this.sessions = new SessionsTable(this, 'SessionsTable', { shards: checked.sessionShards });
+    this.sessions = new SessionsTable(this, 'SessionsTable', { shards: checked.sessionShards, warmThroughput: checked.fleet.warmThroughput });
     this.table = this.sessions.table;
     this.appCredentials = new AppCredentials(this, { functionDefaults, cacheSeconds: checked.appCredentialsCacheSeconds });
     this.appsTable = this.appCredentials.appsTable;
@@ -139,6 +146,7 @@ export class ClientsApi extends Construct {
         sessions: this.sessions,
         functionDefaults,
         brokerTimeoutMs: checked.brokerTimeoutMs,
+        queueConsumers: checked.fleet.queueConsumers,
         network: props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : {},
       },
       this.broker,
@@ -147,9 +155,12 @@ export class ClientsApi extends Construct {
     this.brokerApiCredentialsSecret = broker.brokerApiCredentialsSecret;
     this.ingestTokenSecret = broker.ingestTokenSecret;
     this.ingestFunction = broker.ingestFunction;
+    this.ingestUrl = broker.ingestUrl;
     this.reconcileFunction = broker.reconcileFunction;
     this.reconcileRule = broker.reconcileRule;
     this.iotTopicRules = broker.iotTopicRules;
+    this.iotEventsQueue = broker.iotEventsQueue;
+    this.iotEventsDeadLetterQueue = broker.iotEventsDeadLetterQueue;
 
     this.listClientsFunction = new TeamFunction(this, 'ListClients', {
       ...functionDefaults,
@@ -215,6 +226,8 @@ export class ClientsApi extends Construct {
       powertools: checked.powertools,
       tables: { SessionsTable: this.table, AppsTable: this.appsTable },
       deadLetterQueue: this.deadLetterQueue,
+      iotEventsQueue: this.iotEventsQueue,
+      iotEventsDeadLetterQueue: this.iotEventsDeadLetterQueue,
       httpApi: this.httpApi,
       stage: this.stage,
       ingestRoute: broker.ingestRoute,

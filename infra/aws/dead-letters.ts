@@ -1,7 +1,7 @@
 /**
  * Where failed asynchronous invocations land instead of vanishing: one
- * encrypted SQS queue that takes what Lambda gave up on (the ingest function
- * fed by IoT rules, the scheduled sweeper and reconciliation), what
+ * encrypted SQS queue that takes what Lambda gave up on (the scheduled
+ * sweeper and reconciliation), what
  * EventBridge could not deliver, and what an IoT rule could not hand to its
  * action. DEPLOY.md ("After deploying") says how to read and replay it.
  * Created in the given scope.

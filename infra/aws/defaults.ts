@@ -6,15 +6,21 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../../functions/http/observability.js';
+import { DEFAULT_FLEET_SIZE, fleetSizing } from './fleet-sizing.js';
+
+/** What the default fleet size sets (fleet-sizing.ts). */
+const DEFAULT_FLEET = fleetSizing(DEFAULT_FLEET_SIZE);
 
 /** Defaults of the props, exported for tests and documentation. */
 export const CLIENTS_API_DEFAULTS = {
   controlTopicPrefix: 'clients-api/control',
   kickConfirmTimeoutMs: 3000,
-  sessionShards: 8,
+  fleetSize: DEFAULT_FLEET_SIZE,
+  // Both follow fleetSize unless given (fleet-sizing.ts); these are a million devices' values.
+  sessionShards: DEFAULT_FLEET.shards,
   throttle: { rateLimit: 100, burstLimit: 200 },
-  // A fleet of 1M devices reconnecting after an outage: 5,000 events a second is some 3.5 min of connects, and EMQX 5 retries a 429.
-  ingestThrottle: { rateLimit: 5000, burstLimit: 5000 },
+  // A storm beyond it waits in EMQX 5's retries of the 429.
+  ingestThrottle: DEFAULT_FLEET.ingestThrottle,
   memorySize: 512,
   // The functions' own defaults: a stack that sets none and a function that reads none agree.
   serviceName: DEFAULT_SERVICE_NAME,

@@ -17,12 +17,15 @@ import {
   THROTTLE_RANGE,
   MONITORING_DEFAULTS,
 } from './defaults.js';
+import { fleetSizing, type FleetSizing } from './fleet-sizing.js';
 import type { PowertoolsSettings } from './team-function.js';
 
 /** The props once checked, with every default applied. */
 export interface CheckedClientsApiProps {
   readonly broker: BrokerSource;
   readonly sessionShards: number;
+  /** What the fleet size and the shards set: queue consumers, the table's warm throughput. */
+  readonly fleet: FleetSizing;
   readonly kickConfirmTimeoutMs: number;
   readonly brokerTimeoutMs: number;
   /** The kick function's limit: the confirm wait, the broker call and a margin. */
@@ -54,6 +57,12 @@ function checkThrottle(throttle: ClientsApiThrottle, name: string): ClientsApiTh
     burstLimit: integerIn(throttle.burstLimit, `${name}.burstLimit`, THROTTLE_RANGE.burstLimit),
   };
 }
+
+/** A derived throttle held within what API Gateway takes (a given one is refused beyond it). */
+const withinApiGateway = (throttle: ClientsApiThrottle): ClientsApiThrottle => ({
+  rateLimit: Math.min(throttle.rateLimit, THROTTLE_RANGE.rateLimit.max),
+  burstLimit: Math.min(throttle.burstLimit, THROTTLE_RANGE.burstLimit.max),
+});
 
 /** The props' broker, or the MQTT broker of the `controlBrokerUrl` shorthand. */
 function brokerOf(props: ClientsApiProps): BrokerSource {
@@ -117,7 +126,10 @@ function checkMonitoring(props: ClientsApiMonitoring = {}): CheckedMonitoring {
 }
 
 export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiProps {
-  const sessionShards = integerIn(props.sessionShards ?? CLIENTS_API_DEFAULTS.sessionShards, 'sessionShards', SETTING_RANGES.SESSION_SHARDS);
+  const fleetSize = integerIn(props.fleetSize ?? CLIENTS_API_DEFAULTS.fleetSize, 'fleetSize', { min: 1 });
+  const sessionShards = integerIn(props.sessionShards ?? fleetSizing(fleetSize).shards, 'sessionShards', SETTING_RANGES.SESSION_SHARDS);
+  // Given shards bound what the table takes: the ingest limits follow them.
+  const fleet = fleetSizing(fleetSize, { shards: sessionShards });
   // The kick function must outlive its confirm wait, and API Gateway ends
   // an HTTP API integration after 30 s.
   const kickConfirmTimeoutMs = integerIn(props.kickConfirmTimeoutMs ?? CLIENTS_API_DEFAULTS.kickConfirmTimeoutMs, 'kickConfirmTimeoutMs', {
@@ -145,12 +157,13 @@ export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiP
   return {
     broker,
     sessionShards,
+    fleet,
     kickConfirmTimeoutMs,
     brokerTimeoutMs,
     kickTimeoutSeconds,
     memorySize,
     throttle: checkThrottle(props.throttle ?? CLIENTS_API_DEFAULTS.throttle, 'throttle'),
-    ingestThrottle: checkThrottle(props.ingestThrottle ?? CLIENTS_API_DEFAULTS.ingestThrottle, 'ingestThrottle'),
+    ingestThrottle: checkThrottle(props.ingestThrottle ?? withinApiGateway(fleet.ingestThrottle), 'ingestThrottle'),
     logRetention: props.logRetention ?? defaultLogRetention(),
     powertools: {
       serviceName: props.serviceName ?? CLIENTS_API_DEFAULTS.serviceName,

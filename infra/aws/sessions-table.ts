@@ -42,9 +42,11 @@ export class SessionsTable {
   /** The table variables of every bound function. */
   public readonly settings: TableSettings;
 
-  constructor(scope: Construct, id: string, props: { readonly shards: number }) {
+  constructor(scope: Construct, id: string, props: { readonly shards: number; readonly warmThroughput?: dynamodb.WarmThroughput | undefined }) {
     this.table = new dynamodb.Table(scope, id, {
       ...retainedTableProps(SESSIONS_TABLE.partitionKey),
+      // Pre-warmed for the fleet's reconnect storm (fleet-sizing.ts).
+      ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
       timeToLiveAttribute: SESSIONS_TABLE.ttlAttribute,
     });
     for (const index of SESSION_INDEXES) {

@@ -26,6 +26,8 @@ export const CONTEXT_KEYS = {
   controlTopicPrefix: 'controlTopicPrefix',
   kickConfirmTimeoutMs: 'kickConfirmTimeoutMs',
   sessionShards: 'sessionShards',
+  /** Devices of the fleet: shards, ingest throttle, queue consumers and warm throughput follow it. */
+  fleetSize: 'fleetSize',
   vpcId: 'vpcId',
   subnetIds: 'subnetIds',
   /** `mqtt` (default), `emqx5`, `emqx4` or `aws-iot`. */
@@ -53,6 +55,7 @@ export class ClientsApiStack extends Stack {
     const controlTopicPrefix = this.contextString(CONTEXT_KEYS.controlTopicPrefix);
     const kickConfirmTimeoutMs = this.contextNumber(CONTEXT_KEYS.kickConfirmTimeoutMs);
     const sessionShards = this.contextNumber(CONTEXT_KEYS.sessionShards);
+    const fleetSize = this.contextNumber(CONTEXT_KEYS.fleetSize);
     const alarmEmail = this.contextString(CONTEXT_KEYS.alarmEmail);
     const vpcId = this.contextString(CONTEXT_KEYS.vpcId);
     const subnetIds = this.contextString(CONTEXT_KEYS.subnetIds)
@@ -96,6 +99,7 @@ export class ClientsApiStack extends Stack {
       ...network,
       ...(kickConfirmTimeoutMs !== undefined ? { kickConfirmTimeoutMs } : {}),
       ...(sessionShards !== undefined ? { sessionShards } : {}),
+      ...(fleetSize !== undefined ? { fleetSize } : {}),
       ...(alarmEmail ? { monitoring: { alarmEmail } } : {}),
     });
 
@@ -130,6 +134,19 @@ export class ClientsApiStack extends Stack {
       new CfnOutput(this, 'BrokerWriterPolicyArn', {
         value: this.clientsApi.brokerWriterPolicy().managedPolicyArn,
         description: 'Managed policy for the role of broker nodes running npm run broker: writes to the sessions table, nothing else',
+      });
+    }
+    if (this.clientsApi.ingestUrl) {
+      new CfnOutput(this, 'IngestUrl', {
+        value: this.clientsApi.ingestUrl.url,
+        description: 'Where EMQX posts its events (bearer token; no API Gateway charge); POST /ingest/emqx on ApiUrl takes them too',
+      });
+    }
+    if (this.clientsApi.iotEventsQueue && this.clientsApi.iotEventsDeadLetterQueue) {
+      new CfnOutput(this, 'IotEventsQueueUrl', { value: this.clientsApi.iotEventsQueue.queueUrl, description: 'The queue the AWS IoT lifecycle rules send to' });
+      new CfnOutput(this, 'IotEventsDeadLetterQueueUrl', {
+        value: this.clientsApi.iotEventsDeadLetterQueue.queueUrl,
+        description: 'AWS IoT events the ingest function failed to store five times (DEPLOY.md, "After deploying": inspect and replay)',
       });
     }
     if (this.clientsApi.ingestTokenSecret) {

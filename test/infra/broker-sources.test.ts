@@ -160,26 +160,21 @@ describe('AWS IoT Core source', () => {
     s = synth({ broker: 'aws-iot', iotPersistentSessions: 'true', iotSessionExpirySeconds: '7200' });
   }, 120_000);
 
-  it('feeds the ingest function from two topic rules, with an invoke permission bound to each rule', () => {
+  it('feeds the ingest function from two topic rules through its events queue, with no invoke permission for IoT', () => {
     const rules = Object.entries(s.template.findResources('AWS::IoT::TopicRule') as Record<string, Json>);
     expect(rules.map(([, r]) => (props(r).TopicRulePayload as Json).Sql).sort()).toEqual(
       [AWS_IOT_RULE_SQL.presence, AWS_IOT_RULE_SQL.subscriptions].sort(),
     );
-    const ingestId = logicalIdOf(s, s.api.ingestFunction!);
+    const queueId = logicalIdOf(s, s.api.iotEventsQueue!);
     for (const [, rule] of rules) {
       const payload = props(rule).TopicRulePayload as Json;
       expect(payload.AwsIotSqlVersion).toBe('2016-03-23');
-      expect(JSON.stringify(payload.Actions)).toContain(ingestId);
+      expect(JSON.stringify(payload.Actions)).toContain(queueId);
     }
     const permissions = Object.values(s.template.findResources('AWS::Lambda::Permission') as Record<string, Json>)
       .map(props)
       .filter((p) => p.Principal === 'iot.amazonaws.com');
-    expect(permissions).toHaveLength(2);
-    for (const permission of permissions) {
-      expect(permission.Action).toBe('lambda:InvokeFunction');
-      expect(JSON.stringify(permission.SourceArn)).toContain('Arn');
-      expect(permission.SourceAccount).toEqual({ Ref: 'AWS::AccountId' });
-    }
+    expect(permissions).toHaveLength(0);
     expect(envOf(s, s.api.ingestFunction!)).toMatchObject({ AWS_IOT_SESSION_EXPIRY_SECONDS: '7200', AWS_IOT_PERSISTENT_SESSIONS: 'true' });
   });
 

@@ -36,7 +36,8 @@ const ASYNC_FUNCTIONS: Record<string, (api: ClientsApi) => IConstruct[]> = {
   mqtt: (api) => [api.expireSessionsFunction],
   emqx5: (api) => [api.expireSessionsFunction, api.reconcileFunction!],
   emqx4: (api) => [api.expireSessionsFunction, api.reconcileFunction!],
-  'aws-iot': (api) => [api.expireSessionsFunction, api.ingestFunction!],
+  // The AWS IoT ingest function consumes its own queue: no asynchronous invocation.
+  'aws-iot': (api) => [api.expireSessionsFunction],
 };
 
 describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) => {
@@ -45,10 +46,13 @@ describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) 
   const queueId = idOf(s, api.deadLetterQueue);
   const topicRef = { Ref: idOf(s, api.alarmTopic as sns.Topic) };
 
-  it('has one encrypted dead-letter queue that only accepts TLS, kept 14 days', () => {
+  it('has one encrypted dead-letter queue that only accepts TLS, kept 14 days (and AWS IoT its events queues)', () => {
     const queues = resourcesOf(s, 'AWS::SQS::Queue');
-    expect(Object.keys(queues)).toEqual([queueId]);
+    const events = api.iotEventsQueue ? [idOf(s, api.iotEventsQueue), idOf(s, api.iotEventsDeadLetterQueue!)] : [];
+    expect(events.length).toBe(broker === 'aws-iot' ? 2 : 0);
+    expect(Object.keys(queues).sort()).toEqual([queueId, ...events].sort());
     expect(props(queues[queueId]!)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    for (const id of events) expect(props(queues[id]!)).toMatchObject({ SqsManagedSseEnabled: true });
     s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
@@ -63,9 +67,12 @@ describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) 
       else expect(target, id).toBeUndefined();
     }
     const senders = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(props(p).PolicyDocument).includes('sqs:SendMessage'));
-    expect(senders.length).toBe(asyncIds.length + (broker === 'aws-iot' ? 1 : 0));
+    // AWS IoT: the rules' error-action role, and their role that sends to the events queue.
+    expect(senders.length).toBe(asyncIds.length + (broker === 'aws-iot' ? 2 : 0));
+    const targets = [queueId, ...(api.iotEventsQueue ? [idOf(s, api.iotEventsQueue)] : [])];
     for (const policy of senders) {
-      expect(JSON.stringify(props(policy).PolicyDocument)).toContain(`"Fn::GetAtt":["${queueId}","Arn"]`);
+      const document = JSON.stringify(props(policy).PolicyDocument);
+      expect(targets.filter((id) => document.includes(`"Fn::GetAtt":["${id}","Arn"]`))).toHaveLength(1);
     }
   });
 

@@ -1,7 +1,8 @@
 /**
  * AWS IoT Core: lifecycle events reach the ingest function through IoT topic
- * rules, kicks go through DeleteConnection on AWS IoT's data plane (a public
- * AWS endpoint: the kick needs no VPC).
+ * rules and an SQS queue (aws-iot-queue.ts), kicks go through
+ * DeleteConnection on AWS IoT's data plane (a public AWS endpoint: the kick
+ * needs no VPC).
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +13,7 @@ import type { AwsIotBrokerSource } from '../clients-api-props.js';
 import type { DeadLetters } from '../dead-letters.js';
 import { CLIENTS_API_DEFAULTS } from '../defaults.js';
 import { TeamFunction } from '../team-function.js';
+import { buildIotEventsQueue } from './aws-iot-queue.js';
 import type { BrokerBinding, BrokerContext } from './binding.js';
 
 /** IoT topic rules that feed the AWS IoT ingest function: connects/disconnects and subscription changes. */
@@ -20,26 +22,20 @@ export const AWS_IOT_RULE_SQL = {
   subscriptions: "SELECT *, topic() AS topic FROM '$aws/events/subscriptions/+/+'",
 } as const;
 
-function topicRules(scope: Construct, ingest: TeamFunction, deadLetters: DeadLetters): iot.CfnTopicRule[] {
-  const stack = Stack.of(scope);
+function topicRules(scope: Construct, action: iot.CfnTopicRule.ActionProperty, deadLetters: DeadLetters): iot.CfnTopicRule[] {
   return Object.entries(AWS_IOT_RULE_SQL).map(([name, sql]) => {
     const id = `IotLifecycle${name[0]!.toUpperCase()}${name.slice(1)}Rule`;
-    const rule = new iot.CfnTopicRule(scope, id, {
+    return new iot.CfnTopicRule(scope, id, {
       topicRulePayload: {
         description: `AWS IoT ${name} lifecycle events to the clients API`,
         sql,
         awsIotSqlVersion: '2016-03-23',
         ruleDisabled: false,
-        actions: [{ lambda: { functionArn: ingest.functionArn } }],
+        actions: [action],
+        // What the rule could not send to the events queue leaves a trace in the stack's dead-letter queue.
         errorAction: deadLetters.iotErrorAction(),
       },
     });
-    ingest.addPermission(`${id}Invoke`, {
-      principal: new iam.ServicePrincipal('iot.amazonaws.com'),
-      sourceArn: rule.attrArn,
-      sourceAccount: stack.account,
-    });
-    return rule;
   });
 }
 
@@ -49,21 +45,18 @@ export function bindAwsIotBroker(context: BrokerContext, broker: AwsIotBrokerSou
   const ingestFunction = new TeamFunction(scope, 'IngestAwsIot', {
     ...context.functionDefaults,
     entry: 'functions/ingest-aws-iot.ts',
-    description: 'AWS IoT Core lifecycle events (topic rules)',
-    // Answers within 4 s by itself; the limit only bounds a stuck invocation.
-    timeout: Duration.seconds(10),
+    description: 'AWS IoT Core lifecycle events (topic rules, through an SQS queue)',
+    // A batch of 1,000 events takes about a second; the limit bounds a stuck invocation, and the queue's visibility follows it.
+    timeout: Duration.seconds(30),
     environment: awsIotIngestEnvironment({
       ...sessions.settings,
       node: `aws-iot@${stack.region}`,
       sessionExpirySeconds: broker.sessionExpirySeconds ?? CLIENTS_API_DEFAULTS.awsIotSessionExpirySeconds,
       persistentSessions: broker.persistentSessions ?? false,
     }),
-    // An IoT rule invokes asynchronously: Lambda's own retries resend an event that failed.
-    retryAttempts: 2,
-    // What still fails after them is kept for replay.
-    deadLetterQueue: context.deadLetters.queue,
   });
   sessions.bind(ingestFunction, 'write');
+  const events = buildIotEventsQueue(scope, ingestFunction, { consumers: context.queueConsumers });
 
   return {
     kickPath: {
@@ -89,6 +82,8 @@ export function bindAwsIotBroker(context: BrokerContext, broker: AwsIotBrokerSou
       });
     },
     ingestFunction,
-    iotTopicRules: (broker.createTopicRules ?? true) ? topicRules(scope, ingestFunction, context.deadLetters) : [],
+    iotEventsQueue: events.queue,
+    iotEventsDeadLetterQueue: events.deadLetterQueue,
+    iotTopicRules: (broker.createTopicRules ?? true) ? topicRules(scope, events.ruleAction, context.deadLetters) : [],
   };
 }

@@ -8,7 +8,9 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iot from 'aws-cdk-lib/aws-iot';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { DeadLetters } from '../dead-letters.js';
 import type { ApiRoute } from '../../../functions/api/routes.js';
@@ -33,6 +35,8 @@ export interface BrokerContext {
   readonly network: BrokerNetwork;
   /** Where the binding's asynchronous invocations go when they fail. */
   readonly deadLetters: DeadLetters;
+  /** How many consumers of an events queue run at once (fleet-sizing.ts). */
+  readonly queueConsumers: number;
 }
 
 export interface BrokerBinding {
@@ -46,9 +50,14 @@ export interface BrokerBinding {
   readonly brokerApiCredentialsSecret?: secretsmanager.ISecret;
   readonly ingestTokenSecret?: secretsmanager.Secret;
   readonly ingestFunction?: TeamFunction;
+  /** The ingest function's own URL the broker posts to (EMQX). */
+  readonly ingestUrl?: lambda.FunctionUrl;
   readonly reconcileFunction?: TeamFunction;
   readonly reconcileRule?: events.Rule;
   readonly iotTopicRules: iot.CfnTopicRule[];
+  /** The queue the IoT topic rules send to, and its dead-letter queue (AWS IoT only). */
+  readonly iotEventsQueue?: sqs.Queue;
+  readonly iotEventsDeadLetterQueue?: sqs.Queue;
   /** Adds the routes the broker posts to, once the API exists; returns them (they are throttled apart). */
   addRoutes?(httpApi: apigwv2.HttpApi): apigwv2.HttpRoute[];
   /** The route `addRoutes` adds, for its alarms and graphs. */

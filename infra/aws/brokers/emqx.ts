@@ -1,12 +1,14 @@
 /**
- * An EMQX 5 or 4.4 cluster: its webhooks post to `POST /ingest/emqx` (bearer
- * token), kicks go through its REST API, and a schedule reconciles the table
+ * An EMQX 5 or 4.4 cluster: its webhooks post to the ingest function's URL
+ * (or, as before, to `POST /ingest/emqx` on the API; bearer token either
+ * way), kicks go through its REST API, and a schedule reconciles the table
  * with its client list.
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { emqxIngestEnvironment, reconcileEnvironment, type EmqxApiSettings } from '../../../functions/config.js';
 import type { EmqxBrokerSource } from '../clients-api-props.js';
 import { defaultReconcileSchedule } from '../defaults.js';
@@ -42,6 +44,9 @@ export function bindEmqxBroker(context: BrokerContext, broker: EmqxBrokerSource)
   });
   sessions.bind(ingestFunction, 'write');
   grantSecretRead(ingestFunction, 'ReadIngestToken', ingestToken);
+  // No API Gateway request charge: the function URL hands over the same payload format 2.0 event.
+  // EMQX cannot sign requests: the URL takes no IAM, the function checks the bearer token as on the route.
+  const ingestUrl = ingestFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE, invokeMode: lambda.InvokeMode.BUFFERED });
 
   const reconcileFunction = new TeamFunction(scope, 'ReconcileSessions', {
     ...functionDefaults,
@@ -74,6 +79,7 @@ export function bindEmqxBroker(context: BrokerContext, broker: EmqxBrokerSource)
     brokerApiCredentialsSecret: apiCredentials,
     ingestTokenSecret: ingestToken,
     ingestFunction,
+    ingestUrl,
     reconcileFunction,
     reconcileRule,
     iotTopicRules: [],

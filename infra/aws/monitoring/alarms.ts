@@ -18,6 +18,8 @@ import type { CheckedMonitoring } from '../props-check.js';
 import type { PowertoolsSettings } from '../team-function.js';
 import {
   errorRate,
+  IOT_EVENTS_MAX_AGE_SECONDS,
+  oldestMessageAge,
   powertoolsMetric,
   queueDepth,
   RECONCILE_CHANGES,
@@ -36,6 +38,9 @@ export interface AlarmsProps {
   /** The tables, by name. */
   readonly tables: Record<string, dynamodb.ITable>;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The AWS IoT events queue and its dead-letter queue, if any. */
+  readonly iotEventsQueue: sqs.IQueue | undefined;
+  readonly iotEventsDeadLetterQueue: sqs.IQueue | undefined;
   readonly httpApi: apigwv2.IHttpApi;
   readonly routes: readonly WatchedRoute[];
   /** Whether a reconcile function reports its runs (EMQX sources). */
@@ -69,6 +74,16 @@ export function buildAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Al
   }
 
   alarm('DeadLetters', 'Failed asynchronous invocations or IoT rule deliveries are waiting in the dead-letter queue.', queueDepth(props.deadLetterQueue), 1);
+  if (props.iotEventsQueue && props.iotEventsDeadLetterQueue) {
+    alarm('IotEventsDeadLetters', 'AWS IoT lifecycle events the ingest function failed to store five times are waiting in the events dead-letter queue.', queueDepth(props.iotEventsDeadLetterQueue), 1);
+    alarm(
+      'IotEventsQueueAge',
+      `AWS IoT lifecycle events have waited more than ${IOT_EVENTS_MAX_AGE_SECONDS} s in the events queue: the ingest falls behind.`,
+      oldestMessageAge(props.iotEventsQueue),
+      IOT_EVENTS_MAX_AGE_SECONDS,
+      cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    );
+  }
 
   for (const [name, table] of Object.entries(props.tables)) {
     alarm(`${name}Throttles`, `${name}: DynamoDB throttled reads or writes.`, tableThrottles(table), 1);

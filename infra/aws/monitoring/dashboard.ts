@@ -12,7 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { UNSTORABLE_METRIC } from '../../../functions/ingest/apply-batch.js';
 import type { PowertoolsSettings } from '../team-function.js';
-import { MONITORING_PERIOD, powertoolsMetric, queueDepth, RECONCILE_METRICS, routeMetric, type WatchedRoute } from './metrics.js';
+import { MONITORING_PERIOD, oldestMessageAge, powertoolsMetric, queueDepth, RECONCILE_METRICS, routeMetric, type WatchedRoute } from './metrics.js';
 
 export interface DashboardProps {
   readonly powertools: PowertoolsSettings;
@@ -22,6 +22,8 @@ export interface DashboardProps {
   readonly iotTopicRules: readonly iot.CfnTopicRule[];
   readonly reconciles: boolean;
   readonly deadLetterQueue: sqs.IQueue;
+  readonly iotEventsQueue: sqs.IQueue | undefined;
+  readonly iotEventsDeadLetterQueue: sqs.IQueue | undefined;
   readonly tables: Record<string, dynamodb.ITable>;
 }
 
@@ -42,9 +44,19 @@ function ingestWidgets(props: DashboardProps): cloudwatch.IWidget[] {
   const byKind = props.iotTopicRules.map((rule, i) =>
     perSecond(new cloudwatch.Metric({ namespace: 'AWS/IoT', metricName: 'TopicMatch', dimensionsMap: { RuleName: rule.ref }, ...sum }), `${rule.node.id} per second`, `rule${i}`),
   );
+  const queued = props.iotEventsQueue && props.iotEventsDeadLetterQueue
+    ? [
+        graph('Ingest queue: messages waiting', [
+          queueDepth(props.iotEventsQueue).with({ label: 'events queue' }),
+          queueDepth(props.iotEventsDeadLetterQueue).with({ label: 'events dead-letter queue' }),
+        ]),
+        graph('Ingest queue: oldest message (s)', [oldestMessageAge(props.iotEventsQueue)]),
+      ]
+    : [];
   return [
     graph('Ingest: events per second', [...byKind, perSecond(fn.metricInvocations(sum), 'ingest invocations per second', 'invocations')]),
     graph('Ingest: outcomes', [fn.metricInvocations(sum), fn.metricErrors(sum), fn.metricThrottles(sum), powertoolsMetric(props.powertools, UNSTORABLE_METRIC)]),
+    ...queued,
   ];
 }
 

@@ -63,6 +63,18 @@ export function queueDepth(queue: { metricApproximateNumberOfMessagesVisible(pro
   return queue.metricApproximateNumberOfMessagesVisible({ statistic: cloudwatch.Stats.MAXIMUM, period: MONITORING_PERIOD });
 }
 
+/** How long the oldest message of a queue has waited, in seconds. */
+export function oldestMessageAge(queue: { metricApproximateAgeOfOldestMessage(props?: cloudwatch.MetricOptions): cloudwatch.Metric }): cloudwatch.Metric {
+  return queue.metricApproximateAgeOfOldestMessage({ statistic: cloudwatch.Stats.MAXIMUM, period: MONITORING_PERIOD });
+}
+
+/**
+ * The age at which the AWS IoT events queue alarms: a storm the shards take
+ * drains within minutes (fleet-sizing.ts), so events older than this mean the
+ * ingest is failing or throttled.
+ */
+export const IOT_EVENTS_MAX_AGE_SECONDS = 600;
+
 /** The requests DynamoDB throttled on a table, reads and writes. */
 export function tableThrottles(table: dynamodb.ITable): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
