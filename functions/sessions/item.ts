@@ -24,7 +24,6 @@ export type Item = Record<string, unknown>;
 export const PURGE_GRACE_SECONDS = 24 * 60 * 60;
 
 export const statePartition = (state: ConnState, shard: number) => `${state}#${shard}`;
-export const createdPartition = (shard: number) => `all#${shard}`;
 export const usernamePartition = (username: string, shard: number) => `${shard}#${username}`;
 /** A username whose partition key would pass DynamoDB's 2048-byte limit is left out of the username index. */
 export const MAX_INDEXED_USERNAME_BYTES = 2000;
@@ -75,7 +74,6 @@ export function toItem(record: SessionRecord, shards: number, rev: number): Item
   }
   item[QOS_COUNTERS_ATTRIBUTE] = qosCounterList(record);
   item.state_pk = statePartition(record.conn_state, shard);
-  item.created_pk = createdPartition(shard);
   if (record.username !== null && record.username !== '' && isIndexedUsername(record.username)) {
     item.user_pk = usernamePartition(record.username, shard);
   }

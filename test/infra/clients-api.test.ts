@@ -600,7 +600,7 @@ describe('ClientsApi in a VPC, with an imported secret', () => {
     const resources = JSON.stringify(statements.map((st) => st.Resource));
     expect(resources).toContain(`/index/${SESSIONS_TABLE.indexes.byConnState.indexName}`);
     expect(resources).toContain(`/index/${SESSIONS_TABLE.indexes.byExpiry.indexName}`);
-    expect(resources).not.toContain(`/index/${SESSIONS_TABLE.indexes.byCreated.indexName}`);
+    expect(resources).not.toContain(`/index/${SESSIONS_TABLE.indexes.byUsername.indexName}`);
   });
 
   const statementsOfRole = (name: string) =>
