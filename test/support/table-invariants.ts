@@ -10,6 +10,7 @@ import { statePartition, type Item } from '../../functions/sessions/item.js';
 import { orderKey, shardOf } from '../../functions/sessions/keys.js';
 import { CONN_STATES, type ConnState } from '../../functions/sessions/model.js';
 import type { TableRef } from '../../functions/sessions/table.js';
+import { settleTable } from './dynamodb.js';
 
 export type TableSnapshot = {
   sessions: Map<string, Item>;
@@ -26,6 +27,7 @@ export async function snapshotTable(db: DynamoDBDocumentClient, table: TableRef)
   const sessions = new Map<string, Item>();
   const counters = zero();
   const live = zero();
+  await settleTable(table.tableName);
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await db.send(new ScanCommand({ TableName: table.tableName, ConsistentRead: true, ExclusiveStartKey: startKey }));
