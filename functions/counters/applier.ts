@@ -56,7 +56,7 @@ export class CounterApplier {
       // Moves that cancel out need no write: a replay of them would add nothing either.
       if (deltas.size === 0) return { applied: pending.length, duplicates, counterKey: key };
       try {
-        await this.db.send(this.update(key, streamShard, position(last), deltas, appliedThrough));
+        await this.db.send(this.update(key, streamShard, position(pending[0]!), position(last), deltas, appliedThrough));
         return { applied: pending.length, duplicates, counterKey: key };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_ATTEMPTS) throw error;
@@ -69,9 +69,9 @@ export class CounterApplier {
 
   /**
    * The one UpdateItem of a batch. `appliedThrough`: undefined, the checkpoint
-   * must lie before `last`; a value or null (none), it must be exactly that.
+   * must lie before `first`; a value or null (none), it must be exactly that.
    */
-  private update(key: string, streamShard: string, last: string, deltas: CounterDeltas, appliedThrough: string | null | undefined) {
+  private update(key: string, streamShard: string, first: string, last: string, deltas: CounterDeltas, appliedThrough: string | null | undefined) {
     const names: Record<string, string> = { '#cp': CHECKPOINT_PREFIX + streamShard, '#at': CHECKPOINT_TIME_PREFIX + streamShard };
     const values: Record<string, unknown> = { ':last': last, ':now': this.clock() };
     const adds: string[] = [];
@@ -80,9 +80,10 @@ export class CounterApplier {
       values[`:c${i}`] = delta;
       adds.push(`#c${i} :c${i}`);
     });
-    let condition = 'attribute_not_exists(#cp) OR #cp < :last';
-    if (appliedThrough === null) condition = 'attribute_not_exists(#cp)';
-    else if (appliedThrough !== undefined) {
+    let condition = 'attribute_not_exists(#cp) OR #cp < :first';
+    if (appliedThrough === undefined) values[':first'] = first;
+    else if (appliedThrough === null) condition = 'attribute_not_exists(#cp)';
+    else {
       condition = '#cp = :through';
       values[':through'] = appliedThrough;
     }
