@@ -20,7 +20,8 @@ import {
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { AppCredentials } from '../../functions/apps/basic-auth.js';
 import type { SigV4Key } from './api/sigv4-auth.js';
-import { ensureTable, LOCAL_APPS_TABLE } from './tables.js';
+import { ensureStream, ensureTable, LOCAL_APPS_TABLE } from './tables.js';
+import { startCounterAggregation } from './stream-consumer.js';
 import { createAppsTableInput } from '../../functions/apps/table.js';
 import { startBroker, type LocalBroker } from './broker/broker.js';
 import { EmqxClientList } from '../../functions/sources/emqx/client-list.js';
@@ -91,6 +92,8 @@ export type LocalStack = {
   /** The EMQX-style REST API of the node, in the emqx modes. */
   emqxApiUrl: string | undefined;
   broker: LocalBroker;
+  /** Applies every session change written so far to the counters (they otherwise follow within a second). */
+  settleCounters(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -144,11 +147,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.signal?.throwIfAborted();
     const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
     await ensureTable(endpoint, createTableInput(tableName));
+    await ensureStream(endpoint, createTableInput(tableName));
     const appsTableName = options.appsTableName ?? LOCAL_APPS_TABLE;
     await ensureTable(endpoint, createAppsTableInput(appsTableName));
 
     const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
     stops.push(async () => db.destroy());
+    const counters = startCounterAggregation(endpoint, db, { tableName, shards }, (error) => log('db').error('counter aggregation failed', error));
+    stops.push(() => counters.stop());
     const mode = options.brokerMode ?? 'native';
     const tableWriter = new SessionWriter(db, { tableName, shards });
     let brokerUrl = '';
@@ -253,6 +259,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       brokerMode: mode,
       emqxApiUrl: emqxApi?.url,
       broker,
+      settleCounters: async () => void (await counters.drain()),
       stop,
     };
   } catch (error) {

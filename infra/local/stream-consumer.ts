@@ -14,8 +14,12 @@ import {
   GetShardIteratorCommand,
   type _Record as StreamRecord,
 } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import type { CounterStreamEvent } from '../../functions/counters/handler.js';
+import { CounterApplier } from '../../functions/counters/applier.js';
+import { aggregateCountersHandler, type CounterStreamEvent } from '../../functions/counters/handler.js';
+import { observability } from '../../functions/http/observability.js';
+import type { TableRef } from '../../functions/sessions/table.js';
 import { LOCAL_CLIENT_CONFIG } from './dynamodb-local.js';
 
 /** The tumbling window a deployment configures; here it only dates the synthetic invocations. */
@@ -128,4 +132,23 @@ function lambdaRecord(record: StreamRecord): DynamoDBRecord {
       ...(ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(ApproximateCreationDateTime.getTime() / 1000) } : {}),
     },
   };
+}
+
+/** How often the local stack applies the stream: well within the counters' 2 s lag. */
+export const LOCAL_STREAM_POLL_MS = 250;
+
+/**
+ * The local stack's counter aggregation: the deployed handler on the
+ * sessions table's stream, polled. `drain` applies what is written so far.
+ */
+export function startCounterAggregation(
+  endpoint: string,
+  db: DynamoDBDocumentClient,
+  table: TableRef,
+  onError: (error: unknown) => void,
+): { drain(): Promise<number>; stop(): Promise<void> } {
+  const observed = observability({ POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' });
+  const consumer = new StreamConsumer(endpoint, table.tableName, aggregateCountersHandler({ applier: new CounterApplier(db, table), ...observed }));
+  consumer.start(LOCAL_STREAM_POLL_MS, onError);
+  return { drain: () => consumer.drain(), stop: () => consumer.stop() };
 }
