@@ -5,7 +5,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { fromItem, nodeCounterName } from '../sessions/item.js';
+import { fromItem, nodeCounterName, STREAM_COUNTED_ATTRIBUTE } from '../sessions/item.js';
 import { isLive, type SessionRecord } from '../sessions/model.js';
 
 export type Image = Record<string, AttributeValue>;
@@ -33,8 +33,14 @@ function sessionOf(image: Image | undefined): SessionRecord | undefined {
   return fromItem(unmarshall(image));
 }
 
-/** Adds one change's moves to `into`. */
+/**
+ * Adds one change's moves to `into`. A change whose new image lacks the
+ * stream-counted mark was written by a writer that moved the counters itself
+ * (an upgrade in progress) and counts nothing here; a removal (TTL) has no
+ * new image and counts.
+ */
 export function addChangeDeltas(into: CounterDeltas, change: ItemChange): void {
+  if (change.newImage && change.newImage[STREAM_COUNTED_ATTRIBUTE]?.BOOL !== true) return;
   for (const name of countedIn(sessionOf(change.oldImage))) into.set(name, (into.get(name) ?? 0) - 1);
   for (const name of countedIn(sessionOf(change.newImage))) into.set(name, (into.get(name) ?? 0) + 1);
 }

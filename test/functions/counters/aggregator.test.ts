@@ -98,8 +98,12 @@ describe('the counter aggregator', () => {
     expect(changeDeltas(own.Records.map(itemChangeOf))).toEqual(new Map());
     const lookalike: Image = { clientid: { S: '\u0000topics#a' }, conn_key: { S: 'k' }, conn_state: { S: 'connected' }, node: { S: 'n' } };
     expect(changeDeltas([{ sequenceNumber: '1', newImage: lookalike }])).toEqual(new Map());
-    const session: Image = { ...lookalike, clientid: { S: 'a' } };
+    const session: Image = { ...lookalike, clientid: { S: 'a' }, stream_counted: { BOOL: true } };
     expect(changeDeltas([{ sequenceNumber: '1', newImage: session }])).toEqual(new Map([['connected', 1], ['node:connected:n', 1]]));
+    // Written by a writer that moved the counters in its own transaction (an upgrade rolling out): not counted again.
+    const { stream_counted: _mark, ...transactional } = session;
+    expect(changeDeltas([{ sequenceNumber: '2', oldImage: session, newImage: { ...transactional, conn_state: { S: 'disconnected' } } }])).toEqual(new Map());
+    expect(changeDeltas([{ sequenceNumber: '3', oldImage: session }])).toEqual(new Map([['connected', -1], ['node:connected:n', -1]]));
     expect((await counters()).byState.connected).toBe(1);
   });
 
