@@ -3,9 +3,9 @@
  * far enough for the page and `hasnext`, and fills the page with full items.
  */
 import { NARROW_ATTRIBUTES, SESSIONS_TABLE } from '../sessions/table.js';
-import { createdPartition, fromItem, isIndexedUsername, statePartition, usernamePartition, type Item } from '../sessions/item.js';
+import { fromItem, isIndexedUsername, statePartition, usernamePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
-import { isLive, isVisible, type LiveSession, type SessionRecord } from '../sessions/model.js';
+import { CONN_STATES, isLive, isVisible, type LiveSession, type SessionRecord } from '../sessions/model.js';
 import type { IndexEntry, IndexWalk } from '../sessions/index-walk.js';
 import type { SessionStore } from '../sessions/store.js';
 import { failure } from '../failures.js';
@@ -59,11 +59,9 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
   const shardList = Array.from({ length: shards }, (_, shard) => shard);
   const byUsername = filter.usernames !== undefined && usesUsernameIndex(filter.usernames, shards);
   const byState = !byUsername && filter.conn_state !== undefined;
-  const index = byUsername
-    ? SESSIONS_TABLE.indexes.byUsername
-    : byState
-      ? SESSIONS_TABLE.indexes.byConnState
-      : SESSIONS_TABLE.indexes.byCreated;
+  // Without a username or state to select, the walk merges every state's partitions: all sessions, in one order.
+  const states = byState ? [filter.conn_state!] : CONN_STATES;
+  const index = byUsername ? SESSIONS_TABLE.indexes.byUsername : SESSIONS_TABLE.indexes.byConnState;
   return {
     kind: 'index',
     conditions,
@@ -72,7 +70,7 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
       index,
       partitions: byUsername
         ? filter.usernames!.flatMap((username) => shardList.map((shard) => usernamePartition(username, shard)))
-        : shardList.map((shard) => (byState ? statePartition(filter.conn_state!, shard) : createdPartition(shard))),
+        : states.flatMap((state) => shardList.map((shard) => statePartition(state, shard))),
       low,
       high: range.high,
       // The partition already fixes conn_state, or the username.

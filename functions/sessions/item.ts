@@ -24,7 +24,6 @@ export type Item = Record<string, unknown>;
 export const PURGE_GRACE_SECONDS = 24 * 60 * 60;
 
 export const statePartition = (state: ConnState, shard: number) => `${state}#${shard}`;
-export const createdPartition = (shard: number) => `all#${shard}`;
 export const usernamePartition = (username: string, shard: number) => `${shard}#${username}`;
 /** A username whose partition key would pass DynamoDB's 2048-byte limit is left out of the username index. */
 export const MAX_INDEXED_USERNAME_BYTES = 2000;
@@ -56,6 +55,14 @@ const QOS_COUNTERS: ReadonlySet<string> = new Set(QOS_COUNTER_FIELDS);
 export const qosCounterList = (statistics: Pick<Statistics, (typeof QOS_COUNTER_FIELDS)[number]>) =>
   QOS_COUNTER_FIELDS.map((field) => statistics[field]);
 
+/**
+ * Marks an item as written by a writer whose changes the stream counts. A
+ * writer of before the counters came from the stream moved them in its own
+ * transaction: its changes, still in the stream while an upgrade rolls out,
+ * must not count twice.
+ */
+export const STREAM_COUNTED_ATTRIBUTE = 'stream_counted';
+
 /** The item for a record, with `rev` as its revision for optimistic locking. */
 export function toItem(record: SessionRecord, shards: number, rev: number): Item {
   if (record.conn_state === null) {
@@ -66,16 +73,16 @@ export function toItem(record: SessionRecord, shards: number, rev: number): Item
       ended_reason: record.ended_reason,
       purge_at: Math.ceil(record.ended_at / 1000) + PURGE_GRACE_SECONDS,
       rev,
+      [STREAM_COUNTED_ATTRIBUTE]: true,
     };
   }
   const shard = shardOf(record.clientid, shards);
-  const item: Item = { rev };
+  const item: Item = { rev, [STREAM_COUNTED_ATTRIBUTE]: true };
   for (const [name, value] of Object.entries(record)) {
     if (value !== null && value !== undefined && !QOS_COUNTERS.has(name)) item[name] = value;
   }
   item[QOS_COUNTERS_ATTRIBUTE] = qosCounterList(record);
   item.state_pk = statePartition(record.conn_state, shard);
-  item.created_pk = createdPartition(shard);
   if (record.username !== null && record.username !== '' && isIndexedUsername(record.username)) {
     item.user_pk = usernamePartition(record.username, shard);
   }

@@ -8,7 +8,9 @@
  *   `ended_reason`, `purge_at`; no index keys, so no index holds it. It keeps
  *   late events of an ended connection from bringing the session back;
  * - a counter shard: `clientid` = COUNTER_KEY_PREFIX + shard, with one number
- *   per connection state, changed in the same transaction as the session;
+ *   per connection state and per node and state, added to by the aggregator
+ *   of the table's stream (functions/counters/), which also keeps there the
+ *   last sequence number it applied of each stream shard.
  * - other items that are no sessions (topic sets, the reconciliation's
  *   checkpoint), all under keys starting with RESERVED_KEY_PREFIX.
  */
@@ -55,18 +57,17 @@ export const SESSIONS_TABLE = {
   partitionKey: { name: 'clientid', type: 'S' } as KeyAttribute,
   /** Epoch seconds after which DynamoDB may delete the item (tombstones, long-expired sessions). */
   ttlAttribute: 'purge_at',
+  /** The stream the counter aggregator reads: both images, so a change shows the state it left and the one it entered. */
+  streamViewType: 'NEW_AND_OLD_IMAGES',
   indexes: {
-    /** Sessions of one connection state, newest first; partition `<conn_state>#<shard>`. */
+    /**
+     * Sessions of one connection state, newest first; partition
+     * `<conn_state>#<shard>`. Every live session is in exactly one state, so
+     * all sessions, newest first, are the merge of every state's partitions.
+     */
     byConnState: {
       indexName: 'by-conn-state',
       partitionKey: { name: 'state_pk', type: 'S' },
-      sortKey: { name: 'order_key', type: 'S' },
-      projection: { type: 'INCLUDE', nonKeyAttributes: NARROW_ATTRIBUTES },
-    },
-    /** All live sessions, newest first; partition `all#<shard>`. */
-    byCreated: {
-      indexName: 'by-created',
-      partitionKey: { name: 'created_pk', type: 'S' },
       sortKey: { name: 'order_key', type: 'S' },
       projection: { type: 'INCLUDE', nonKeyAttributes: NARROW_ATTRIBUTES },
     },
@@ -137,5 +138,6 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
     KeySchema: keySchema(SESSIONS_TABLE.partitionKey),
     AttributeDefinitions,
     GlobalSecondaryIndexes,
+    StreamSpecification: { StreamEnabled: true, StreamViewType: SESSIONS_TABLE.streamViewType },
   };
 }

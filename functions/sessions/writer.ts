@@ -2,7 +2,8 @@
  * Writes broker events into the sessions table. Every write is conditional on
  * the revision it was computed from, so concurrent writers never lose an
  * update, and the reducer makes duplicated and reordered events harmless.
- * Changes of connection state move the state counters in the same transaction.
+ * A write touches the session's own item only: the state counters follow
+ * from the table's stream (functions/counters/).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -11,20 +12,11 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE, type TableRef } from './table.js';
 import {
-  counterKey,
   expiredSessionsQuery,
   fromItem,
-  nodeCounterName,
   QOS_COUNTERS_ATTRIBUTE,
   qosCounterList,
   statePartition,
@@ -32,7 +24,7 @@ import {
   type Item,
 } from './item.js';
 import { inClientOrder } from './client-order.js';
-import { connKey, shardOf } from './keys.js';
+import { connKey } from './keys.js';
 import { applyEvent, ended } from './reducer.js';
 import {
   BASE_STATISTICS_FIELDS,
@@ -57,11 +49,6 @@ export function isConditionFailure(error: unknown): boolean {
     );
   }
   return false;
-}
-
-/** The counters a session counts in: its state, and its state on its node. */
-function countedIn(record: SessionRecord | undefined): string[] {
-  return isLive(record) ? [record.conn_state, nodeCounterName(record.node, record.conn_state)] : [];
 }
 
 export class SessionWriter {
@@ -151,7 +138,7 @@ export class SessionWriter {
       const next = mutation(current);
       if (next === undefined) return 'ignored';
       try {
-        await this.write(clientid, current, next, item);
+        await this.write(next, item);
         return 'applied';
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
@@ -161,62 +148,27 @@ export class SessionWriter {
     }
   }
 
-  private async write(
-    clientid: string,
-    current: SessionRecord | undefined,
-    next: SessionRecord,
-    currentItem: Item | undefined,
-  ): Promise<void> {
+  /** One conditional Put of the session's item, on the revision it was computed from. */
+  private async write(next: SessionRecord, currentItem: Item | undefined): Promise<void> {
     const rev = typeof currentItem?.rev === 'number' ? currentItem.rev : 0;
-    const put = {
-      TableName: this.table.tableName,
-      Item: toItem(next, this.table.shards, rev + 1),
-      ...(currentItem
-        ? {
-            ConditionExpression: 'attribute_not_exists(#rev) OR #rev = :rev',
-            ExpressionAttributeNames: { '#rev': 'rev' },
-            ExpressionAttributeValues: { ':rev': rev },
-          }
-        : { ConditionExpression: 'attribute_not_exists(clientid)' }),
-    };
-    const before = countedIn(current);
-    const after = countedIn(next);
-    if (before.join('\u0000') === after.join('\u0000')) {
-      await this.db.send(new PutCommand(put));
-      return;
-    }
-    const delta = new Map<string, number>();
-    for (const name of before) delta.set(name, (delta.get(name) ?? 0) - 1);
-    for (const name of after) delta.set(name, (delta.get(name) ?? 0) + 1);
-    const names: Record<string, string> = {};
-    const values: Record<string, number> = {};
-    const adds: string[] = [];
-    for (const [i, [name, change]] of [...delta].filter(([, change]) => change !== 0).entries()) {
-      names[`#c${i}`] = name;
-      values[`:c${i}`] = change;
-      adds.push(`#c${i} :c${i}`);
-    }
     await this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: put },
-          {
-            Update: {
-              TableName: this.table.tableName,
-              Key: { clientid: counterKey(shardOf(clientid, this.table.shards)) },
-              UpdateExpression: `ADD ${adds.join(', ')}`,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            },
-          },
-        ],
+      new PutCommand({
+        TableName: this.table.tableName,
+        Item: toItem(next, this.table.shards, rev + 1),
+        ...(currentItem
+          ? {
+              ConditionExpression: 'attribute_not_exists(#rev) OR #rev = :rev',
+              ExpressionAttributeNames: { '#rev': 'rev' },
+              ExpressionAttributeValues: { ':rev': rev },
+            }
+          : { ConditionExpression: 'attribute_not_exists(clientid)' }),
       }),
     );
   }
 
   /**
-   * Ends the offline sessions whose expiry has passed, each in a transaction
-   * with its counter. Returns how many it ended.
+   * Ends the offline sessions whose expiry has passed (the stream takes
+   * them off the counters). Returns how many it ended.
    */
   async expireSessions(now: number = Date.now()): Promise<number> {
     let count = 0;

@@ -12,7 +12,7 @@
  *
  * The parts are built in this construct's scope (so their logical IDs are
  * those deployed stacks hold): sessions-table.ts, app-credentials.ts,
- * brokers/ (one binding per broker kind), http-api.ts, sweeper.ts,
+ * brokers/ (one binding per broker kind), http-api.ts, sweeper.ts, counters.ts,
  * dead-letters.ts (where failed asynchronous invocations land) and
  * monitoring/ (alarms, dashboard); the props are checked first (props-check.ts,
  * defaults in defaults.ts).
@@ -43,6 +43,7 @@ import { checkClientsApiProps } from './props-check.js';
 import { generatedSecret } from './secrets.js';
 import { SessionsTable } from './sessions-table.js';
 import { buildSweeper } from './sweeper.js';
+import { buildCounterAggregator } from './counters.js';
 import { TeamFunction } from './team-function.js';
 
 export type * from './clients-api-props.js';
@@ -69,6 +70,8 @@ export class ClientsApi extends Construct {
   public readonly getClientFunction: TeamFunction;
   /** DELETE /clients/{clientid} */
   public readonly kickClientFunction: TeamFunction;
+  /** Keeps the session counters from the sessions table's stream. */
+  public readonly aggregateCountersFunction: TeamFunction;
   /** The scheduled sweeper that ends expired offline sessions. */
   public readonly expireSessionsFunction: TeamFunction;
   /** Key that signs the list paging cursors. */
@@ -203,6 +206,7 @@ export class ClientsApi extends Construct {
     });
     this.expireSessionsFunction = sweeper.fn;
     this.sweepRule = sweeper.rule;
+    this.aggregateCountersFunction = buildCounterAggregator(this, { sessions: this.sessions, functionDefaults });
 
     const api = buildClientsHttpApi(this, {
       handlers: { list: this.listClientsFunction, get: this.getClientFunction, kick: this.kickClientFunction },
@@ -260,8 +264,8 @@ export class ClientsApi extends Construct {
 
   /**
    * Lets a broker node (its instance or task role) run the session writer:
-   * read-modify-write of single sessions and counter shards, and the index
-   * queries of the restart clean-up and the expiry sweep. Still no Scan.
+   * read-modify-write of single sessions, and the index queries of the
+   * restart clean-up and the expiry sweep. Still no Scan.
    */
   public grantSessionWrites(grantee: iam.IGrantable): iam.Grant {
     return this.sessions.grantWriter(grantee);

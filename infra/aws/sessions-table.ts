@@ -11,16 +11,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { tableEnvironment, type TableSettings } from '../../functions/config.js';
-import { SESSION_INDEXES, SESSIONS_TABLE } from '../../functions/sessions/table.js';
+import { COUNTER_KEY_PREFIX, SESSION_INDEXES, SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import { globalSecondaryIndexProps, retainedTableProps } from './table-props.js';
+
+/** The counter items' keys as an IAM pattern: the leading U+0000 as `?`. */
+export const COUNTER_KEY_PATTERN = `?${COUNTER_KEY_PREFIX.slice(1)}*`;
 
 /** DynamoDB read actions on one item or one index range; no Scan. */
 const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
 
 /**
- * Read-modify-write of single sessions and counter shards. TransactWriteItems
- * has no IAM action of its own: each Put/Update in a transaction is
- * authorized as PutItem/UpdateItem.
+ * Read-modify-write of single sessions (the counters follow from the
+ * stream). TransactWriteItems, which the topic sets use, has no IAM action of
+ * its own: each Put/Update in a transaction is authorized as PutItem/UpdateItem.
  */
 const ITEM_WRITE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
@@ -48,6 +51,8 @@ export class SessionsTable {
       // Pre-warmed for the fleet's reconnect storm (fleet-sizing.ts).
       ...(props.warmThroughput ? { warmThroughput: props.warmThroughput } : {}),
       timeToLiveAttribute: SESSIONS_TABLE.ttlAttribute,
+      // Enabling a stream updates the table in place.
+      stream: dynamodb.StreamViewType[SESSIONS_TABLE.streamViewType],
     });
     for (const index of SESSION_INDEXES) {
       this.table.addGlobalSecondaryIndex(globalSecondaryIndexProps(index));
@@ -63,6 +68,25 @@ export class SessionsTable {
   bind(fn: SessionsFunction, access: SessionsAccess): void {
     for (const [name, value] of Object.entries(tableEnvironment(this.settings))) fn.addEnvironment(name, value);
     for (const statement of this.statements(access)) fn.addToRolePolicy(new iam.PolicyStatement(statement));
+  }
+
+  /**
+   * Lets the counter aggregator add to the counter items and read them (its
+   * tidying of old checkpoints), and nothing else of the table; reading the
+   * stream is granted by its event source. The keys are held to the counter
+   * items' form: `?` stands for their leading U+0000, which a policy
+   * document cannot carry.
+   */
+  bindCounterAggregator(fn: SessionsFunction): void {
+    for (const [name, value] of Object.entries(tableEnvironment(this.settings))) fn.addEnvironment(name, value);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'KeepCounters',
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [COUNTER_KEY_PATTERN] } },
+      }),
+    );
   }
 
   /**

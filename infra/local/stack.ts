@@ -19,7 +19,8 @@ import {
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { AppCredentials } from '../../functions/apps/basic-auth.js';
 import type { SigV4Key } from './api/sigv4-auth.js';
-import { ensureTable, LOCAL_APPS_TABLE } from './tables.js';
+import { ensureStream, ensureTable, LOCAL_APPS_TABLE } from './tables.js';
+import { startCounterAggregation } from './stream-consumer.js';
 import { createAppsTableInput } from '../../functions/apps/table.js';
 import type { ZoneSettings } from './broker/connection-info.js';
 import { LOCAL_CLIENT_CONFIG, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
@@ -91,6 +92,8 @@ export type LocalStack = {
   emqxApiUrl: string | undefined;
   emqxApiCredentials: { key: string; secret: string } | undefined;
   broker: LocalBroker;
+  /** Applies every session change written so far to the counters (they otherwise follow within a second). */
+  settleCounters(): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -165,11 +168,14 @@ async function startStack(options: LocalStackOptions, remote?: RemoteBroker): Pr
     options.signal?.throwIfAborted();
     const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
     await ensureTable(endpoint, createTableInput(tableName));
+    await ensureStream(endpoint, createTableInput(tableName));
     const appsTableName = options.appsTableName ?? LOCAL_APPS_TABLE;
     await ensureTable(endpoint, createAppsTableInput(appsTableName));
 
     const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
     stops.push(async () => db.destroy());
+    const counters = startCounterAggregation(endpoint, db, { tableName, shards }, (error) => log('db').error('counter aggregation failed', error));
+    stops.push(() => counters.stop());
     const mode = remote ? 'none' : (options.brokerMode ?? 'native');
     const builtIn =
       mode === 'none'
@@ -261,6 +267,7 @@ async function startStack(options: LocalStackOptions, remote?: RemoteBroker): Pr
       sigv4Key,
       appsTableName,
       ingestToken,
+      settleCounters: async () => void (await counters.drain()),
       stop,
     };
     if (!builtIn) return { ...common, brokerMode: 'none', mqttUrl: undefined, emqxApiUrl: undefined, emqxApiCredentials: undefined, broker: undefined };

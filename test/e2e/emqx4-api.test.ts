@@ -157,6 +157,7 @@ describe('EMQX 4.4 /api/v4 surface', () => {
   it('emqx_mgmt_api.erl:173-175 cluster_query: meta.count is -1 with any filter, conn_state included; exact without', async () => {
     await clients.connect({ clientId: 'v4-count' });
     await listed('v4-count');
+    await stack.settleCounters();
     const all = (await v4('/clients')).body;
     expect(all.meta?.count).toBe((all.data ?? []).length);
     expect((await v4('/clients?conn_state=connected')).body.meta?.count).toBe(-1);
@@ -212,6 +213,7 @@ describe('EMQX 4.4 /api/v4 surface', () => {
   it('emqx_mgmt_api_clients.erl:52,64 nodes/:node/clients[/:clientid]: the node\'s clients only, with its exact count', async () => {
     await clients.connect({ clientId: 'v4-on-node' });
     await listed('v4-on-node');
+    await stack.settleCounters();
     const onNode = (await v4(`/nodes/${encodeURIComponent(NODE)}/clients?_limit=1000`)).body;
     expect(ids(onNode)).toContain('v4-on-node');
     expect(onNode.meta?.count).toBe((onNode.data ?? []).length);

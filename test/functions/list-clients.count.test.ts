@@ -19,7 +19,9 @@ beforeEach(async () => {
 });
 afterEach(() => t.drop());
 
+/** The counts follow the table's stream: every listing first applies what was written. */
 async function list(rawQueryString = ''): Promise<ListResponseBody> {
+  await t.settle();
   const response = await invoke<ListResponseBody>(handler, listEvent(rawQueryString));
   expect(response.status).toBe(200);
   return response.body;
@@ -93,6 +95,7 @@ describe('meta.count', () => {
   it('leaves out a persistent session that expired before the sweep ended it, as the list does', async () => {
     await loadFleetWithUnsweptExpiry();
     // The state counters still hold it until the sweep; the API must not.
+    await t.settle();
     expect((await t.store.countByState()).disconnected).toBe(4);
     expect(await counts()).toEqual(FLEET_COUNTS);
     expect(ids(await list('_limit=1000'))).not.toContain('expired-0');
@@ -104,6 +107,7 @@ describe('meta.count', () => {
     await loadFleetWithUnsweptExpiry();
     expect(await counts()).toEqual(FLEET_COUNTS);
     expect(await t.writer.expireSessions(Date.now())).toBe(1);
+    await t.settle();
     expect((await t.store.countByState()).disconnected).toBe(3);
     expect(await counts()).toEqual(FLEET_COUNTS);
     expect((await list('_limit=1000')).data).toHaveLength(8);

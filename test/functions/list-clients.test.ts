@@ -6,6 +6,7 @@ import { listHandler } from '../../functions/api/list-handler.js';
 import { parseClientQuery } from '../../functions/clients/query-params.js';
 import { orderKey } from '../../functions/sessions/keys.js';
 import { COUNTER_KEY_PREFIX } from '../../functions/sessions/table.js';
+import { CONN_STATES } from '../../functions/sessions/model.js';
 import { cursorBody, signedWith, withField } from '../support/cursors.js';
 import { createTestTable, TEST_CURSOR_SECRET, type TestTable } from '../support/dynamodb.js';
 import { buildFleet, eventsFor, expectedClient, isListed, SPECIAL_CLIENTIDS, type SessionSpec } from '../support/fleet.js';
@@ -27,6 +28,7 @@ beforeAll(async () => {
   t = await createTestTable({ shards: 4 });
   handler = listFunction(t.env);
   await t.writer.applyAll(fleet.flatMap(eventsFor));
+  await t.settle();
 });
 afterAll(() => t.drop());
 
@@ -346,20 +348,22 @@ describe('GET /clients access paths', () => {
     const recording = store();
     const inRange = (s: SessionSpec) => s.conn.created_at >= midLow && s.conn.created_at <= midHigh;
     expect(await run(recording, `_gte_created_at=${midLow}&_lte_created_at=${midHigh}&_limit=1000`)).toEqual(expectedIds(inRange));
-    for (const { input } of recording.queries) expect(input.IndexName).toBe('by-created');
+    for (const { input } of recording.queries) expect(input.IndexName).toBe('by-conn-state');
     const indexed = fleet.filter((s) => s.fate !== 'ended' && inRange(s)).length;
     expect(recording.queries.reduce((n, q) => n + q.scanned, 0)).toBe(indexed);
   });
 
-  it('walks by-created otherwise, and stops reading once the page and hasnext are known', async () => {
+  it('walks every state\'s partitions of by-conn-state otherwise, and stops reading once the page and hasnext are known', async () => {
     const indexed = fleet.filter((s) => s.fate !== 'ended').length;
     const scanned = (r: RecordingStore) => r.queries.filter((q) => q.input.IndexName !== 'by-expiry').reduce((n, q) => n + q.scanned, 0);
     const first = store();
     expect(await run(first, '_limit=2')).toEqual(listed.slice(0, 2).map((s) => s.conn.clientid));
-    expect(scanned(first)).toBeLessThanOrEqual(4 * t.table.shards);
+    const partitions = CONN_STATES.length * t.table.shards;
+    expect(new Set(first.queries.filter((q) => q.input.IndexName === 'by-conn-state').map((q) => q.input.ExpressionAttributeValues?.[':pk'])).size).toBe(partitions);
+    expect(scanned(first)).toBeLessThanOrEqual(4 * partitions);
     const filtered = store();
     expect(await run(filtered, 'zone=internal&_limit=2')).toEqual(expectedIds((s) => s.conn.zone === 'internal').slice(0, 2));
-    for (const { input } of filtered.queries) expect(input.IndexName).toBe('by-created');
+    for (const { input } of filtered.queries) expect(input.IndexName).toBe('by-conn-state');
     expect(scanned(filtered)).toBeLessThan(indexed);
   });
 
@@ -376,7 +380,7 @@ describe('GET /clients access paths', () => {
     const recording = store();
     expect(await run(recording, '_gte_mqueue_len=11&_limit=1000')).toEqual(expectedIds((s) => s.mqueue_len >= 11));
     for (const { input } of recording.queries) {
-      expect(input.IndexName).toBe('by-created');
+      expect(input.IndexName).toBe('by-conn-state');
       expect(JSON.stringify(input)).not.toContain('mqueue');
     }
     expect(recording.batchGets.flat().length).toBeGreaterThanOrEqual(listed.length);

@@ -121,7 +121,7 @@ describe('EMQX 5 source', () => {
     ]);
     const query = statements.find((st) => asArray(st.Action).includes('dynamodb:Query'))!;
     expect(JSON.stringify(query.Resource)).toContain(`/index/${SESSIONS_TABLE.indexes.byConnState.indexName}`);
-    expect(JSON.stringify(query.Resource)).not.toContain(SESSIONS_TABLE.indexes.byCreated.indexName);
+    expect(JSON.stringify(query.Resource)).not.toContain(SESSIONS_TABLE.indexes.byUsername.indexName);
     const rules = Object.values(s.template.findResources('AWS::Events::Rule') as Record<string, Json>).map(props);
     expect(rules.map((r) => r.ScheduleExpression).sort()).toEqual(['rate(1 minute)', 'rate(5 minutes)']);
   });

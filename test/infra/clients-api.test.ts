@@ -250,9 +250,9 @@ describe('functions', () => {
   const sessionFunctions = () => [api.listClientsFunction, api.getClientFunction, api.kickClientFunction, api.expireSessionsFunction];
   const all = () => [...sessionFunctions(), api.authorizeAppFunction];
 
-  it('run nodejs22.x on arm64 with explicit memory and timeout, six in all (the console among them)', () => {
+  it('run nodejs22.x on arm64 with explicit memory and timeout, seven in all (the console and the counter aggregator among them)', () => {
     const fns = Object.values(resourcesOf('AWS::Lambda::Function'));
-    expect(fns.length).toBe(6);
+    expect(fns.length).toBe(7);
     for (const f of fns) {
       expect(props(f).Runtime).toBe('nodejs22.x');
       expect(props(f).Architectures).toEqual(['arm64']);
@@ -407,6 +407,15 @@ describe('sessions table', () => {
     expect(t.SSESpecification).toEqual({ SSEEnabled: true });
   });
 
+  it('streams new and old images, as the local stack does, for the counter aggregator', () => {
+    expect(props(table()[0]!).StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(createTableInput('ignored').StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+  });
+
+  it('has no by-created index and no created_pk attribute', () => {
+    expect(JSON.stringify(props(table()[0]!))).not.toMatch(/by-created|created_pk/);
+  });
+
   it('is retained when the stack is deleted or the table replaced', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
@@ -483,7 +492,7 @@ describe('least privilege', () => {
   });
 
   it('gives each function logs permissions on its own log group only', () => {
-    for (const fn of [api.listClientsFunction, api.getClientFunction, api.kickClientFunction, api.expireSessionsFunction, api.authorizeAppFunction]) {
+    for (const fn of [api.listClientsFunction, api.getClientFunction, api.kickClientFunction, api.expireSessionsFunction, api.authorizeAppFunction, api.aggregateCountersFunction]) {
       const logs = statementsOf(fn).filter((s) => asArray(s.Action).some((a) => a.startsWith('logs:')));
       expect(logs).toEqual([
         {
@@ -502,8 +511,10 @@ describe('least privilege', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  it('has no "*" resource in any policy', () => {
-    const statements = allStatements();
+  it('has no "*" resource in any policy but the stream listing of the counter aggregator', () => {
+    // ListStreams has no resource-level permissions; it lists stream ARNs, no data.
+    const listsStreams = (s: Statement) => asArray(s.Action).every((a) => a === 'dynamodb:ListStreams');
+    const statements = allStatements().filter((s) => !listsStreams(s));
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
       expect(s.Resource, JSON.stringify(s)).toBeDefined();
@@ -514,6 +525,45 @@ describe('least privilege', () => {
   it('attaches no AWS managed policy to any role', () => {
     for (const r of Object.values(resourcesOf('AWS::IAM::Role'))) {
       expect(props(r).ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('counter aggregator', () => {
+  it('reads the sessions stream from its oldest record, in batches of 1000 within 1 s, retried until they succeed, one at a time per shard, in 60 s windows', () => {
+    const mappings = Object.values(resourcesOf('AWS::Lambda::EventSourceMapping')).map(props);
+    const mapping = mappings.find((m) => JSON.stringify(m.FunctionName).includes(logicalIdOf(api.aggregateCountersFunction)));
+    expect(mapping).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(api.table), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 1000,
+      MaximumBatchingWindowInSeconds: 1,
+      ParallelizationFactor: 1,
+      MaximumRetryAttempts: -1,
+      TumblingWindowInSeconds: 60,
+      BisectBatchOnFunctionError: false,
+    });
+    // No maximum record age: a record too old to retry would be a count wrong for good.
+    expect(mapping!.MaximumRecordAgeInSeconds ?? -1).toBe(-1);
+    expect(envOf(api.aggregateCountersFunction)).toMatchObject({ TABLE_NAME: { Ref: logicalIdOf(api.table) } });
+  });
+
+  it('may only get and update the counter items of the table, and read its stream', () => {
+    const statements = statementsOf(api.aggregateCountersFunction).filter((s) => asArray(s.Action).some((a) => a.startsWith('dynamodb:')));
+    const items = statements.filter((s) => asArray(s.Action).some((a) => a.endsWith('Item')));
+    expect(items).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': [logicalIdOf(api.table), 'Arn'] },
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['?counter#*'] } },
+      }),
+    ]);
+    const rest = statements.filter((s) => !items.includes(s));
+    expect(new Set(actionsOf(rest))).toEqual(
+      new Set(['dynamodb:ListStreams', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']),
+    );
+    for (const s of rest.filter((s) => !asArray(s.Action).includes('dynamodb:ListStreams'))) {
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(api.table), 'StreamArn'] });
     }
   });
 });
@@ -601,7 +651,7 @@ describe('ClientsApi in a VPC, with an imported secret', () => {
     const resources = JSON.stringify(statements.map((st) => st.Resource));
     expect(resources).toContain(`/index/${SESSIONS_TABLE.indexes.byConnState.indexName}`);
     expect(resources).toContain(`/index/${SESSIONS_TABLE.indexes.byExpiry.indexName}`);
-    expect(resources).not.toContain(`/index/${SESSIONS_TABLE.indexes.byCreated.indexName}`);
+    expect(resources).not.toContain(`/index/${SESSIONS_TABLE.indexes.byUsername.indexName}`);
   });
 
   const statementsOfRole = (name: string) =>
@@ -683,10 +733,11 @@ describe('ClientsApi in a VPC, with an imported secret', () => {
     });
   });
 
-  it('still writes no "*" resource and passes cdk-nag', () => {
+  it('still writes no "*" resource but the stream listing, and passes cdk-nag', () => {
     // The granted routes' execute-api ARNs name any stage (`/*/GET/clients`) and any clientid, as CDK writes them.
     const grantedRoute = /^\/\*\/(GET|POST|DELETE)\/[^*]*\*?$/;
-    for (const s of allStatements(vpcTemplate)) {
+    const listsStreams = (s: Statement) => asArray(s.Action).every((a) => a === 'dynamodb:ListStreams');
+    for (const s of allStatements(vpcTemplate).filter((s) => !listsStreams(s))) {
       const wildcards = literalStrings(s.Resource).filter((r) => r.includes('*'));
       const isInvoke = asArray(s.Action).every((a) => a === 'execute-api:Invoke');
       expect(wildcards.filter((r) => !(isInvoke && grantedRoute.test(r))), JSON.stringify(s)).toEqual([]);

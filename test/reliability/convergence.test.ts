@@ -65,6 +65,7 @@ describe('convergence', () => {
     }
     const keep = await clients.connect({ clientId: 'stays', clean: true });
     await stack.broker.idle();
+    await stack.settleCounters();
     expect((await listed()).meta?.count).toBe(CLIENTS + 1);
 
     process.kill(dynamodb.pid!, 'SIGSTOP');
@@ -76,6 +77,7 @@ describe('convergence', () => {
       const body = await listed();
       return body.data.length === 1 && body.meta?.count === 1;
     }, 60_000);
+    await stack.settleCounters();
     const body = await listed();
     expect(body.data.map((c) => c.clientid)).toEqual(['stays']);
     expect((await listed('conn_state=connected')).meta?.count).toBe(1);

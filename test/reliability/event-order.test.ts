@@ -70,6 +70,7 @@ describe('SessionWriter: delivery order and repetition do not matter (DynamoDB L
           expect(await inOrderTable.store.get(clientid, { consistent: true })).toEqual(
             fold(delivery.inOrder),
           );
+          await Promise.all([inOrderTable.settle(), shuffledTable.settle(), concurrentTable.settle()]);
           const [a, b, c] = await Promise.all([
             inOrderTable.store.countByState(),
             shuffledTable.store.countByState(),

@@ -8,6 +8,10 @@ import { createTableInput } from '../../functions/sessions/table.js';
 import { SessionStore } from '../../functions/sessions/store.js';
 import type { TableRef } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
+import { CounterApplier } from '../../functions/counters/applier.js';
+import { aggregateCountersHandler } from '../../functions/counters/handler.js';
+import { observability } from '../../functions/http/observability.js';
+import { StreamConsumer } from '../../infra/local/stream-consumer.js';
 
 /** The cursor secret of every test table's handler environment. */
 export const TEST_CURSOR_SECRET = 'test-cursor-secret-0123456789';
@@ -20,8 +24,21 @@ export type TestTable = {
   writer: SessionWriter;
   /** Environment for the handler modules pointed at this table. */
   env: Record<string, string>;
+  /**
+   * Applies every change written so far to the counters, through the stream
+   * and the aggregator's handler, so that counts can be asserted exactly.
+   */
+  settle(): Promise<void>;
   drop(): Promise<void>;
 };
+
+/** The stream consumer of every open test table, by table name: whole-table checks settle the table first. */
+const consumers = new Map<string, StreamConsumer>();
+
+/** Applies the table's stream to its counters; a table of no test helper has nothing to apply. */
+export async function settleTable(tableName: string): Promise<void> {
+  await consumers.get(tableName)?.drain();
+}
 
 export function localDocumentClient(endpoint = inject('dynamodbEndpoint')): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient({ ...LOCAL_CLIENT_CONFIG, endpoint }), {
@@ -34,6 +51,9 @@ export async function createTestTable(options: { shards?: number } = {}): Promis
   const table: TableRef = { tableName: `sessions-${randomUUID()}`, shards: options.shards ?? 4 };
   const db = localDocumentClient(endpoint);
   await db.send(new CreateTableCommand(createTableInput(table.tableName)));
+  const observed = observability({ POWERTOOLS_LOG_LEVEL: 'SILENT', POWERTOOLS_METRICS_DISABLED: 'true' });
+  const consumer = new StreamConsumer(endpoint, table.tableName, aggregateCountersHandler({ applier: new CounterApplier(db, table), ...observed }));
+  consumers.set(table.tableName, consumer);
   return {
     endpoint,
     table,
@@ -51,7 +71,10 @@ export async function createTestTable(options: { shards?: number } = {}): Promis
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_DISABLED: 'true',
     },
+    settle: () => settleTable(table.tableName),
     drop: async () => {
+      consumers.delete(table.tableName);
+      await consumer.stop();
       await db.send(new DeleteTableCommand({ TableName: table.tableName }));
       db.destroy();
     },

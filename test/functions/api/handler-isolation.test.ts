@@ -21,6 +21,7 @@ beforeAll(async () => {
   const now = Date.now();
   await first.writer.applyAll(['a-1', 'a-2'].map((clientid, i) => connected(connection({ clientid, connected_at: now - 1000 * (i + 1) }))));
   await second.writer.applyAll(['b-1', 'b-2', 'b-3'].map((clientid, i) => connected(connection({ clientid, connected_at: now - 1000 * (i + 1) }))));
+  await Promise.all([first.settle(), second.settle()]);
   // One document client for both: only their configurations tell them apart.
   listFirst = listFunction({ ...first.env, CURSOR_SECRET: 'first-deployment-secret-0001' }, first.db);
   listSecond = listFunction({ ...second.env, CURSOR_SECRET: 'second-deployment-secret-002' }, first.db);

@@ -42,17 +42,20 @@ describe('planAccess', () => {
     expect(expressionAttrs(path)).toEqual(['conn_state', 'expires_at']);
   });
 
-  it('walks by-created for more usernames than the username index takes at once', () => {
+  /** Every state's partitions: all live sessions, each in one. */
+  const ALL_SESSIONS = ['connected', 'idle', 'disconnected'].flatMap((state) => [0, 1, 2, 3].map((shard) => `${state}#${shard}`));
+
+  it('walks all sessions for more usernames than the username index takes at once', () => {
     const many = Array.from({ length: MAX_USERNAME_PARTITIONS / SHARDS + 1 }, (_, i) => `username=u${i}`).join('&');
-    expect(indexPath(plan(many)).walk.index.indexName).toBe('by-created');
-    expect(indexPath(plan(`username=${'x'.repeat(2001)}`)).walk.index.indexName).toBe('by-created');
+    expect(indexPath(plan(many)).walk.partitions).toEqual(ALL_SESSIONS);
+    expect(indexPath(plan(`username=${'x'.repeat(2001)}`)).walk.partitions).toEqual(ALL_SESSIONS);
   });
 
-  it('walks by-created when nothing selects a narrower index', () => {
+  it('walks every state partition of by-conn-state, merged, when nothing selects a narrower index', () => {
     for (const qs of ['', 'zone=z', '_like_clientid=x', 'ip_address=10.0.0.1&proto_ver=5']) {
       const path = indexPath(plan(qs));
-      expect(path.walk.index.indexName).toBe('by-created');
-      expect(path.walk.partitions).toEqual(['all#0', 'all#1', 'all#2', 'all#3']);
+      expect(path.walk.index.indexName).toBe('by-conn-state');
+      expect(path.walk.partitions).toEqual(ALL_SESSIONS);
       expect(path.walk.low <= path.walk.high).toBe(true);
     }
   });

@@ -113,7 +113,7 @@ describe('POST /ingest/emqx', () => {
     expect(faults.injected).toBeGreaterThan(0);
     expect(await t.store.get('throttled', { consistent: true })).toBeUndefined();
 
-    faults.setRule(failFirst(1, { kind: 'timeout-after-send' }, isCommand('TransactWriteItemsCommand')));
+    faults.setRule(failFirst(1, { kind: 'timeout-after-send' }, isCommand('PutItemCommand')));
     // The sender retries; the write whose reply was lost already landed, and the retry changes nothing.
     const retried = await handler(event);
     expect([204, 503]).toContain(retried.statusCode);

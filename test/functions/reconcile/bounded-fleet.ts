@@ -53,14 +53,14 @@ const LOAD_CHUNK = 10_000;
 const ITEMS_PER_REQUEST = 25;
 
 /**
- * Writes sessions 0..n-1 as the session writer leaves them, without the keys
- * of the indexes reconciliation never reads (by-created, by-username), which
- * would only slow the load; no shard counter is written (nothing is counted).
+ * Writes sessions 0..n-1 as the session writer leaves them, without the key
+ * of the index reconciliation never reads (by-username), which would only
+ * slow the load; the counters are not settled from the stream (nothing is counted).
  */
 export async function loadFleet(db: DynamoDBDocumentClient, table: TableRef, n: number, concurrency = 64): Promise<void> {
   for (let start = 0; start < n; start += LOAD_CHUNK) {
     const items = Array.from({ length: Math.min(LOAD_CHUNK, n - start) }, (_, i) => {
-      const { created_pk: _created, user_pk: _user, ...item } = toItem(fleetRecord(start + i), table.shards, 1);
+      const { user_pk: _user, ...item } = toItem(fleetRecord(start + i), table.shards, 1);
       return item;
     });
     let next = 0;

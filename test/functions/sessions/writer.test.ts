@@ -100,7 +100,7 @@ describe('SessionWriter ordering guards', () => {
     await applyInOrder([connected(conn), disconnected(conn, T0 + 1000)]);
     const item = await rawItem(conn.clientid);
     expect(item).toMatchObject({ clientid: conn.clientid, conn_key: connKey(conn), ended_at: T0 + 1000, ended_reason: 'disconnected' });
-    for (const indexKey of ['state_pk', 'created_pk', 'order_key', 'expiry_pk', 'conn_state']) expect(item).not.toHaveProperty(indexKey);
+    for (const indexKey of ['state_pk', 'order_key', 'expiry_pk', 'conn_state']) expect(item).not.toHaveProperty(indexKey);
     expect(item?.purge_at).toBeGreaterThan((T0 + 1000) / 1000);
     expect(await applyInOrder([connected(conn), statistics(conn, 1, { recv_oct: 1 }), subscriptions(conn, 1, 1)])).toEqual([
       'ignored',
@@ -170,11 +170,13 @@ describe('SessionWriter under concurrency', () => {
 
   it('keeps the newest of concurrent connects from several nodes, counted once', async () => {
     const clientid = fresh('concurrent-connect');
+    await t.settle();
     const before = await t.store.countByState();
     const conns = Array.from({ length: 8 }, (_, i) => connection({ clientid, node: `node-${i}`, connected_at: T0 + (i % 3) * 1000 }));
     await Promise.all(conns.map((conn) => t.writer.apply(connected(conn))));
     const newest = [...conns].sort((a, b) => Buffer.compare(Buffer.from(connKey(b)), Buffer.from(connKey(a))))[0]!;
     expect(await record(clientid)).toMatchObject({ node: newest.node, conn_key: connKey(newest) });
+    await t.settle();
     const after = await t.store.countByState();
     expect(after.connected - before.connected).toBe(1);
   });
@@ -189,6 +191,7 @@ async function statesOf(clientids: readonly string[]): Promise<Record<ConnState,
 
 describe('SessionWriter with shuffled, duplicated, concurrent delivery (property)', () => {
   it('ends every session where the broker order does, with exact counters', async () => {
+    await t.settle();
     const before = await t.store.countByState();
     const clientids = Array.from({ length: 40 }, (_, i) => fresh(`prop-${i}`));
     const deliveries = clientids.map((clientid, i) => fc.sample(deliveryArbitrary(clientid), { numRuns: 1, seed: PROPERTY_SEED + i })[0]!);
@@ -203,6 +206,7 @@ describe('SessionWriter with shuffled, duplicated, concurrent delivery (property
     for (const clientid of clientids) {
       expect(stored.get(clientid), `${clientid} (${replay})`).toEqual(expected.get(clientid));
     }
+    await t.settle();
     const after = await t.store.countByState();
     const states = await statesOf(clientids);
     for (const state of CONN_STATES) expect(after[state] - before[state], `${state} (${replay})`).toBe(states[state]);
@@ -240,12 +244,14 @@ describe('SessionWriter.expireSessions', () => {
       disconnected(notDue, now - 3_600_000),
       connected(online),
     ]);
+    await own.settle();
     const before = await store.countByState();
     expect(await writer.expireSessions(now)).toBe(2);
     expect(await record(due.clientid)).toMatchObject({ conn_state: null, ended_reason: 'expired' });
     expect(await record(dueNow.clientid)).toMatchObject({ conn_state: null, ended_reason: 'expired' });
     expect(await record(notDue.clientid)).toMatchObject({ conn_state: 'disconnected' });
     expect(await record(online.clientid)).toMatchObject({ conn_state: 'connected' });
+    await own.settle();
     const after = await store.countByState();
     expect(before.disconnected - after.disconnected).toBe(2);
     expect(after.connected).toBe(before.connected);
