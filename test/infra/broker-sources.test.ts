@@ -149,8 +149,8 @@ describe('EMQX 5 source', () => {
   it('creates no control secret, no IoT rule', () => {
     expect(s.api.controlCredentialsSecret).toBeUndefined();
     expect(count(s, 'AWS::IoT::TopicRule')).toBe(0);
-    // list, get, kick, the sweeper, ingest, reconcile and the app-credentials authorizer.
-    expect(count(s, 'AWS::Lambda::Function')).toBe(8);
+    // list, get, kick, the sweeper, ingest, reconcile, the app-credentials authorizer, the console and the counter aggregator.
+    expect(count(s, 'AWS::Lambda::Function')).toBe(9);
   });
 });
 
@@ -203,8 +203,8 @@ describe('MQTT control channel (the default)', () => {
     expect(s.api.ingestTokenSecret).toBeUndefined();
     expect(s.api.reconcileFunction).toBeUndefined();
     expect(count(s, 'AWS::IoT::TopicRule')).toBe(0);
-    // list, get, kick, the sweeper and the app-credentials authorizer.
-    expect(count(s, 'AWS::Lambda::Function')).toBe(6);
+    // list, get, kick, the sweeper, the app-credentials authorizer, the console and the counter aggregator.
+    expect(count(s, 'AWS::Lambda::Function')).toBe(7);
     expect(envOf(s, s.api.kickClientFunction)).toMatchObject({ KICK_VIA: 'mqtt', CONTROL_BROKER_URL: 'mqtts://broker.internal:8883' });
   }, 120_000);
 });

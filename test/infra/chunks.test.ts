@@ -55,7 +55,7 @@ beforeAll(() => {
 
 describe('chunks in the synthesized stack', () => {
   it('bundles every function, and the chunks functions/chunks.ts loads are the ones bundles require', () => {
-    expect(deployed.map((d) => d.id).sort()).toEqual(['AuthorizeApp', 'ExpireSessions', 'GetClient', 'IngestEmqx', 'KickClient', 'ListClients', 'ReconcileSessions']);
+    expect(deployed.map((d) => d.id).sort()).toEqual(['AggregateCounters', 'AuthorizeApp', 'ExpireSessions', 'GetClient', 'IngestEmqx', 'KickClient', 'ListClients', 'ReconcileSessions']);
     expect(LOADED_BY_CHUNKS_MODULE.length).toBeGreaterThan(0);
     for (const d of deployed) for (const chunk of d.chunks) expect(LOADED_BY_CHUNKS_MODULE, `${d.id} requires ${chunk}`).toContain(chunk);
   });
