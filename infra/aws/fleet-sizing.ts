@@ -4,8 +4,9 @@
  * many queue consumers run at once, and the sessions table's warm throughput.
  * Pure: no CDK, so tests and documentation read the same numbers.
  *
- * The model. Every connect or disconnect changes one counter shard item and
- * the index entries under one shard's partition keys, and DynamoDB serves one
+ * The model. Every connect or disconnect changes the index entries under one
+ * shard's partition keys (the counters follow from the table's stream, one
+ * write per batch of changes), and DynamoDB serves one
  * partition at most 1,000 write units and 3,000 read units a second (tables
  * and indexes alike). The shards therefore bound the state changes the table
  * sustains; the ingest paths are held to what the shards sustain, so a storm
@@ -19,7 +20,7 @@ export const PARTITION_READ_UNITS_PER_SECOND = 3_000;
 
 /**
  * State changes one shard takes a second: 85% of a partition's write units
- * (each change writes a shard's counter item and index entries once), the
+ * (each change writes a shard's state index partition once), the
  * rest left for the sweeper, reconciliation and kicks on the same keys.
  */
 export const STATE_CHANGES_PER_SHARD = 850;
@@ -43,8 +44,12 @@ export const MIN_INGEST_EVENTS_PER_SECOND = 5_000;
 export const RECONNECT_STORM_SECONDS = 1_800;
 const STATE_CHANGES_PER_RECONNECT = 2;
 
-/** Measured (bench-results): a connect or clean disconnect writes 7 units and reads 1. */
-export const WRITE_UNITS_PER_EVENT = 7;
+/**
+ * Measured (bench-results/cost.md): a clean connect or disconnect writes 3
+ * units, a persistent session's disconnect or resume 5, and each reads 1;
+ * the table is warmed for the larger.
+ */
+export const WRITE_UNITS_PER_EVENT = 5;
 export const READ_UNITS_PER_EVENT = 1;
 
 /** What a new on-demand table serves at once; warm throughput below it changes nothing. */

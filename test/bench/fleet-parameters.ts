@@ -1,11 +1,10 @@
 /**
- * The deployment's sizing as the benches model it, in one function: the
- * stack's defaults today (infra/aws/defaults.ts). When a fleet-size setting
- * sizes the stack, this is the one place to read it from.
+ * The deployment's sizing as the benches model it, in one function: what the
+ * stack's default `fleetSize` sets (infra/aws/fleet-sizing.ts).
  */
 import { BATCH_CONCURRENCY } from '../../functions/ingest/apply-batch.js';
 import { MAX_BATCH } from '../../functions/ingest/request.js';
-import { CLIENTS_API_DEFAULTS } from '../../infra/aws/defaults.js';
+import { DEFAULT_FLEET_SIZE, fleetSizing } from '../../infra/aws/fleet-sizing.js';
 
 export type FleetParameters = {
   /** Counter and index partitions per state (functions/sessions/keys.ts shardOf). */
@@ -24,12 +23,13 @@ export type FleetParameters = {
   sqsBatchSize: number;
 };
 
-export function fleetParameters(): FleetParameters {
+export function fleetParameters(fleetSize: number = DEFAULT_FLEET_SIZE): FleetParameters {
+  const sizing = fleetSizing(fleetSize);
   return {
-    sessionShards: CLIENTS_API_DEFAULTS.sessionShards,
-    ingestRateLimit: CLIENTS_API_DEFAULTS.ingestThrottle.rateLimit,
+    sessionShards: sizing.shards,
+    ingestRateLimit: sizing.ingestThrottle.rateLimit,
     eventsPerRequest: 1,
-    warmWriteUnitsPerSecond: undefined,
+    warmWriteUnitsPerSecond: sizing.warmThroughput?.writeUnitsPerSecond,
     lambdaConcurrency: 1_000,
     batchConcurrency: BATCH_CONCURRENCY,
     sqsBatchSize: MAX_BATCH,

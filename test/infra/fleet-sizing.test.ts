@@ -14,7 +14,7 @@ describe('fleetSizing', () => {
     const sizing = fleetSizing(1_000_000);
     expect(sizing).toMatchObject({ shards: 8, stormEventsPerSecond: 5_000, ingestEventsPerSecond: 6_800, ingestThrottle: { rateLimit: 6_800, burstLimit: 6_800 }, queueConsumers: 7 });
     expect(sizing.ingestEventsPerSecond).toBeGreaterThanOrEqual(MIN_INGEST_EVENTS_PER_SECOND);
-    expect(sizing.warmThroughput).toEqual({ readUnitsPerSecond: 12_000, writeUnitsPerSecond: 35_000 });
+    expect(sizing.warmThroughput).toEqual({ readUnitsPerSecond: 12_000, writeUnitsPerSecond: 25_000 });
   });
 
   it('sizes ten million devices at 16 shards', () => {
