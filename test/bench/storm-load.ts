@@ -78,48 +78,65 @@ const minutes = (m: number) => (m < 1 ? `${Math.round(m * 60)} s` : m < 120 ? `$
 
 const p = fleetParameters();
 const events = await measuredEvents();
-const limits = (frontEventsPerSecond: number): StormLimits => ({
-  shards: p.sessionShards,
-  largestShardShare: largestShardShare(p.sessionShards),
+const limitsOf = (sized: FleetParameters, frontEventsPerSecond: number): StormLimits => ({
+  shards: sized.sessionShards,
+  largestShardShare: largestShardShare(sized.sessionShards),
   largestTenantShare: LARGEST_TENANT_SHARE,
   usernameIndex: SESSIONS_TABLE.indexes.byUsername.indexName,
   frontEventsPerSecond,
-  initialWriteUnitsPerSecond: p.warmWriteUnitsPerSecond ?? ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND,
+  initialWriteUnitsPerSecond: sized.warmWriteUnitsPerSecond ?? ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND,
 });
 
-const rows: Array<{ path: string; mix: string; results: StormResult[]; lost: string }> = [];
-for (const path of PATHS) {
-  for (const mix of MIXES) {
-    const chosen = events.filter((e) => e.source === path.source && mix.kinds.includes(e.kind));
-    const writes = meanWrites(chosen);
-    const waves = Math.max(...chosen.map((e) => e.waves));
-    const l = limits(path.frontEventsPerSecond(p, waves));
-    rows.push({ path: path.name, mix: mix.name, results: STORM_SIZES.map((n) => absorbStorm(n, writes, l)), lost: path.lost });
+type Row = { path: string; mix: string; results: StormResult[]; lost: string };
+/** Each storm under the sizing `sizingFor` gives its fleet: the default's, or `fleetSize` set to the fleet. */
+function stormRows(sizingFor: (devices: number) => FleetParameters): Row[] {
+  const rows: Row[] = [];
+  for (const path of PATHS) {
+    for (const mix of MIXES) {
+      const chosen = events.filter((e) => e.source === path.source && mix.kinds.includes(e.kind));
+      const writes = meanWrites(chosen);
+      const waves = Math.max(...chosen.map((e) => e.waves));
+      const results = STORM_SIZES.map((n) => {
+        const sized = sizingFor(n);
+        return absorbStorm(n, writes, limitsOf(sized, path.frontEventsPerSecond(sized, waves)));
+      });
+      rows.push({ path: path.name, mix: mix.name, results, lost: path.lost });
+    }
   }
+  return rows;
 }
+const rows = stormRows(() => p);
+const sizedRows = stormRows((devices) => fleetParameters(devices));
 
+const table = (of: Row[]) => [
+  `| path | sessions | ${STORM_SIZES.map((n) => `${n.toLocaleString('en-US')} devices`).join(' | ')} | held back by |`,
+  `| --- | --- | ${STORM_SIZES.map(() => '---').join(' | ')} | --- |`,
+  ...of.map(
+    (r) =>
+      `| ${r.path} | ${r.mix} | ${r.results.map((x) => `${minutes(x.minutes)}${target(x)} (${Math.round(x.initialEventsPerSecond).toLocaleString('en-US')}/s)`).join(' | ')} | ${[...new Set(r.results.flatMap((x) => x.limitedBy))].join('; ')} |`,
+  ),
+];
 const target = (r: StormResult) => (STORM_TARGET_MINUTES[r.devices] === undefined ? '' : r.minutes <= STORM_TARGET_MINUTES[r.devices]! ? ' ✓' : ' ✗');
 const markdown = [
   '# Reconnect storms: every device disconnects and connects again',
   '',
   `Defaults: ${p.sessionShards} shards (busiest holds ${(largestShardShare(p.sessionShards) * 100).toFixed(1)}% of the devices), ingest throttle ${p.ingestRateLimit} requests/s × ${p.eventsPerRequest} event(s) each, Lambda concurrency ${p.lambdaConcurrency}, ${p.warmWriteUnitsPerSecond ? `warm throughput ${p.warmWriteUnitsPerSecond}` : `on-demand's initial ${ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND}`} write units/s doubling every 30 min, the largest tenant ${LARGEST_TENANT_SHARE * 100}% of the fleet. Targets: 1M ≤ ${STORM_TARGET_MINUTES[1_000_000]} min, 10M ≤ ${STORM_TARGET_MINUTES[10_000_000]} min, nothing lost.`,
   '',
-  `| path | sessions | sustainable events/s at the start | ${STORM_SIZES.map((n) => `${n.toLocaleString('en-US')} devices`).join(' | ')} | held back by |`,
-  `| --- | --- | --- | ${STORM_SIZES.map(() => '---').join(' | ')} | --- |`,
-  ...rows.map(
-    (r) =>
-      `| ${r.path} | ${r.mix} | ${Math.round(r.results[0]!.initialEventsPerSecond).toLocaleString('en-US')} | ${r.results.map((x) => `${minutes(x.minutes)}${target(x)}`).join(' | ')} | ${[...new Set(r.results.flatMap((x) => x.limitedBy))].join('; ')} |`,
-  ),
+  ...table(rows),
+  '',
+  `With \`fleetSize\` set to the storm's fleet (${STORM_SIZES.map((n) => `${n.toLocaleString('en-US')}: ${fleetParameters(n).sessionShards} shards, ingest throttle ${fleetParameters(n).ingestRateLimit}/s, warm ${fleetParameters(n).warmWriteUnitsPerSecond ?? ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND} write units/s`).join('; ')}):`,
+  '',
+  ...table(sizedRows),
   '',
   'Events lost:',
   '',
   ...PATHS.map((path) => `- ${path.name}: ${path.lost}.`),
   '',
-  'Model: a partition takes 1,000 write units a second (indexes included, and a partition key value is never split below that); each event\'s units per place are the mean of the storm\'s two events as measured by `npm run bench:cost`, all of an index\'s units on one partition of the event\'s shard (by-username: of the shard and tenant); table and each index start at the initial throughput and double every 30 minutes of storm; Lambda billed time as in the cost bench\'s assumptions.',
+  'Model: a partition takes 1,000 write units a second (indexes included, and a partition key value is never split below that); each event\'s units per place are the mean of the storm\'s two events as measured by `npm run bench:cost`, an index\'s units on partitions of the event\'s shard, at most 1 unit an event on each (an entry moving between states is deleted from one partition and put in another; by-username: of the shard and tenant); table and each index start at the initial throughput and double every 30 minutes of storm; Lambda billed time as in the cost bench\'s assumptions.',
   '',
 ].join('\n');
 
 await mkdir(RESULTS_DIR, { recursive: true });
-await writeFile(join(RESULTS_DIR, 'storm.json'), `${JSON.stringify({ parameters: p, largestTenantShare: LARGEST_TENANT_SHARE, rows }, null, 2)}\n`);
+await writeFile(join(RESULTS_DIR, 'storm.json'), `${JSON.stringify({ parameters: p, largestTenantShare: LARGEST_TENANT_SHARE, rows, sizedRows }, null, 2)}\n`);
 await writeFile(join(RESULTS_DIR, 'storm.md'), markdown);
 process.stdout.write(markdown);

@@ -22,7 +22,12 @@ export type EventWrites = {
   sessionUnits: number;
   /** Its shard's counter item: one partition per shard. */
   counterUnits: number;
-  /** Per index: units, all on one partition of the event's shard. */
+  /**
+   * Per index: units on partitions of the event's shard. An index entry is
+   * under 1 KB, so more than 1 unit is an entry moving between partitions
+   * (deleted from `connected#<shard>`, put in `disconnected#<shard>`): each
+   * partition takes at most 1 unit of an event.
+   */
   indexUnits: Record<string, number>;
   /** Read units, all of the session's own item (spread like the table). */
   readUnits?: number;
@@ -51,7 +56,7 @@ export function partitionBounds(w: EventWrites, l: StormLimits): Bottleneck[] {
   for (const [index, units] of Object.entries(w.indexUnits)) {
     if (units <= 0) continue;
     const share = l.largestShardShare * (index === l.usernameIndex ? l.largestTenantShare : 1);
-    bounds.push({ name: `${index}: busiest partition`, eventsPerSecond: PARTITION_WRITE_UNITS_PER_SECOND / (units * share) });
+    bounds.push({ name: `${index}: busiest partition`, eventsPerSecond: PARTITION_WRITE_UNITS_PER_SECOND / (Math.min(units, 1) * share) });
   }
   return bounds;
 }
