@@ -236,6 +236,7 @@ export class ClientsApi extends Construct {
       stage: this.stage,
       ingestRoute: broker.ingestRoute,
       ingestFunction: this.ingestFunction,
+      counterAggregator: this.aggregateCountersFunction,
       iotTopicRules: this.iotTopicRules,
       reconciles: this.reconcileFunction !== undefined,
     });

@@ -130,6 +130,17 @@ describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) 
     });
   });
 
+  it('alarms when the counters fall a minute behind the table\'s stream', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: idOf(s, api.aggregateCountersFunction) } }],
+      Statistic: 'Maximum',
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
   it('alarms on throttled requests and system errors of both tables', () => {
     for (const table of ['SessionsTable', 'AppsTable']) {
       const throttles = alarmNamed(s, `${table}Throttles`);

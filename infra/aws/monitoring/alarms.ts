@@ -47,7 +47,12 @@ export interface AlarmsProps {
   readonly reconciles: boolean;
   /** The function that stores the broker's events, if any (EMQX, AWS IoT). */
   readonly ingestFunction: lambda.IFunction | undefined;
+  /** The function that adds the table's stream to the counters. */
+  readonly counterAggregator: lambda.IFunction;
 }
+
+/** How far behind the table's stream the counters may fall before `meta.count` is called stale. */
+export const COUNTERS_MAX_LAG_MS = 60_000;
 
 export function buildAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Alarm[] {
   const alarms = new Construct(scope, 'Alarms');
@@ -84,6 +89,14 @@ export function buildAlarms(scope: Construct, props: AlarmsProps): cloudwatch.Al
       cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
     );
   }
+
+  alarm(
+    'CountersLag',
+    `The counters are more than ${COUNTERS_MAX_LAG_MS / 1000} s behind the sessions table's stream: meta.count and /nodes lag.`,
+    props.counterAggregator.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(5) }),
+    COUNTERS_MAX_LAG_MS,
+    cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  );
 
   for (const [name, table] of Object.entries(props.tables)) {
     alarm(`${name}Throttles`, `${name}: DynamoDB throttled reads or writes.`, tableThrottles(table), 1);
