@@ -17,7 +17,12 @@ import type { TableRef } from './table.js';
 import { UnstorableEventError } from './unstorable.js';
 import { isConditionFailure, SessionWriter, type WriteOutcome } from './writer.js';
 
-const MAX_ATTEMPTS = 12;
+/**
+ * Every writer of one client but the winner retries a round; a burst of
+ * subscribes from many connections of one client (or a resend) must not run
+ * out of rounds before its turn.
+ */
+const MAX_ATTEMPTS = 30;
 
 /** Whether `current` is a live session that a connect `conn` could resume: of an older connection, not expired. */
 function resumable(current: SessionRecord | undefined, conn: ConnectionInfo): current is LiveSession {

@@ -43,5 +43,5 @@ describe('bulkLoad', () => {
     await viaWriter.settle();
     expect(await viaBulk.store.countByState()).toEqual(await viaWriter.store.countByState());
     expect(await viaBulk.store.countByNode()).toEqual(await viaWriter.store.countByNode());
-  });
+  }, 120_000);
 });
