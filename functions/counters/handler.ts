@@ -10,6 +10,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableConfig } from '../config.js';
+import { publishAddedMetrics } from '../http/observability.js';
 import { createDocumentClient } from '../sessions/dynamodb.js';
 import { CounterApplier } from './applier.js';
 import type { Image, ItemChange } from './deltas.js';
@@ -58,7 +59,7 @@ export function aggregateCountersHandler(deps: AggregateCountersDeps): (event: C
       }
       return { state: {} };
     } finally {
-      deps.metrics.publishStoredMetrics();
+      publishAddedMetrics(deps.metrics);
     }
   };
 }

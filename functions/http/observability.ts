@@ -46,3 +46,8 @@ export function observability(env: ObservabilityEnv): Observability {
     metrics: isTrue(env.POWERTOOLS_METRICS_DISABLED) ? new UnpublishedMetrics(options) : new Metrics(options),
   };
 }
+
+/** Writes an EMF line only when something was counted: a quiet invocation writes nothing. */
+export function publishAddedMetrics(metrics: Metrics | undefined): void {
+  if (metrics?.hasStoredMetrics()) metrics.publishStoredMetrics();
+}

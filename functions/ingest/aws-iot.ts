@@ -15,7 +15,8 @@ import { SourceWriter } from '../sessions/source-writer.js';
 import { parseAwsIotEvent } from '../sources/aws-iot/lifecycle.js';
 import { applyBatch, stopWritesOnAbort } from './apply-batch.js';
 import { ingestTokenSource } from './bearer-token.js';
-import { ingestRoute, publishAddedMetrics, type IngestDeps } from './handlers.js';
+import { publishAddedMetrics } from '../http/observability.js';
+import { ingestRoute, type IngestDeps } from './handlers.js';
 import { isQueueEvent, queueIngestHandler } from './queue.js';
 
 const isHttpEvent = (event: unknown): boolean =>

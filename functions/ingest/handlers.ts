@@ -7,6 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { ApiError } from '../http/errors.js';
 import { httpHandler, type InvocationContext } from '../http/handler.js';
+import { publishAddedMetrics } from '../http/observability.js';
 import type { HttpResponse } from '../http/response.js';
 import type { SourceEvent } from '../sessions/source-events.js';
 import type { SourceWriter } from '../sessions/source-writer.js';
@@ -63,9 +64,4 @@ export function ingestRoute(deps: IngestDeps): (event: unknown, context?: Invoca
       publishAddedMetrics(deps.metrics);
     }
   };
-}
-
-/** Writes an EMF line only when something was counted. */
-export function publishAddedMetrics(metrics: Metrics | undefined): void {
-  if (metrics?.hasStoredMetrics()) metrics.publishStoredMetrics();
 }

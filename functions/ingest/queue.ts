@@ -12,7 +12,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { SourceEvent } from '../sessions/source-events.js';
 import { applyBatch } from './apply-batch.js';
-import { publishAddedMetrics, type IngestDeps } from './handlers.js';
+import { publishAddedMetrics } from '../http/observability.js';
+import type { IngestDeps } from './handlers.js';
 
 /** Messages dropped because their body is not an event. */
 export const UNREADABLE_METRIC = 'IngestUnreadable';
