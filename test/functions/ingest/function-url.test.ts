@@ -10,7 +10,7 @@ import { ingestRoute } from '../../../functions/ingest/handlers.js';
 import { SourceWriter } from '../../../functions/sessions/source-writer.js';
 import { parseEmqxWebhook } from '../../../functions/sources/emqx/webhook.js';
 import { createTestTable, type TestTable } from '../../support/dynamodb.js';
-import { ingestPost, TEST_INGEST_TOKEN } from '../../support/ingest-requests.js';
+import { emqxConnectedBody, ingestPost, TEST_INGEST_TOKEN } from '../../support/ingest-requests.js';
 
 const T0 = Date.UTC(2026, 11, 7, 9, 0, 0);
 
@@ -23,21 +23,7 @@ afterAll(async () => t.drop());
 const route = () =>
   ingestRoute({ writer: new SourceWriter(t.db, t.table), token: async () => TEST_INGEST_TOKEN, parse: parseEmqxWebhook, logger: new Logger({ logLevel: 'SILENT' }) });
 
-const connected = (clientid: string) => ({
-  event: 'client.connected',
-  clientid,
-  username: 'u',
-  peername: '10.0.0.9:50123',
-  sockname: '10.0.0.1:1883',
-  proto_name: 'MQTT',
-  proto_ver: 5,
-  keepalive: 60,
-  clean_start: true,
-  expiry_interval: 0,
-  connected_at: T0,
-  node: 'emqx@10.0.0.1',
-  timestamp: T0,
-});
+const connected = (clientid: string) => emqxConnectedBody(clientid, T0);
 
 /** A request to a function URL as Lambda hands it over (the fields of AWS's documented example; no query string, no cookies). */
 function functionUrlEvent(body: unknown, authorization: string | undefined) {

@@ -12,7 +12,7 @@ import { SourceWriter } from '../../../functions/sessions/source-writer.js';
 import { parseEmqxWebhook } from '../../../functions/sources/emqx/webhook.js';
 import { failFirst, delayEvery, injectFaults, isCommand } from '../../support/dynamodb-faults.js';
 import { createTestTable, localDocumentClient, type TestTable } from '../../support/dynamodb.js';
-import { ingestPost, TEST_INGEST_TOKEN } from '../../support/ingest-requests.js';
+import { emqxConnectedBody, ingestPost, TEST_INGEST_TOKEN } from '../../support/ingest-requests.js';
 import { snapshotTable, tableProblems } from '../../support/table-invariants.js';
 
 const TOKEN = TEST_INGEST_TOKEN;
@@ -36,23 +36,7 @@ function route(db = t.db, deadlineMs?: number, writer = new SourceWriter(db, t.t
 
 const post = (body: unknown, authorization: string | null = `Bearer ${TOKEN}`) => ingestPost(body, authorization);
 
-const connectedBody = (clientid: string, connectedAt = T0) => ({
-  event: 'client.connected',
-  clientid,
-  username: 'u',
-  peername: '10.0.0.9:50123',
-  sockname: '10.0.0.1:1883',
-  proto_name: 'MQTT',
-  proto_ver: 5,
-  keepalive: 60,
-  clean_start: true,
-  expiry_interval: 0,
-  is_bridge: false,
-  mountpoint: 'undefined',
-  connected_at: connectedAt,
-  node: 'emqx@10.0.0.1',
-  timestamp: connectedAt,
-});
+const connectedBody = (clientid: string, connectedAt = T0) => emqxConnectedBody(clientid, connectedAt);
 
 const body = (response: HttpResponse) => (response.body ? (JSON.parse(response.body) as { code: number; message: string }) : undefined);
 
