@@ -5,7 +5,7 @@
 import { NARROW_ATTRIBUTES, SESSIONS_TABLE } from '../sessions/table.js';
 import { fromItem, isIndexedUsername, statePartition, usernamePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
-import { CONN_STATES, isLive, isVisible, type LiveSession, type SessionRecord } from '../sessions/model.js';
+import { isLive, isVisible, STORED_CONN_STATES, type LiveSession, type SessionRecord } from '../sessions/model.js';
 import type { IndexEntry, IndexWalk } from '../sessions/index-walk.js';
 import type { SessionStore } from '../sessions/store.js';
 import { failure } from '../failures.js';
@@ -60,7 +60,7 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
   const byUsername = filter.usernames !== undefined && usesUsernameIndex(filter.usernames, shards);
   const byState = !byUsername && filter.conn_state !== undefined;
   // Without a username or state to select, the walk merges every state's partitions: all sessions, in one order.
-  const states = byState ? [filter.conn_state!] : CONN_STATES;
+  const states = byState ? [filter.conn_state!] : STORED_CONN_STATES;
   const index = byUsername ? SESSIONS_TABLE.indexes.byUsername : SESSIONS_TABLE.indexes.byConnState;
   return {
     kind: 'index',

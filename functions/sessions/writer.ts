@@ -29,6 +29,7 @@ import { applyEvent, ended } from './reducer.js';
 import {
   BASE_STATISTICS_FIELDS,
   isLive,
+  STORED_CONN_STATES,
   type ConnState,
   type SessionEvent,
   type SessionRecord,
@@ -194,7 +195,7 @@ export class SessionWriter {
    */
   async endNodeSessions(node: string, bootAt: number, options: { keepPersistent: boolean }): Promise<number> {
     const index = SESSIONS_TABLE.indexes.byConnState;
-    const states: ConnState[] = options.keepPersistent ? ['connected', 'idle'] : ['connected', 'idle', 'disconnected'];
+    const states: ConnState[] = options.keepPersistent ? ['connected'] : [...STORED_CONN_STATES];
     let count = 0;
     const partitions = states.flatMap((state) =>
       Array.from({ length: this.table.shards }, (_, shard) => statePartition(state, shard)),

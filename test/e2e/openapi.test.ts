@@ -135,5 +135,6 @@ describe('the OpenAPI document and the running API', () => {
     // The answers were of every documented kind, not only successes.
     expect(seen).toEqual(expect.arrayContaining([expect.stringMatching(/ 401$/), expect.stringMatching(/ 404$/), expect.stringMatching(/ 400$/), expect.stringMatching(/ 204$/)]));
     expect(seen.some((s) => /^DELETE \/clients\/oa-kick-native (200|202)$/.test(s))).toBe(true);
-  });
+    // Dozens of calls in sequence, each through the whole local stack: the default timeout is for one call.
+  }, 120_000);
 });

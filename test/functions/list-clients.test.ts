@@ -6,7 +6,7 @@ import { listHandler } from '../../functions/api/list-handler.js';
 import { parseClientQuery } from '../../functions/clients/query-params.js';
 import { orderKey } from '../../functions/sessions/keys.js';
 import { COUNTER_KEY_PREFIX } from '../../functions/sessions/table.js';
-import { CONN_STATES } from '../../functions/sessions/model.js';
+import { STORED_CONN_STATES } from '../../functions/sessions/model.js';
 import { cursorBody, signedWith, withField } from '../support/cursors.js';
 import { createTestTable, TEST_CURSOR_SECRET, type TestTable } from '../support/dynamodb.js';
 import { buildFleet, eventsFor, expectedClient, isListed, SPECIAL_CLIENTIDS, type SessionSpec } from '../support/fleet.js';
@@ -353,12 +353,12 @@ describe('GET /clients access paths', () => {
     expect(recording.queries.reduce((n, q) => n + q.scanned, 0)).toBe(indexed);
   });
 
-  it('walks every state\'s partitions of by-conn-state otherwise, and stops reading once the page and hasnext are known', async () => {
+  it('walks every stored state\'s partitions of by-conn-state otherwise, and stops reading once the page and hasnext are known', async () => {
     const indexed = fleet.filter((s) => s.fate !== 'ended').length;
     const scanned = (r: RecordingStore) => r.queries.filter((q) => q.input.IndexName !== 'by-expiry').reduce((n, q) => n + q.scanned, 0);
     const first = store();
     expect(await run(first, '_limit=2')).toEqual(listed.slice(0, 2).map((s) => s.conn.clientid));
-    const partitions = CONN_STATES.length * t.table.shards;
+    const partitions = STORED_CONN_STATES.length * t.table.shards;
     expect(new Set(first.queries.filter((q) => q.input.IndexName === 'by-conn-state').map((q) => q.input.ExpressionAttributeValues?.[':pk'])).size).toBe(partitions);
     expect(scanned(first)).toBeLessThanOrEqual(4 * partitions);
     const filtered = store();

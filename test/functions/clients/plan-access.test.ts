@@ -42,8 +42,8 @@ describe('planAccess', () => {
     expect(expressionAttrs(path)).toEqual(['conn_state', 'expires_at']);
   });
 
-  /** Every state's partitions: all live sessions, each in one. */
-  const ALL_SESSIONS = ['connected', 'idle', 'disconnected'].flatMap((state) => [0, 1, 2, 3].map((shard) => `${state}#${shard}`));
+  /** Every stored state's partitions: all live sessions, each in one (no session is ever stored idle). */
+  const ALL_SESSIONS = ['connected', 'disconnected'].flatMap((state) => [0, 1, 2, 3].map((shard) => `${state}#${shard}`));
 
   it('walks all sessions for more usernames than the username index takes at once', () => {
     const many = Array.from({ length: MAX_USERNAME_PARTITIONS / SHARDS + 1 }, (_, i) => `username=u${i}`).join('&');
