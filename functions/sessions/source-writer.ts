@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { putCleanStart, updateResume } from './connect-writes.js';
 import { fromItem } from './item.js';
 import { compareBytes, connKey } from './keys.js';
 import { isLive, isPersistent, type ConnectionInfo, type LiveSession, type SessionEvent, type SessionRecord } from './model.js';
@@ -66,7 +67,7 @@ export class SourceWriter {
   async apply(event: SourceEvent): Promise<WriteOutcome> {
     switch (event.type) {
       case 'connected':
-        return this.writer.mutate(event.conn.clientid, (current) => applyConnect(current, event));
+        return this.connect(event);
       case 'disconnected':
       case 'terminated':
       case 'statistics':
@@ -87,6 +88,20 @@ export class SourceWriter {
       case 'unsubscribed':
         return this.changeTopics(event.clientid, event);
     }
+  }
+
+  /**
+   * A connect that reports its persistence is written without a read in the
+   * common case (connect-writes.ts); one that does not (EMQX 4.4) depends on
+   * the stored session, read eventually consistent: applyConnect only ever
+   * leaves alone a connect that an older version of the item already makes stale.
+   */
+  private async connect(event: Extract<SourceEvent, { type: 'connected' }>): Promise<WriteOutcome> {
+    const mutation = (current: SessionRecord | undefined) => applyConnect(current, event);
+    if ('persistence' in event) return this.writer.mutate(event.conn.clientid, mutation, { staleReadSafe: true });
+    const fast = await (event.conn.clean_start ? putCleanStart : updateResume)(this.db, this.table, event.conn);
+    if (fast.done) return 'applied';
+    return this.writer.mutate(event.conn.clientid, mutation, { known: fast.current });
   }
 
   /**

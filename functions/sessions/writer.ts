@@ -63,9 +63,10 @@ export class SessionWriter {
     if (event.type === 'statistics' || event.type === 'subscriptions') {
       const fast = await this.updateSnapshot(event);
       if (fast.done) return fast.outcome;
-      return this.mutate(event.conn.clientid, (current) => applyEvent(current, event), { item: fast.current });
+      return this.mutate(event.conn.clientid, (current) => applyEvent(current, event), { known: fast.current });
     }
-    return this.mutate(event.conn.clientid, (current) => applyEvent(current, event));
+    // The reducer only moves a session forward, so what an older version of the item makes a no-op stays one.
+    return this.mutate(event.conn.clientid, (current) => applyEvent(current, event), { staleReadSafe: true });
   }
 
   /** Applies events with bounded parallelism; events of one clientid keep their order. */
@@ -120,17 +121,29 @@ export class SessionWriter {
 
   /**
    * Reads the record, applies the mutation and writes the result on the
-   * condition that nobody wrote in between; retries from a fresh read if
-   * somebody did. `known` is the item as a failed condition just returned it
-   * (absent included), which saves the first read.
+   * condition that nobody wrote in between; starts again from the item the
+   * failed condition returns if somebody did.
+   * - `known`: the item as a failed condition just returned it (absent
+   *   included), which saves the first read.
+   * - `staleReadSafe`: the mutation leaves alone whatever an older version
+   *   of the item makes it leave alone, so the first read may be eventually
+   *   consistent (half the read units): a stale item only fails the write.
    */
-  async mutate(clientid: string, mutation: Mutation, known?: { item: Item | undefined }): Promise<WriteOutcome> {
-    let item = known?.item;
-    let fresh = known !== undefined;
+  async mutate(
+    clientid: string,
+    mutation: Mutation,
+    options: { known?: Item | undefined; staleReadSafe?: boolean } = {},
+  ): Promise<WriteOutcome> {
+    let item = options.known;
+    let fresh = 'known' in options;
     for (let attempt = 1; ; attempt++) {
       if (!fresh) {
         const read = await this.db.send(
-          new GetCommand({ TableName: this.table.tableName, Key: { clientid }, ConsistentRead: true }),
+          new GetCommand({
+            TableName: this.table.tableName,
+            Key: { clientid },
+            ConsistentRead: !(options.staleReadSafe && attempt === 1),
+          }),
         );
         item = read.Item;
       }
@@ -143,6 +156,11 @@ export class SessionWriter {
         return 'applied';
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
+        if (error instanceof ConditionalCheckFailedException) {
+          const old = error.Item as Record<string, AttributeValue> | undefined;
+          item = old ? unmarshall(old) : undefined;
+          fresh = true;
+        }
         // Somebody else wrote this session: back off a little so contenders spread out.
         await sleep(Math.random() * Math.min(2 ** attempt, 100));
       }
@@ -163,6 +181,7 @@ export class SessionWriter {
               ExpressionAttributeValues: { ':rev': rev },
             }
           : { ConditionExpression: 'attribute_not_exists(clientid)' }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
   }
