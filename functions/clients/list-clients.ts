@@ -146,7 +146,8 @@ async function indexRows(
     const items = await store.batchGetItems(batch.map((e) => e.clientid));
     for (const entry of batch) {
       const item = items.get(entry.clientid);
-      if (!item || !isVisible(fromItem(item), now) || !matches(item, path.residual) || seen >= wanted) continue;
+      // Every condition, not only the residual ones: the entry may predate a change of the item.
+      if (!item || !isVisible(fromItem(item), now) || !matches(item, path.conditions) || seen >= wanted) continue;
       if (seen++ >= skip) {
         rows.push({ key: entry.order_key, entry });
         fullItems.set(entry.clientid, item);
