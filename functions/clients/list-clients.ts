@@ -157,7 +157,15 @@ async function indexRows(
   };
   for await (const entry of walk) {
     batch.push(entry);
-    if (batch.length >= Math.min(100, Math.max(wanted - seen, 10))) await flush();
+    if (batch.length >= Math.min(100, Math.max(wanted - seen, 10))) {
+      const checkedThrough = entry.order_key;
+      await flush();
+      // Out of time between the walk's rounds: the entries checked so far are vetted, the next page goes on after them.
+      if (seen < wanted && walkUntil !== undefined && Date.now() >= walkUntil) {
+        stoppedAt = checkedThrough;
+        break;
+      }
+    }
     if (seen >= wanted) break;
   }
   if (batch.length > 0 && seen < wanted) await flush();
