@@ -35,9 +35,6 @@ export type Condition =
   | { op: 'contains'; attr: string; value: string }
   | { op: 'range'; attr: string; range: Range };
 
-/** Attributes that only the full item has (they change with every statistics snapshot). */
-export const FULL_ITEM_ATTRIBUTES = new Set(['mqueue_len', 'mqueue_dropped']);
-
 /** The filter as conditions; `created_at` is left out when an index key serves it. */
 export function conditionsOf(filter: ClientFilter, options: { includeCreatedAt: boolean }): Condition[] {
   const conditions: Condition[] = [];
@@ -67,12 +64,19 @@ export function conditionsOf(filter: ClientFilter, options: { includeCreatedAt: 
   return conditions;
 }
 
-
-/** One DynamoDB filter expression for the conditions, plus "not expired at `now`". */
-export function toFilterExpression(conditions: readonly Condition[], now: number): Expression {
-  const names: Record<string, string> = { '#exp': 'expires_at' };
-  const values: Record<string, Scalar> = { ':now': now };
-  const parts = ['(attribute_not_exists(#exp) OR #exp > :now)'];
+/**
+ * One DynamoDB filter expression for the conditions, plus "not expired at
+ * `now`" unless `now` is undefined (an index without `expires_at`).
+ */
+export function toFilterExpression(conditions: readonly Condition[], now: number | undefined): Expression {
+  const names: Record<string, string> = {};
+  const values: Record<string, Scalar> = {};
+  const parts: string[] = [];
+  if (now !== undefined) {
+    names['#exp'] = 'expires_at';
+    values[':now'] = now;
+    parts.push('(attribute_not_exists(#exp) OR #exp > :now)');
+  }
   conditions.forEach((condition, i) => {
     const name = `#a${i}`;
     names[name] = condition.attr;

@@ -2,7 +2,7 @@
  * GET /clients: plans the cheapest access path for the filter, walks it just
  * far enough for the page and `hasnext`, and fills the page with full items.
  */
-import { NARROW_ATTRIBUTES, SESSIONS_TABLE } from '../sessions/table.js';
+import { heldAttributes, SESSIONS_TABLE } from '../sessions/table.js';
 import { fromItem, isIndexedUsername, statePartition, usernamePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
 import { isLive, isVisible, STORED_CONN_STATES, type LiveSession, type SessionRecord } from '../sessions/model.js';
@@ -10,7 +10,8 @@ import type { IndexEntry, IndexWalk } from '../sessions/index-walk.js';
 import type { SessionStore } from '../sessions/store.js';
 import { failure } from '../failures.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { conditionsOf, filterKind, FULL_ITEM_ATTRIBUTES, matches, toFilterExpression, type Condition } from './filter.js';
+import { conditionsOf, filterKind, matches, toFilterExpression, type Condition } from './filter.js';
+import { isUnavailableIndex } from './unavailable-index.js';
 import type { ClientQuery } from './query-params.js';
 
 export type ListMeta = { page: number; limit: number; hasnext: boolean; count: number; cursor?: string };
@@ -30,10 +31,16 @@ export type ListContext = {
   walkUntil?: number;
 };
 
-/** Where the rows come from. */
+/**
+ * Where the rows come from. An index walk whose entries cannot show all the
+ * filter (`residual`) or whether a session has expired (`checksItems`) checks
+ * its entries on full items fetched along the walk.
+ */
 export type AccessPath =
   | { kind: 'keys'; clientids: string[]; conditions: Condition[] }
-  | { kind: 'index'; walk: Omit<IndexWalk, 'expected'>; residual: Condition[]; conditions: Condition[] };
+  | { kind: 'index'; walk: Omit<IndexWalk, 'expected'>; residual: Condition[]; checksItems: boolean; conditions: Condition[] };
+
+type IndexPath = Extract<AccessPath, { kind: 'index' }>;
 
 /** A session as the ordering and the filters see it. */
 type Row = { key: string; entry: Item };
@@ -46,7 +53,12 @@ export const MAX_USERNAME_PARTITIONS = 64;
 const usesUsernameIndex = (usernames: readonly string[], shards: number) =>
   usernames.length * shards <= MAX_USERNAME_PARTITIONS && usernames.every(isIndexedUsername);
 
-export function planAccess(query: ClientQuery, shards: number, now: number, after: string | undefined): AccessPath {
+export type PlanOptions = {
+  /** False while the username index is not there to read (being added: DEPLOY.md, "Upgrading"). */
+  usernameIndex?: boolean;
+};
+
+export function planAccess(query: ClientQuery, shards: number, now: number, after: string | undefined, options: PlanOptions = {}): AccessPath {
   const { filter } = query;
   if (filter.clientids) {
     return { kind: 'keys', clientids: filter.clientids, conditions: conditionsOf(filter, { includeCreatedAt: true }) };
@@ -54,18 +66,25 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
   const range = orderKeyRange(filter.created_at?.gte, filter.created_at?.lte);
   const low = after !== undefined && compareBytes(keyAfter(after), range.low) > 0 ? keyAfter(after) : range.low;
   const conditions = conditionsOf(filter, { includeCreatedAt: false });
-  const narrow = conditions.filter((c) => !FULL_ITEM_ATTRIBUTES.has(c.attr));
-  const residual = conditions.filter((c) => FULL_ITEM_ATTRIBUTES.has(c.attr));
   const shardList = Array.from({ length: shards }, (_, shard) => shard);
-  const byUsername = filter.usernames !== undefined && usesUsernameIndex(filter.usernames, shards);
+  const byUsername = filter.usernames !== undefined && options.usernameIndex !== false && usesUsernameIndex(filter.usernames, shards);
   const byState = !byUsername && filter.conn_state !== undefined;
   // Without a username or state to select, the walk merges every state's partitions: all sessions, in one order.
   const states = byState ? [filter.conn_state!] : STORED_CONN_STATES;
   const index = byUsername ? SESSIONS_TABLE.indexes.byUsername : SESSIONS_TABLE.indexes.byConnState;
+  const held = heldAttributes(index);
+  // The partition already fixes conn_state, or the username.
+  const open = conditions.filter(
+    (c) => !(byState && c.attr === 'conn_state') && !(byUsername && c.op === 'in' && c.attr === 'username'),
+  );
+  const onEntries = open.filter((c) => held.has(c.attr));
+  const residual = open.filter((c) => !held.has(c.attr));
+  const entriesShowExpiry = held.has('expires_at');
   return {
     kind: 'index',
     conditions,
     residual,
+    checksItems: residual.length > 0 || !entriesShowExpiry,
     walk: {
       index,
       partitions: byUsername
@@ -73,11 +92,11 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
         : states.flatMap((state) => shardList.map((shard) => statePartition(state, shard))),
       low,
       high: range.high,
-      // The partition already fixes conn_state, or the username.
-      filter: toFilterExpression(
-        narrow.filter((c) => !(byState && c.attr === 'conn_state') && !(byUsername && c.attr === 'username')),
-        now,
-      ),
+      filter: entriesShowExpiry
+        ? toFilterExpression(onEntries, now)
+        : onEntries.length > 0
+          ? toFilterExpression(onEntries, undefined)
+          : undefined,
     },
   };
 }
@@ -97,14 +116,15 @@ async function keyRows(store: SessionStore, path: Extract<AccessPath, { kind: 'k
 
 /**
  * Takes matching rows from an index walk: `skip` of them, then `take`.
- * Conditions on attributes only the full item has are checked on full items,
- * fetched in batches as the walk goes.
+ * Conditions on attributes only the full item has, and whether the session
+ * is still visible, are checked on full items, fetched in batches as the walk goes.
  */
 async function indexRows(
   store: SessionStore,
-  path: Extract<AccessPath, { kind: 'index' }>,
+  path: IndexPath,
   skip: number,
   take: number,
+  now: number,
   walkUntil?: number,
 ): Promise<{ rows: Row[]; fullItems: Map<string, Item>; stoppedAt?: string; skipped: number }> {
   const wanted = skip + take;
@@ -114,7 +134,7 @@ async function indexRows(
   const rows: Row[] = [];
   const fullItems = new Map<string, Item>();
   let seen = 0;
-  if (path.residual.length === 0) {
+  if (!path.checksItems) {
     for await (const entry of walk) {
       if (seen++ >= skip) rows.push({ key: entry.order_key, entry });
       if (seen >= wanted) break;
@@ -126,7 +146,8 @@ async function indexRows(
     const items = await store.batchGetItems(batch.map((e) => e.clientid));
     for (const entry of batch) {
       const item = items.get(entry.clientid);
-      if (!item || !matches(item, path.residual) || seen >= wanted) continue;
+      // Every condition, not only the residual ones: the entry may predate a change of the item.
+      if (!item || !isVisible(fromItem(item), now) || !matches(item, path.conditions) || seen >= wanted) continue;
       if (seen++ >= skip) {
         rows.push({ key: entry.order_key, entry });
         fullItems.set(entry.clientid, item);
@@ -136,7 +157,15 @@ async function indexRows(
   };
   for await (const entry of walk) {
     batch.push(entry);
-    if (batch.length >= Math.min(100, Math.max(wanted - seen, 10))) await flush();
+    if (batch.length >= Math.min(100, Math.max(wanted - seen, 10))) {
+      const checkedThrough = entry.order_key;
+      await flush();
+      // Out of time between the walk's rounds: the entries checked so far are vetted, the next page goes on after them.
+      if (seen < wanted && walkUntil !== undefined && Date.now() >= walkUntil) {
+        stoppedAt = checkedThrough;
+        break;
+      }
+    }
     if (seen >= wanted) break;
   }
   if (batch.length > 0 && seen < wanted) await flush();
@@ -167,8 +196,8 @@ async function exactCount(store: SessionStore, query: ClientQuery, now: number):
   return Math.max(counted - expired, 0);
 }
 
-/** What an entry of the narrow indexes holds: the projected attributes and the table key. */
-const INDEX_HELD: ReadonlySet<string> = new Set<string>([...NARROW_ATTRIBUTES, SESSIONS_TABLE.partitionKey.name]);
+/** What an entry of the state index holds: the projected attributes and the keys. */
+const INDEX_HELD = heldAttributes(SESSIONS_TABLE.indexes.byConnState);
 
 /** Whether the index entries alone can show these fields (`connected` is conn_state as the client object shows it). */
 export function servedByIndex(fields: readonly string[] | undefined): boolean {
@@ -194,17 +223,27 @@ export async function listSessions(context: ListContext, query: ClientQuery): Pr
     query.cursor !== undefined && context.cursorSecret !== undefined ? decodeCursor(context.cursorSecret, query.filter, query.cursor) : undefined;
   const page = position?.page ?? query.page;
   const skip = position ? 0 : (query.page - 1) * query.limit;
-  const path = planAccess(query, store.table.shards, now, position?.after);
+  const planned = planAccess(query, store.table.shards, now, position?.after);
+  const take = query.limit + 1;
 
-  const [{ rows, fullItems, stoppedAt, skipped }, count] = await Promise.all([
-    path.kind === 'keys'
-      ? keyRows(store, path, now, position?.after).then((all) => ({
-          rows: all.slice(skip, skip + query.limit + 1),
+  const [{ path, rows, fullItems, stoppedAt, skipped }, count] = await Promise.all([
+    planned.kind === 'keys'
+      ? keyRows(store, planned, now, position?.after).then((all) => ({
+          path: planned,
+          rows: all.slice(skip, skip + take),
           fullItems: new Map<string, Item>(all.map((r) => [r.entry.clientid as string, r.entry])),
           stoppedAt: undefined,
           skipped: skip,
         }))
-      : indexRows(store, path, skip, query.limit + 1, context.walkUntil),
+      : indexRows(store, planned, skip, take, now, context.walkUntil).then(
+          (found) => ({ path: planned as AccessPath, ...found }),
+          async (error: unknown) => {
+            // The username index is being added (DEPLOY.md, "Upgrading"): walk all sessions for the username meanwhile.
+            if (planned.walk.index !== SESSIONS_TABLE.indexes.byUsername || !isUnavailableIndex(error)) throw error;
+            const fallback = planAccess(query, store.table.shards, now, position?.after, { usernameIndex: false }) as IndexPath;
+            return { path: fallback as AccessPath, ...(await indexRows(store, fallback, skip, take, now, context.walkUntil)) };
+          },
+        ),
     exactCount(store, query, now),
   ]);
   // Out of time before the offset page began: an offset cannot say where to go on from.
@@ -214,7 +253,7 @@ export async function listSessions(context: ListContext, query: ClientQuery): Pr
   const hasnext = rows.length > query.limit || stoppedEarly;
   const pageRows = rows.slice(0, query.limit);
   // A lean page: every field asked for is in the index entries just walked, so no full item is read.
-  const lean = path.kind === 'index' && path.residual.length === 0 && servedByIndex(query.fields);
+  const lean = path.kind === 'index' && !path.checksItems && servedByIndex(query.fields);
   const missing = lean ? [] : pageRows.map((r) => r.entry.clientid as string).filter((id) => !fullItems.has(id));
   if (missing.length > 0) {
     for (const [id, item] of await store.batchGetItems(missing)) fullItems.set(id, item);

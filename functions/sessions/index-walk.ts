@@ -19,7 +19,7 @@ export type Expression = {
   values: Record<string, string | number | boolean>;
 };
 
-/** An index entry: the narrow attributes and the order key. */
+/** An index entry: the keys (clientid, order key) and what the index projects. */
 export type IndexEntry = Item & { clientid: string; order_key: string };
 
 export type IndexWalk = {

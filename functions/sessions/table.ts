@@ -34,7 +34,7 @@ export type IndexDefinition = {
 };
 
 /**
- * The attributes the list filters read, projected into the ordered indexes.
+ * The attributes the list filters read, projected into the state index.
  * They change only when a connection starts or ends, never on a statistics
  * update, so the frequent statistics writes leave index entries untouched.
  */
@@ -74,13 +74,16 @@ export const SESSIONS_TABLE = {
     /**
      * Live sessions of one username, newest first (sparse: sessions without
      * a username are not in it); partition `<shard>#<username>`, so a big
-     * tenant's writes spread over the shards like every other index.
+     * tenant's writes spread over the shards like every other index. Keys
+     * only: its keys change only when a session begins or ends (its username
+     * and creation time), so a disconnect or resume of a persistent session
+     * leaves its entry alone; the list checks its filters on full items.
      */
     byUsername: {
-      indexName: 'by-username',
+      indexName: 'by-username-key',
       partitionKey: { name: 'user_pk', type: 'S' },
       sortKey: { name: 'order_key', type: 'S' },
-      projection: { type: 'INCLUDE', nonKeyAttributes: NARROW_ATTRIBUTES },
+      projection: { type: 'KEYS_ONLY' },
     },
     /**
      * Offline persistent sessions by expiry time (sparse); partition
@@ -97,6 +100,26 @@ export const SESSIONS_TABLE = {
 } as const;
 
 export const SESSION_INDEXES: readonly IndexDefinition[] = Object.values(SESSIONS_TABLE.indexes);
+
+/**
+ * The username index as tables deployed before `by-username-key` have it,
+ * with the narrow attributes projected (rewritten on every disconnect and
+ * resume). Nothing reads or defines it any more but the transitional deploy
+ * (infra/aws/DEPLOY.md, "Upgrading"), which keeps it while its successor is
+ * added: one stack update may add or delete one index, not both.
+ */
+export const RETIRED_USERNAME_INDEX: IndexDefinition = {
+  indexName: 'by-username',
+  partitionKey: SESSIONS_TABLE.indexes.byUsername.partitionKey,
+  sortKey: SESSIONS_TABLE.indexes.byUsername.sortKey,
+  projection: { type: 'INCLUDE', nonKeyAttributes: NARROW_ATTRIBUTES },
+};
+
+/** The attributes an index's entries hold: its keys, the table's key, and what it projects. */
+export function heldAttributes(index: IndexDefinition): ReadonlySet<string> {
+  const projected = index.projection.type === 'INCLUDE' ? index.projection.nonKeyAttributes : [];
+  return new Set([SESSIONS_TABLE.partitionKey.name, index.partitionKey.name, index.sortKey.name, ...projected]);
+}
 
 /**
  * Counter shards live in the table under keys no MQTT client can have: MQTT

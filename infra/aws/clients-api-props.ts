@@ -122,6 +122,14 @@ export interface ClientsApiProps {
    */
   readonly sessionShards?: number;
   /**
+   * Keeps the sessions table's former username index (`by-username`) beside
+   * `by-username-key`: the first of the two deploys that upgrade a table
+   * made before it (DEPLOY.md, "Upgrading"); one stack update may add or
+   * delete one index, not both.
+   * @default false
+   */
+  readonly keepRetiredUsernameIndex?: boolean;
+  /**
    * How long the kick and reconcile functions wait for the broker's API (BROKER_TIMEOUT_MS).
    * @default 3000
    */

@@ -11,7 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { tableEnvironment, type TableSettings } from '../../functions/config.js';
-import { COUNTER_KEY_PREFIX, SESSION_INDEXES, SESSIONS_TABLE } from '../../functions/sessions/table.js';
+import { COUNTER_KEY_PREFIX, RETIRED_USERNAME_INDEX, SESSION_INDEXES, SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import { globalSecondaryIndexProps, retainedTableProps } from './table-props.js';
 
 /** The counter items' keys as an IAM pattern: the leading U+0000 as `?`. */
@@ -45,7 +45,16 @@ export class SessionsTable {
   /** The table variables of every bound function. */
   public readonly settings: TableSettings;
 
-  constructor(scope: Construct, id: string, props: { readonly shards: number; readonly warmThroughput?: dynamodb.WarmThroughput | undefined }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      readonly shards: number;
+      readonly warmThroughput?: dynamodb.WarmThroughput | undefined;
+      /** The transitional deploy that adds `by-username-key` keeps the index it replaces (DEPLOY.md, "Upgrading"). */
+      readonly keepRetiredUsernameIndex?: boolean | undefined;
+    },
+  ) {
     this.table = new dynamodb.Table(scope, id, {
       ...retainedTableProps(SESSIONS_TABLE.partitionKey),
       // Pre-warmed for the fleet's reconnect storm (fleet-sizing.ts).
@@ -54,7 +63,8 @@ export class SessionsTable {
       // Enabling a stream updates the table in place.
       stream: dynamodb.StreamViewType[SESSIONS_TABLE.streamViewType],
     });
-    for (const index of SESSION_INDEXES) {
+    // Nothing reads the retired index, so no function is granted it.
+    for (const index of props.keepRetiredUsernameIndex ? [...SESSION_INDEXES, RETIRED_USERNAME_INDEX] : SESSION_INDEXES) {
       this.table.addGlobalSecondaryIndex(globalSecondaryIndexProps(index));
     }
     this.settings = { tableName: this.table.tableName, shards: props.shards };

@@ -39,6 +39,8 @@ export const CONTEXT_KEYS = {
   iotDataEndpoint: 'iotDataEndpoint',
   /** E-mail address subscribed to the alarm topic. */
   alarmEmail: 'alarmEmail',
+  /** `true` for the first deploy of the username index upgrade (DEPLOY.md, "Upgrading"). */
+  keepRetiredUsernameIndex: 'keepRetiredUsernameIndex',
 } as const;
 
 /** EMQX API URL used when no `emqxApiUrl` context is given: synthesizes, but kicks and reconciliation cannot work. */
@@ -101,6 +103,7 @@ export class ClientsApiStack extends Stack {
       ...(sessionShards !== undefined ? { sessionShards } : {}),
       ...(fleetSize !== undefined ? { fleetSize } : {}),
       ...(alarmEmail ? { monitoring: { alarmEmail } } : {}),
+      ...(this.contextFlag(CONTEXT_KEYS.keepRetiredUsernameIndex) ? { keepRetiredUsernameIndex: true } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -216,6 +219,13 @@ export class ClientsApiStack extends Stack {
     const value: unknown = this.node.tryGetContext(key);
     if (value === undefined || value === null || value === '') return undefined;
     return String(value);
+  }
+
+  private contextFlag(key: string): boolean {
+    const value = this.contextString(key);
+    if (value === undefined || value === 'false') return false;
+    if (value === 'true') return true;
+    throw new Error(`context ${key} must be true or false, got "${value}"`);
   }
 
   private contextNumber(key: string): number | undefined {

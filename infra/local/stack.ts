@@ -19,7 +19,7 @@ import {
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { AppCredentials } from '../../functions/apps/basic-auth.js';
 import type { SigV4Key } from './api/sigv4-auth.js';
-import { ensureStream, ensureTable, LOCAL_APPS_TABLE } from './tables.js';
+import { ensureIndexes, ensureStream, ensureTable, LOCAL_APPS_TABLE } from './tables.js';
 import { startCounterAggregation } from './stream-consumer.js';
 import { createAppsTableInput } from '../../functions/apps/table.js';
 import type { ZoneSettings } from './broker/connection-info.js';
@@ -169,6 +169,7 @@ async function startStack(options: LocalStackOptions, remote?: RemoteBroker): Pr
     const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
     await ensureTable(endpoint, createTableInput(tableName));
     await ensureStream(endpoint, createTableInput(tableName));
+    await ensureIndexes(endpoint, createTableInput(tableName));
     const appsTableName = options.appsTableName ?? LOCAL_APPS_TABLE;
     await ensureTable(endpoint, createAppsTableInput(appsTableName));
 

@@ -34,3 +34,28 @@ export async function ensureStream(endpoint: string, input: CreateTableCommandIn
     db.destroy();
   }
 }
+
+/**
+ * Adds the global secondary indexes a kept table lacks (one added since it was
+ * made), one UpdateTable each: DynamoDB adds at most one index per update.
+ */
+export async function ensureIndexes(endpoint: string, input: CreateTableCommandInput): Promise<void> {
+  const db = createDocumentClient({ endpoint, region: LOCAL_CLIENT_CONFIG.region }, LOCAL_CLIENT_CONFIG);
+  try {
+    const { Table } = await db.send(new DescribeTableCommand({ TableName: input.TableName }));
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    for (const index of input.GlobalSecondaryIndexes ?? []) {
+      if (present.has(index.IndexName)) continue;
+      const keys = new Set(index.KeySchema?.map((key) => key.AttributeName));
+      await db.send(
+        new UpdateTableCommand({
+          TableName: input.TableName,
+          AttributeDefinitions: input.AttributeDefinitions?.filter((a) => keys.has(a.AttributeName)),
+          GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+        }),
+      );
+    }
+  } finally {
+    db.destroy();
+  }
+}

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CounterApplier } from '../../functions/counters/applier.js';
 import { aggregateCountersHandler, type CounterStreamEvent } from '../../functions/counters/handler.js';
 import { observability } from '../../functions/http/observability.js';
+import { SESSIONS_TABLE } from '../../functions/sessions/table.js';
 import { SessionWriter } from '../../functions/sessions/writer.js';
 import { StreamConsumer } from '../../infra/local/stream-consumer.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
@@ -44,6 +45,10 @@ describe('write units of a state change', () => {
       const { measurement } = await meter.measure(() => writer.apply(event));
       expect(writes(measurement).map((c) => c.commandName), name).toEqual(['PutItemCommand']);
       const units = totalUnits(measurement);
+      // The username index holds keys only: a persistent session's disconnect or resume leaves its entry alone.
+      const usernameUnits = measurement.indexes[SESSIONS_TABLE.indexes.byUsername.indexName]?.write ?? 0;
+      if (name.startsWith('persistent disconnect') || name.startsWith('reconnect')) expect(usernameUnits, name).toBe(0);
+      else expect(usernameUnits, name).toBeGreaterThan(0);
       rows.push(`| ${name} | ${measurement.table.write} | ${Object.entries(measurement.indexes).map(([i, u]) => `${i} ${u.write}`).join(', ') || '—'} | ${units.write} |`);
     }
     // The aggregator's share: one UpdateItem for the whole batch of the changes above.

@@ -367,13 +367,17 @@ describe('GET /clients access paths', () => {
     expect(scanned(filtered)).toBeLessThan(indexed);
   });
 
-  it('walks by-username for a username, reading only that username\'s entries', async () => {
+  it('walks by-username-key for a username, reading only that username\'s entries and items', async () => {
     const recording = store();
     const bobs = expectedIds((s) => s.conn.username === 'bob');
     expect(bobs.length).toBeGreaterThan(0);
     expect(await run(recording, 'username=bob&_limit=1000')).toEqual(bobs);
-    for (const { input } of recording.queries) expect(input.IndexName).toBe('by-username');
-    expect(recording.queries.reduce((n, q) => n + q.scanned, 0)).toBe(bobs.length);
+    const walked = recording.queries.filter((q) => q.input.IndexName !== 'by-expiry');
+    for (const { input } of walked) expect(input.IndexName).toBe('by-username-key');
+    // Keys only: every live session of bob's is an entry, and its item says whether to list it.
+    const indexed = fleet.filter((s) => s.conn.username === 'bob' && s.fate !== 'ended').map((s) => s.conn.clientid);
+    expect(walked.reduce((n, q) => n + q.scanned, 0)).toBe(indexed.length);
+    expect(recording.batchGets.flat().sort()).toEqual([...indexed].sort());
   });
 
   it('checks message-queue filters on full items fetched along the walk', async () => {

@@ -1,12 +1,12 @@
 /**
  * Whole-table checks for small test tables: every live session item carries
- * the index keys of its state, and the counter shards add up to the live
+ * the index keys of its state and username, and the counter shards add up to the live
  * sessions per state once the table's stream has been applied (a snapshot
  * settles the table first).
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { COUNTER_KEY_PREFIX, isSessionKey } from '../../functions/sessions/table.js';
-import { statePartition, type Item } from '../../functions/sessions/item.js';
+import { isIndexedUsername, statePartition, usernamePartition, type Item } from '../../functions/sessions/item.js';
 import { orderKey, shardOf } from '../../functions/sessions/keys.js';
 import { CONN_STATES, type ConnState } from '../../functions/sessions/model.js';
 import type { TableRef } from '../../functions/sessions/table.js';
@@ -60,7 +60,7 @@ export function tableProblems(snapshot: TableSnapshot, table: TableRef): string[
     const state = item.conn_state as ConnState | undefined;
     const shard = shardOf(clientid, table.shards);
     if (state === undefined) {
-      for (const key of ['state_pk', 'order_key', 'expiry_pk']) {
+      for (const key of ['state_pk', 'user_pk', 'order_key', 'expiry_pk']) {
         if (key in item) problems.push(`ended session ${JSON.stringify(clientid)} still has index key ${key}`);
       }
       continue;
@@ -69,6 +69,8 @@ export function tableProblems(snapshot: TableSnapshot, table: TableRef): string[
     if ('created_pk' in item) problems.push(`${JSON.stringify(clientid)}: created_pk, the key of an index the table no longer has`);
     if (item.order_key !== orderKey(item.created_at as number, clientid)) problems.push(`${JSON.stringify(clientid)}: order_key`);
     if ((item.expires_at !== undefined) !== (item.expiry_pk !== undefined)) problems.push(`${JSON.stringify(clientid)}: expiry_pk without expires_at or the reverse`);
+    const username = typeof item.username === 'string' && item.username !== '' && isIndexedUsername(item.username) ? item.username : undefined;
+    if (item.user_pk !== (username === undefined ? undefined : usernamePartition(username, shard))) problems.push(`${JSON.stringify(clientid)}: user_pk ${String(item.user_pk)}`);
   }
   return problems;
 }

@@ -35,11 +35,29 @@ describe('planAccess', () => {
     expect(path.residual).toEqual([]);
   });
 
-  it('walks the by-username partitions of each username on every shard, before any other index', () => {
+  it('walks the by-username-key partitions of each username on every shard, before any other index', () => {
     const path = indexPath(plan('username=u&username=v%23w&conn_state=connected'));
-    expect(path.walk.index.indexName).toBe('by-username');
+    expect(path.walk.index.indexName).toBe('by-username-key');
     expect(path.walk.partitions).toEqual(['0#u', '1#u', '2#u', '3#u', '0#v#w', '1#v#w', '2#v#w', '3#v#w']);
-    expect(expressionAttrs(path)).toEqual(['conn_state', 'expires_at']);
+    // Its entries hold keys only: conn_state and the expiry are checked on the full items.
+    expect(path.walk.filter).toBeUndefined();
+    expect(attrs(path.residual)).toEqual(['conn_state']);
+    expect(path.checksItems).toBe(true);
+  });
+
+  it('filters username entries on the clientid they hold, and checks everything else on items', () => {
+    const path = indexPath(plan('username=u&_like_clientid=x&zone=z&_like_username=u&_gte_mqueue_len=1'));
+    expect(expressionAttrs(path)).toEqual(['clientid']);
+    expect(path.walk.filter?.expression).not.toContain('#exp');
+    expect(attrs(path.residual)).toEqual(['mqueue_len', 'username', 'zone']);
+  });
+
+  it('walks the state partitions with a username filter while the username index cannot be read', () => {
+    const path = indexPath(planAccess(parseClientQuery('username=u&conn_state=connected'), SHARDS, NOW, undefined, { usernameIndex: false }));
+    expect(path.walk.index.indexName).toBe('by-conn-state');
+    expect(path.walk.partitions).toEqual(['connected#0', 'connected#1', 'connected#2', 'connected#3']);
+    expect(expressionAttrs(path)).toEqual(['expires_at', 'username']);
+    expect(path.checksItems).toBe(false);
   });
 
   /** Every stored state's partitions: all live sessions, each in one (no session is ever stored idle). */
@@ -112,5 +130,7 @@ describe('planAccess', () => {
     expect(attrs(path.residual)).toEqual(['mqueue_dropped', 'mqueue_len']);
     expect(expressionAttrs(path)).toEqual(['expires_at', 'zone']);
     expect(attrs(path.conditions)).toEqual(['mqueue_dropped', 'mqueue_len', 'zone']);
+    expect(path.checksItems).toBe(true);
+    expect(indexPath(plan('zone=z')).checksItems).toBe(false);
   });
 });

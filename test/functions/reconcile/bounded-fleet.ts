@@ -54,7 +54,7 @@ const ITEMS_PER_REQUEST = 25;
 
 /**
  * Writes sessions 0..n-1 as the session writer leaves them, without the key
- * of the index reconciliation never reads (by-username), which would only
+ * of the index reconciliation never reads (the username index), which would only
  * slow the load; the counters are not settled from the stream (nothing is counted).
  */
 export async function loadFleet(db: DynamoDBDocumentClient, table: TableRef, n: number, concurrency = 64): Promise<void> {
