@@ -126,7 +126,11 @@ export class ClientsApi extends Construct {
     this.broker = checked.broker;
     const functionDefaults = { memorySize: checked.memorySize, logRetention: checked.logRetention, powertools: checked.powertools };
 
-    this.sessions = new SessionsTable(this, 'SessionsTable', { shards: checked.sessionShards, warmThroughput: checked.fleet.warmThroughput });
+    this.sessions = new SessionsTable(this, 'SessionsTable', {
+      shards: checked.sessionShards,
+      warmThroughput: checked.fleet.warmThroughput,
+      indexWarmThroughput: checked.fleet.indexWarmThroughput,
+    });
     this.table = this.sessions.table;
     this.appCredentials = new AppCredentials(this, { functionDefaults, cacheSeconds: checked.appCredentialsCacheSeconds });
     this.appsTable = this.appCredentials.appsTable;

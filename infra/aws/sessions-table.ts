@@ -45,7 +45,16 @@ export class SessionsTable {
   /** The table variables of every bound function. */
   public readonly settings: TableSettings;
 
-  constructor(scope: Construct, id: string, props: { readonly shards: number; readonly warmThroughput?: dynamodb.WarmThroughput | undefined }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: {
+      readonly shards: number;
+      readonly warmThroughput?: dynamodb.WarmThroughput | undefined;
+      /** By index name: each index has throughput of its own, apart from the table's. */
+      readonly indexWarmThroughput?: Readonly<Record<string, dynamodb.WarmThroughput>>;
+    },
+  ) {
     this.table = new dynamodb.Table(scope, id, {
       ...retainedTableProps(SESSIONS_TABLE.partitionKey),
       // Pre-warmed for the fleet's reconnect storm (fleet-sizing.ts).
@@ -55,7 +64,8 @@ export class SessionsTable {
       stream: dynamodb.StreamViewType[SESSIONS_TABLE.streamViewType],
     });
     for (const index of SESSION_INDEXES) {
-      this.table.addGlobalSecondaryIndex(globalSecondaryIndexProps(index));
+      const warmThroughput = props.indexWarmThroughput?.[index.indexName];
+      this.table.addGlobalSecondaryIndex({ ...globalSecondaryIndexProps(index), ...(warmThroughput ? { warmThroughput } : {}) });
     }
     this.settings = { tableName: this.table.tableName, shards: props.shards };
   }
