@@ -160,7 +160,10 @@ export function fleetSizing(
   const shards = given.shards ?? Math.max(MIN_SHARDS, nextPowerOfTwo(Math.ceil(stormEventsPerSecond / STATE_CHANGES_PER_SHARD)));
   if (shards > MAX_SHARDS) throw new Error(`fleetSize ${fleetSize} needs ${shards} shards, more than the ${MAX_SHARDS} the functions take`);
   const ingestEventsPerSecond = shards * STATE_CHANGES_PER_SHARD;
-  const ingestRequestsPerSecond = Math.max(1, Math.min(ingestEventsPerSecond, API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND - (given.adminRequestsPerSecond ?? ADMIN_REQUESTS_PER_SECOND)));
+  // Admin routes throttled past what the account's limit leaves a fleet's
+  // storm must come with a raised quota: the ingest route keeps its floor.
+  const accountRoom = Math.max(MIN_INGEST_EVENTS_PER_SECOND, API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND - (given.adminRequestsPerSecond ?? ADMIN_REQUESTS_PER_SECOND));
+  const ingestRequestsPerSecond = Math.min(ingestEventsPerSecond, accountRoom);
   return {
     fleetSize,
     stormEventsPerSecond,

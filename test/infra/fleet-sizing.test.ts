@@ -31,6 +31,8 @@ describe('fleetSizing', () => {
     const limit = API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND - ADMIN_REQUESTS_PER_SECOND;
     expect(fleetSizing().ingestThrottle).toEqual({ rateLimit: limit, burstLimit: limit });
     expect(fleetSizing(DEFAULT_FLEET_SIZE, { adminRequestsPerSecond: 1_000 }).ingestThrottle.rateLimit).toBe(API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND - 1_000);
+    // Admin routes throttled past the account's room leave the ingest route its floor (a raised quota is theirs to ask).
+    expect(fleetSizing(DEFAULT_FLEET_SIZE, { adminRequestsPerSecond: 20_000 }).ingestThrottle.rateLimit).toBe(MIN_INGEST_EVENTS_PER_SECOND);
     // Below the account limit the shards decide.
     expect(fleetSizing(1_000_000).ingestThrottle).toEqual({ rateLimit: 6_800, burstLimit: 6_800 });
   });
