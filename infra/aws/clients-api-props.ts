@@ -112,13 +112,15 @@ export interface ClientsApiProps {
    * Devices of the fleet: the shards, the ingest throttle, the AWS IoT queue's
    * consumers and the sessions table's warm throughput follow from it
    * (fleet-sizing.ts); `sessionShards` and `ingestThrottle` still override.
-   * @default 1000000
+   * The default absorbs 10 million devices reconnecting within 30 minutes;
+   * a smaller fleet set here leaves the table unwarmed.
+   * @default 10000000
    */
   readonly fleetSize?: number;
   /**
    * Shards of the index partitions and counters (SESSION_SHARDS). Must match
    * what the data in the table was written with.
-   * @default - from `fleetSize`: 8 up to some 2.7 million devices
+   * @default - from `fleetSize`: 8 up to some 2.7 million devices, 16 for the default 10 million
    */
   readonly sessionShards?: number;
   /**
@@ -162,7 +164,8 @@ export interface ClientsApiProps {
    * from the admin routes: what the shards sustain. API Gateway's account
    * limit (10,000 requests a second, burst 5,000, per region by default)
    * caps both.
-   * @default - from `fleetSize` and the shards: 850 a second per shard, burst the same (6,800 for 8 shards)
+   * @default - from `fleetSize` and the shards: 850 a second per shard, burst the same (6,800 for 8 shards),
+   * at most the account limit less the admin routes' `throttle` (9,900 for the default 16 shards)
    */
   readonly ingestThrottle?: ClientsApiThrottle;
   /**

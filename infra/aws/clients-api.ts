@@ -130,6 +130,7 @@ export class ClientsApi extends Construct {
       shards: checked.sessionShards,
       warmThroughput: checked.fleet.warmThroughput,
       keepRetiredUsernameIndex: props.keepRetiredUsernameIndex,
+      indexWarmThroughput: checked.fleet.indexWarmThroughput,
     });
     this.table = this.sessions.table;
     this.appCredentials = new AppCredentials(this, { functionDefaults, cacheSeconds: checked.appCredentialsCacheSeconds });

@@ -6,7 +6,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../../functions/http/observability.js';
-import { DEFAULT_FLEET_SIZE, fleetSizing } from './fleet-sizing.js';
+import { ADMIN_REQUESTS_PER_SECOND, DEFAULT_FLEET_SIZE, fleetSizing } from './fleet-sizing.js';
 
 /** What the default fleet size sets (fleet-sizing.ts). */
 const DEFAULT_FLEET = fleetSizing(DEFAULT_FLEET_SIZE);
@@ -16,9 +16,9 @@ export const CLIENTS_API_DEFAULTS = {
   controlTopicPrefix: 'clients-api/control',
   kickConfirmTimeoutMs: 3000,
   fleetSize: DEFAULT_FLEET_SIZE,
-  // Both follow fleetSize unless given (fleet-sizing.ts); these are a million devices' values.
+  // Both follow fleetSize unless given (fleet-sizing.ts); these are the default fleet's values.
   sessionShards: DEFAULT_FLEET.shards,
-  throttle: { rateLimit: 100, burstLimit: 200 },
+  throttle: { rateLimit: ADMIN_REQUESTS_PER_SECOND, burstLimit: 200 },
   // A storm beyond it waits in EMQX 5's retries of the 429.
   ingestThrottle: DEFAULT_FLEET.ingestThrottle,
   memorySize: 512,

@@ -58,12 +58,6 @@ function checkThrottle(throttle: ClientsApiThrottle, name: string): ClientsApiTh
   };
 }
 
-/** A derived throttle held within what API Gateway takes (a given one is refused beyond it). */
-const withinApiGateway = (throttle: ClientsApiThrottle): ClientsApiThrottle => ({
-  rateLimit: Math.min(throttle.rateLimit, THROTTLE_RANGE.rateLimit.max),
-  burstLimit: Math.min(throttle.burstLimit, THROTTLE_RANGE.burstLimit.max),
-});
-
 /** The props' broker, or the MQTT broker of the `controlBrokerUrl` shorthand. */
 function brokerOf(props: ClientsApiProps): BrokerSource {
   if (props.broker && props.controlBrokerUrl) throw new Error('Give broker or controlBrokerUrl, not both');
@@ -128,8 +122,10 @@ function checkMonitoring(props: ClientsApiMonitoring = {}): CheckedMonitoring {
 export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiProps {
   const fleetSize = integerIn(props.fleetSize ?? CLIENTS_API_DEFAULTS.fleetSize, 'fleetSize', { min: 1 });
   const sessionShards = integerIn(props.sessionShards ?? fleetSizing(fleetSize).shards, 'sessionShards', SETTING_RANGES.SESSION_SHARDS);
-  // Given shards bound what the table takes: the ingest limits follow them.
-  const fleet = fleetSizing(fleetSize, { shards: sessionShards });
+  const throttle = checkThrottle(props.throttle ?? CLIENTS_API_DEFAULTS.throttle, 'throttle');
+  // Given shards bound what the table takes: the ingest limits follow them,
+  // and leave the admin routes their throttle of API Gateway's account limit.
+  const fleet = fleetSizing(fleetSize, { shards: sessionShards, adminRequestsPerSecond: throttle.rateLimit });
   // The kick function must outlive its confirm wait, and API Gateway ends
   // an HTTP API integration after 30 s.
   const kickConfirmTimeoutMs = integerIn(props.kickConfirmTimeoutMs ?? CLIENTS_API_DEFAULTS.kickConfirmTimeoutMs, 'kickConfirmTimeoutMs', {
@@ -162,8 +158,8 @@ export function checkClientsApiProps(props: ClientsApiProps): CheckedClientsApiP
     brokerTimeoutMs,
     kickTimeoutSeconds,
     memorySize,
-    throttle: checkThrottle(props.throttle ?? CLIENTS_API_DEFAULTS.throttle, 'throttle'),
-    ingestThrottle: checkThrottle(props.ingestThrottle ?? withinApiGateway(fleet.ingestThrottle), 'ingestThrottle'),
+    throttle,
+    ingestThrottle: checkThrottle(props.ingestThrottle ?? fleet.ingestThrottle, 'ingestThrottle'),
     logRetention: props.logRetention ?? defaultLogRetention(),
     powertools: {
       serviceName: props.serviceName ?? CLIENTS_API_DEFAULTS.serviceName,

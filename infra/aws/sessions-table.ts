@@ -53,6 +53,8 @@ export class SessionsTable {
       readonly warmThroughput?: dynamodb.WarmThroughput | undefined;
       /** The transitional deploy that adds `by-username-key` keeps the index it replaces (DEPLOY.md, "Upgrading"). */
       readonly keepRetiredUsernameIndex?: boolean | undefined;
+      /** By index name: each index has throughput of its own, apart from the table's. */
+      readonly indexWarmThroughput?: Readonly<Record<string, dynamodb.WarmThroughput>>;
     },
   ) {
     this.table = new dynamodb.Table(scope, id, {
@@ -65,7 +67,8 @@ export class SessionsTable {
     });
     // Nothing reads the retired index, so no function is granted it.
     for (const index of props.keepRetiredUsernameIndex ? [...SESSION_INDEXES, RETIRED_USERNAME_INDEX] : SESSION_INDEXES) {
-      this.table.addGlobalSecondaryIndex(globalSecondaryIndexProps(index));
+      const warmThroughput = props.indexWarmThroughput?.[index.indexName];
+      this.table.addGlobalSecondaryIndex({ ...globalSecondaryIndexProps(index), ...(warmThroughput ? { warmThroughput } : {}) });
     }
     this.settings = { tableName: this.table.tableName, shards: props.shards };
   }

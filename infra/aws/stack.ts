@@ -4,7 +4,7 @@
  *
  *   npx cdk deploy -c brokerUrl=mqtts://broker.internal:8883 \
  *     -c controlSecretArn=arn:aws:secretsmanager:...:secret:broker-control-AbCdEf \
- *     -c vpcId=vpc-0123 -c subnetIds=subnet-a,subnet-b -c sessionShards=8
+ *     -c vpcId=vpc-0123 -c subnetIds=subnet-a,subnet-b -c sessionShards=16
  *   npx cdk deploy -c broker=emqx5 -c emqxApiUrl=https://emqx.internal:18084 \
  *     -c emqxApiSecretArn=arn:aws:secretsmanager:...:secret:emqx-api-AbCdEf
  *   npx cdk deploy -c broker=aws-iot -c iotPersistentSessions=true -c alarmEmail=oncall@example.com \
@@ -15,6 +15,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { ClientsApi, type BrokerSource, type ClientsApiProps } from './clients-api.js';
+import { CLIENTS_API_DEFAULTS } from './defaults.js';
+import { fleetSizing } from './fleet-sizing.js';
 
 /** Broker URL used when no `brokerUrl` context is given: synthesizes, but kicks cannot work. */
 export const PLACEHOLDER_BROKER_URL = 'mqtts://broker.example.invalid:8883';
@@ -96,6 +98,8 @@ export class ClientsApiStack extends Stack {
         : { vpc };
     }
 
+    if (sessionShards === undefined) this.warnOfDerivedShards(fleetSize);
+
     this.clientsApi = new ClientsApi(this, 'ClientsApi', {
       broker,
       ...network,
@@ -158,6 +162,19 @@ export class ClientsApiStack extends Stack {
         description: 'Secret with the bearer token EMQX sends to POST /ingest/emqx',
       });
     }
+  }
+
+  /**
+   * The shards are part of every index key: a table deployed with other
+   * shards (8, the default before `fleetSize` defaulted to 10 million) keeps
+   * them, and only the operator knows what it holds.
+   */
+  private warnOfDerivedShards(fleetSize: number | undefined): void {
+    const shards = fleetSizing(fleetSize ?? CLIENTS_API_DEFAULTS.fleetSize).shards;
+    Annotations.of(this).addWarningV2(
+      'clients-api:derived-shards',
+      `No -c ${CONTEXT_KEYS.sessionShards}=...: ${shards} shards from fleetSize. A sessions table already deployed keeps the shards it was written with: pass them (-c ${CONTEXT_KEYS.sessionShards}=8 for a stack deployed with the earlier default), DEPLOY.md "Upgrading".`,
+    );
   }
 
   private mqttBroker(brokerUrl: string | undefined, controlSecretArn: string | undefined, topicPrefix: string | undefined): BrokerSource {

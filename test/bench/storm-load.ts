@@ -9,13 +9,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SESSIONS_TABLE } from '../../functions/sessions/table.js';
+import { API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND, ON_DEMAND_INITIAL_THROUGHPUT, TABLE_THROUGHPUT_QUOTA } from '../../infra/aws/fleet-sizing.js';
 import { ASSUMPTIONS } from './cost-assumptions.js';
 import type { WritePlaces } from './cost-events.js';
 import { invocationMs, type MeasuredEvent } from './cost-model.js';
 import { fleetParameters, type FleetParameters } from './fleet-parameters.js';
 import { RESULTS_DIR } from './standalone.js';
 import { largestShardShareOf } from './storm-shards.js';
-import { absorbStorm, meanWrites, ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND, type StormLimits, type StormResult } from './storm-model.js';
+import { absorbStorm, meanWrites, type EventWrites, type StormLimits, type StormResult } from './storm-model.js';
 
 const STORM_SIZES = [100_000, 1_000_000, 10_000_000];
 const STORM_TARGET_MINUTES: Record<number, number> = { 1_000_000: 5, 10_000_000: 30 };
@@ -84,7 +85,10 @@ const limitsOf = (sized: FleetParameters, frontEventsPerSecond: number): StormLi
   largestTenantShare: LARGEST_TENANT_SHARE,
   usernameIndex: SESSIONS_TABLE.indexes.byUsername.indexName,
   frontEventsPerSecond,
-  initialWriteUnitsPerSecond: sized.warmWriteUnitsPerSecond ?? ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND,
+  initialWriteUnitsPerSecond: sized.warmWriteUnitsPerSecond ?? ON_DEMAND_INITIAL_THROUGHPUT.writeUnitsPerSecond,
+  initialReadUnitsPerSecond: sized.warmReadUnitsPerSecond ?? ON_DEMAND_INITIAL_THROUGHPUT.readUnitsPerSecond,
+  indexInitialWriteUnitsPerSecond: sized.indexWarmWriteUnitsPerSecond,
+  throughputQuota: TABLE_THROUGHPUT_QUOTA,
 });
 
 type Row = { path: string; mix: string; results: StormResult[]; lost: string };
@@ -117,14 +121,36 @@ const table = (of: Row[]) => [
   ),
 ];
 const target = (r: StormResult) => (STORM_TARGET_MINUTES[r.devices] === undefined ? '' : r.minutes <= STORM_TARGET_MINUTES[r.devices]! ? ' ✓' : ' ✗');
+const units = (n: number) => n.toLocaleString('en-US');
+const warmOf = (sized: FleetParameters) =>
+  sized.warmWriteUnitsPerSecond
+    ? `warm throughput: table ${units(sized.warmWriteUnitsPerSecond)} write / ${units(sized.warmReadUnitsPerSecond ?? ON_DEMAND_INITIAL_THROUGHPUT.readUnitsPerSecond)} read units/s, ${Object.entries(sized.indexWarmWriteUnitsPerSecond)
+        .map(([name, w]) => `${name} ${units(w)}`)
+        .join(', ')} write units/s`
+    : `on-demand's initial ${units(ON_DEMAND_INITIAL_THROUGHPUT.writeUnitsPerSecond)} write units/s, table and each index`;
+
+/**
+ * The quota read as one figure for the table and its indexes together (as
+ * AWS's guide once worded it): events a second could not pass it over an
+ * event's units in all, whatever the shards.
+ */
+const totalUnits = (w: EventWrites) => w.sessionUnits + w.counterUnits + Object.values(w.indexUnits).reduce((a, b) => a + b, 0);
+const summedQuota = MIXES.flatMap((mix) =>
+  (['emqx', 'aws'] as const).map((source) => {
+    const total = totalUnits(meanWrites(events.filter((e) => e.source === source && mix.kinds.includes(e.kind))));
+    const rate = TABLE_THROUGHPUT_QUOTA / total;
+    return `${source === 'emqx' ? 'EMQX 5' : 'AWS IoT'}, ${mix.name}: ${total} write units an event, at most ${units(Math.floor(rate))} events/s: 10,000,000 devices in no less than ${minutes((2 * 10_000_000) / rate / 60)}`;
+  }),
+);
+
 const markdown = [
   '# Reconnect storms: every device disconnects and connects again',
   '',
-  `Defaults: ${p.sessionShards} shards (busiest holds ${(largestShardShare(p.sessionShards) * 100).toFixed(1)}% of the devices), ingest throttle ${p.ingestRateLimit} requests/s × ${p.eventsPerRequest} event(s) each, Lambda concurrency ${p.lambdaConcurrency}, ${p.warmWriteUnitsPerSecond ? `warm throughput ${p.warmWriteUnitsPerSecond}` : `on-demand's initial ${ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND}`} write units/s doubling every 30 min, the largest tenant ${LARGEST_TENANT_SHARE * 100}% of the fleet. Targets: 1M ≤ ${STORM_TARGET_MINUTES[1_000_000]} min, 10M ≤ ${STORM_TARGET_MINUTES[10_000_000]} min, nothing lost.`,
+  `Defaults (\`fleetSize\` ${units(p.fleetSize)}): ${p.sessionShards} shards (busiest holds ${(largestShardShare(p.sessionShards) * 100).toFixed(1)}% of the devices), ingest throttle ${units(p.ingestRateLimit)} requests/s × ${p.eventsPerRequest} event(s) each (API Gateway's account limit, ${units(API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND)} requests/s, less the admin routes' throttle), Lambda concurrency ${units(p.lambdaConcurrency)}, ${warmOf(p)}, each doubling every 30 min up to the table-level quota (${units(TABLE_THROUGHPUT_QUOTA)} units/s, the table and each index), the largest tenant ${LARGEST_TENANT_SHARE * 100}% of the fleet. Targets: 1M ≤ ${STORM_TARGET_MINUTES[1_000_000]} min, 10M ≤ ${STORM_TARGET_MINUTES[10_000_000]} min, nothing lost.`,
   '',
   ...table(rows),
   '',
-  `With \`fleetSize\` set to the storm's fleet (${STORM_SIZES.map((n) => `${n.toLocaleString('en-US')}: ${fleetParameters(n).sessionShards} shards, ingest throttle ${fleetParameters(n).ingestRateLimit}/s, warm ${fleetParameters(n).warmWriteUnitsPerSecond ?? ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND} write units/s`).join('; ')}):`,
+  `With \`fleetSize\` set to the storm's fleet (${STORM_SIZES.map((n) => `${units(n)}: ${fleetParameters(n).sessionShards} shards, ingest throttle ${units(fleetParameters(n).ingestRateLimit)}/s, ${warmOf(fleetParameters(n))}`).join('; ')}):`,
   '',
   ...table(sizedRows),
   '',
@@ -132,7 +158,11 @@ const markdown = [
   '',
   ...PATHS.map((path) => `- ${path.name}: ${path.lost}.`),
   '',
-  'Model: a partition takes 1,000 write units a second (indexes included, and a partition key value is never split below that); each event\'s units per place are the mean of the storm\'s two events as measured by `npm run bench:cost`, an index\'s units on partitions of the event\'s shard, at most 1 unit an event on each (an entry moving between states is deleted from one partition and put in another; by-username: of the shard and tenant); table and each index start at the initial throughput and double every 30 minutes of storm; Lambda billed time as in the cost bench\'s assumptions.',
+  `If the table-level quota (${units(TABLE_THROUGHPUT_QUOTA)} write units/s) held for the table and its indexes together rather than for each, events a second could not pass it over an event's write units in all:`,
+  '',
+  ...summedQuota.map((line) => `- ${line}.`),
+  '',
+  'Model: a partition takes 1,000 write units a second (indexes included, and a partition key value is never split below that); each event\'s units per place are the mean of the storm\'s two events as measured by `npm run bench:cost`, an index\'s units on partitions of the event\'s shard, at most 1 unit an event on each (an entry moving between states is deleted from one partition and put in another; by-username: of the shard and tenant); the table and each index start at their warm throughput (or on-demand\'s initial) and double every 30 minutes of storm, up to the table-level quota; Lambda billed time as in the cost bench\'s assumptions.',
   '',
 ].join('\n');
 

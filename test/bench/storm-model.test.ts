@@ -11,6 +11,9 @@ const limits = (over: Partial<StormLimits> = {}): StormLimits => ({
   usernameIndex: 'by-username',
   frontEventsPerSecond: 100_000,
   initialWriteUnitsPerSecond: 4_000,
+  initialReadUnitsPerSecond: 12_000,
+  indexInitialWriteUnitsPerSecond: {},
+  throughputQuota: 40_000,
   ...over,
 });
 
@@ -28,6 +31,26 @@ describe('storm model', () => {
     expect(tableWriteUnitsPerSecond(4000, 29.9)).toBe(4000);
     expect(tableWriteUnitsPerSecond(4000, 30)).toBe(8000);
     expect(tableWriteUnitsPerSecond(4000, 65)).toBe(16000);
+  });
+
+  it('never grows a table or index past the quota, nor holds a warmer one below its warm figure', () => {
+    expect(tableWriteUnitsPerSecond(4000, 200, 40_000)).toBe(40_000);
+    expect(tableWriteUnitsPerSecond(30_000, 30, 40_000)).toBe(40_000);
+    const bound = (over: Partial<StormLimits>) => eventRateAt({ sessionUnits: 0, counterUnits: 0, indexUnits: { 'by-expiry': 1 } }, limits({ largestShardShare: 0, frontEventsPerSecond: 1e15, ...over }), 600);
+    // Ten hours of doubling from 4,000, held at the quota.
+    expect(bound({})).toEqual({ name: 'by-expiry throughput', eventsPerSecond: 40_000 });
+    expect(bound({ throughputQuota: 1e12 }).eventsPerSecond).toBe(4_000 * 2 ** 20);
+  });
+
+  it('starts each index at its own warm throughput, the others at on-demand\'s initial', () => {
+    const w: EventWrites = { sessionUnits: 0, counterUnits: 0, indexUnits: { 'by-conn-state': 2, 'by-expiry': 1 } };
+    const l = limits({ largestShardShare: 0, indexInitialWriteUnitsPerSecond: { 'by-conn-state': 30_000 } });
+    // by-conn-state: 30,000 / 2 = 15,000 events/s; by-expiry, unwarmed: 4,000.
+    expect(eventRateAt(w, l, 0)).toEqual({ name: 'by-expiry throughput', eventsPerSecond: 4_000 });
+    expect(eventRateAt(w, limits({ largestShardShare: 0, indexInitialWriteUnitsPerSecond: { 'by-conn-state': 30_000, 'by-expiry': 40_000 } }), 0)).toEqual({
+      name: 'by-conn-state throughput',
+      eventsPerSecond: 15_000,
+    });
   });
 
   it('bounds events by reads too, at three times the write throughput', () => {

@@ -4,16 +4,16 @@
  * own items (spread over the table), its shard's counter item, and one
  * partition per index (every index is partitioned by shard, by-username by
  * shard and username). A partition takes at most 1,000 write units a second,
- * indexes included; an on-demand table (and each index) starts at 4,000 write
- * units (12,000 read units) a second, or its warm throughput, and doubles
- * every 30 minutes at most; reads land on the session's own item (spread,
- * never a hot partition); the front door (API Gateway's throttle, Lambda's
- * concurrency) caps the rest. Pure arithmetic: storm-load.ts feeds it what the code does.
+ * indexes included; an on-demand table and each index start at 4,000 write
+ * units (12,000 read units) a second, or their own warm throughput, double
+ * every 30 minutes at most, and never pass the table-level quota (which holds
+ * for the table and for each index); reads land on the session's own item
+ * (spread, never a hot partition); the front door (API Gateway's throttle,
+ * Lambda's concurrency) caps the rest. Pure arithmetic: storm-load.ts feeds
+ * it what the code does, and the limits are fleet-sizing.ts's.
  */
-export const PARTITION_WRITE_UNITS_PER_SECOND = 1_000;
-export const PARTITION_READ_UNITS_PER_SECOND = 3_000;
-export const ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND = 4_000;
-export const ON_DEMAND_INITIAL_READ_UNITS_PER_SECOND = 12_000;
+import { ON_DEMAND_INITIAL_THROUGHPUT, PARTITION_WRITE_UNITS_PER_SECOND } from '../../infra/aws/fleet-sizing.js';
+
 export const ON_DEMAND_DOUBLING_MINUTES = 30;
 
 /** Write units per event where they land (the mean of a storm's events). */
@@ -43,8 +43,14 @@ export type StormLimits = {
   usernameIndex: string;
   /** Events a second the front door lets through (API Gateway throttle × events per request, or Lambda's). */
   frontEventsPerSecond: number;
-  /** Table-level write units a second at the start: warm throughput, or on-demand's initial. */
+  /** The table's write units a second at the start: its warm throughput, or on-demand's initial. */
   initialWriteUnitsPerSecond: number;
+  /** The table's read units a second at the start. */
+  initialReadUnitsPerSecond: number;
+  /** Each index's write units a second at the start, by name; an index not named starts at on-demand's initial. */
+  indexInitialWriteUnitsPerSecond: Record<string, number>;
+  /** The table-level quota: the most the table, and each index, serves a second. */
+  throughputQuota: number;
 };
 
 export type Bottleneck = { name: string; eventsPerSecond: number };
@@ -61,24 +67,26 @@ export function partitionBounds(w: EventWrites, l: StormLimits): Bottleneck[] {
   return bounds;
 }
 
-/** Table and index throughput at `minute` into a storm that keeps them at their peak. */
-export function tableWriteUnitsPerSecond(initial: number, minute: number): number {
-  return initial * 2 ** Math.floor(minute / ON_DEMAND_DOUBLING_MINUTES);
+/** Table or index throughput at `minute` into a storm that keeps it at its peak: doubling from `initial`, up to `quota`. */
+export function tableWriteUnitsPerSecond(initial: number, minute: number, quota = Number.POSITIVE_INFINITY): number {
+  return Math.max(initial, Math.min(quota, initial * 2 ** Math.floor(minute / ON_DEMAND_DOUBLING_MINUTES)));
 }
 
 /** The tightest bound on events a second at `minute`. */
 export function eventRateAt(w: EventWrites, l: StormLimits, minute: number): Bottleneck {
-  const capacity = tableWriteUnitsPerSecond(l.initialWriteUnitsPerSecond, minute);
+  const capacity = (initial: number) => tableWriteUnitsPerSecond(initial, minute, l.throughputQuota);
   const tableUnits = w.sessionUnits + w.counterUnits;
   const bounds: Bottleneck[] = [
     { name: 'front door (throttle, concurrency)', eventsPerSecond: l.frontEventsPerSecond },
     ...partitionBounds(w, l),
-    ...(tableUnits > 0 ? [{ name: 'table throughput', eventsPerSecond: capacity / tableUnits }] : []),
-    // Reads start at three times the writes and grow with them.
-    ...(w.readUnits ? [{ name: 'table read throughput', eventsPerSecond: (capacity * (ON_DEMAND_INITIAL_READ_UNITS_PER_SECOND / ON_DEMAND_INITIAL_WRITE_UNITS_PER_SECOND)) / w.readUnits }] : []),
+    ...(tableUnits > 0 ? [{ name: 'table throughput', eventsPerSecond: capacity(l.initialWriteUnitsPerSecond) / tableUnits }] : []),
+    ...(w.readUnits ? [{ name: 'table read throughput', eventsPerSecond: capacity(l.initialReadUnitsPerSecond) / w.readUnits }] : []),
     ...Object.entries(w.indexUnits)
       .filter(([, units]) => units > 0)
-      .map(([index, units]) => ({ name: `${index} throughput`, eventsPerSecond: capacity / units })),
+      .map(([index, units]) => ({
+        name: `${index} throughput`,
+        eventsPerSecond: capacity(l.indexInitialWriteUnitsPerSecond[index] ?? ON_DEMAND_INITIAL_THROUGHPUT.writeUnitsPerSecond) / units,
+      })),
   ];
   return bounds.reduce((a, b) => (b.eventsPerSecond < a.eventsPerSecond ? b : a));
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { App, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { checkClientsApiProps } from '../../infra/aws/props-check.js';
 import { ClientsApiStack } from '../../infra/aws/stack.js';
@@ -87,6 +87,33 @@ describe('the EMQX API credentials secret', () => {
       expect(s.outputs.EmqxApiCredentialsSecretArn!.Value).toBe(arn);
       const descriptions = Object.values(s.template.findResources('AWS::SecretsManager::Secret') as Record<string, { Properties: Json }>).map((r) => String(r.Properties.Description));
       expect(descriptions.filter((d) => d.includes('REST API credentials'))).toEqual([]);
+    },
+    SYNTH_TIMEOUT,
+  );
+});
+
+describe('sessionShards', () => {
+  const shardWarnings = (s: ReturnType<typeof synth>) =>
+    Annotations.fromStack(s.stack)
+      .findWarning('*', Match.stringLikeRegexp('sessionShards'))
+      .map((w) => String(w.entry.data));
+
+  it(
+    'warns, when not given, that a deployed table keeps its shards, naming the ones derived and the earlier default',
+    () => {
+      const s = synth({ broker: 'aws-iot' });
+      expect(s.envOf(s.stack.clientsApi.ingestFunction!).SESSION_SHARDS).toBe('16');
+      expect(shardWarnings(s)).toEqual([expect.stringMatching(/16 shards from fleetSize.*-c sessionShards=8/)]);
+    },
+    SYNTH_TIMEOUT,
+  );
+
+  it(
+    'sets the given shards, without a warning',
+    () => {
+      const s = synth({ broker: 'aws-iot', sessionShards: '8' });
+      expect(s.envOf(s.stack.clientsApi.ingestFunction!).SESSION_SHARDS).toBe('8');
+      expect(shardWarnings(s)).toEqual([]);
     },
     SYNTH_TIMEOUT,
   );

@@ -8,7 +8,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_RECEIVES, QUEUE_BATCH } from '../../infra/aws/brokers/aws-iot-queue.js';
-import { fleetSizing } from '../../infra/aws/fleet-sizing.js';
+import { CLIENTS_API_DEFAULTS } from '../../infra/aws/defaults.js';
+import { API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND, fleetSizing } from '../../infra/aws/fleet-sizing.js';
 import { ClientsApiStack } from '../../infra/aws/stack.js';
 
 process.env.CDK_DOCKER = '/nonexistent/docker-is-not-used';
@@ -137,15 +138,27 @@ describe('fleetSize', () => {
     const sizing = fleetSizing(10_000_000);
     const table = props(big.template.toJSON().Resources[idOf(big, big.stack.clientsApi.table)]);
     expect(table.WarmThroughput).toEqual({ ReadUnitsPerSecond: sizing.warmThroughput!.readUnitsPerSecond, WriteUnitsPerSecond: sizing.warmThroughput!.writeUnitsPerSecond });
+    // Each index is warmed for its own share of an event's writes.
+    const indexWarm = Object.fromEntries((table.GlobalSecondaryIndexes as Json[]).map((index) => [index.IndexName, index.WarmThroughput]));
+    expect(indexWarm).toEqual(
+      Object.fromEntries(
+        Object.entries(sizing.indexWarmThroughput).map(([name, warm]) => [name, { ReadUnitsPerSecond: warm.readUnitsPerSecond, WriteUnitsPerSecond: warm.writeUnitsPerSecond }]),
+      ),
+    );
+    expect(Object.keys(indexWarm)).toHaveLength(3);
     const fn = props(big.template.toJSON().Resources[idOf(big, big.stack.clientsApi.ingestFunction!)]);
     expect((fn.Environment as { Variables: Json }).Variables.SESSION_SHARDS).toBe('16');
     expect(queueMapping(big.template).ScalingConfig).toEqual({ MaximumConcurrency: sizing.queueConsumers });
 
     const small = synth('IngestPathsSmallFleet', { ...EMQX, fleetSize: '10000' });
-    expect(props(small.template.toJSON().Resources[idOf(small, small.stack.clientsApi.table)]).WarmThroughput).toBeUndefined();
+    const smallTable = props(small.template.toJSON().Resources[idOf(small, small.stack.clientsApi.table)]);
+    expect(smallTable.WarmThroughput).toBeUndefined();
+    expect((smallTable.GlobalSecondaryIndexes as Json[]).map((index) => index.WarmThroughput)).toEqual([undefined, undefined, undefined]);
     const stage = only(small.template, 'AWS::ApiGatewayV2::Stage').props;
     expect(stage.RouteSettings).toEqual({ 'POST /ingest/emqx': { ThrottlingRateLimit: 6_800, ThrottlingBurstLimit: 6_800 } });
     const bigEmqx = synth('IngestPathsBigEmqx', { ...EMQX, fleetSize: '10000000', sessionShards: '32' });
-    expect(only(bigEmqx.template, 'AWS::ApiGatewayV2::Stage').props.RouteSettings).toEqual({ 'POST /ingest/emqx': { ThrottlingRateLimit: 32 * 850, ThrottlingBurstLimit: 32 * 850 } });
+    // 32 shards take 27,200 events a second; the route stays within API Gateway's account limit, less the admin routes'.
+    const withinAccount = API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND - CLIENTS_API_DEFAULTS.throttle.rateLimit;
+    expect(only(bigEmqx.template, 'AWS::ApiGatewayV2::Stage').props.RouteSettings).toEqual({ 'POST /ingest/emqx': { ThrottlingRateLimit: withinAccount, ThrottlingBurstLimit: withinAccount } });
   }, 900_000);
 });
