@@ -43,6 +43,8 @@ describe('statistics upkeep per day', () => {
     const day = upkeepPerDay(MEASURED, { ...ASSUMED, coldRunsPerDay: 12 }, PRICES);
     expect(day.statistics.coldReloads).toBeCloseTo(12 * 1000 * 465 * 0.125e-6, 9);
     expect(day.statistics.withinTarget).toBe(false);
+    expect(day.breakEvenBacklogFraction).toBe(0);
+    expect(day.breakEvenColdRunsPerDay).toBeCloseTo((0.6 - day.statistics.writes) / (1000 * 465 * 0.125e-6), 9);
   });
 
   it("prices reconciliation's own reads and the interval that brings them under the target", () => {
@@ -53,6 +55,9 @@ describe('statistics upkeep per day', () => {
     expect(day.reads.minutesForTarget).toBeCloseTo((0.004375 * 1440) / 0.6, 9);
     const slower = upkeepPerDay(MEASURED, { ...ASSUMED, intervalMinutes: Math.ceil(day.reads.minutesForTarget) }, PRICES);
     expect(slower.reads.withinTarget).toBe(true);
+    const timed = upkeepPerDay({ ...MEASURED, warm: { readUnitsPer1000: 35, secondsPer1000: 0.1 } }, ASSUMED, PRICES);
+    expect(timed.reads.total).toBeCloseTo(day.reads.total, 12);
+    expect(timed.readsWithLambda.perRun).toBeCloseTo(day.reads.perRun + 1000 * 0.1 * 0.5 * 0.0000133334, 12);
   });
 
   it('prices the Lambda time a live read adds to a GET', () => {

@@ -52,11 +52,17 @@ export type UpkeepDay = {
   changesPerDay: { backlog: number; reconnect: number; total: number };
   /** Statistics upkeep, dollars a day: the changes' writes and reads, and the cold runs' reads of every session. */
   statistics: { writes: number; coldReloads: number; total: number; share: number; withinTarget: boolean };
-  /** The backlog share at which statistics upkeep reaches the target, the rest as assumed. */
+  /** The backlog share at which statistics upkeep reaches the target, the rest as assumed (0: the rest alone passes it). */
   breakEvenBacklogFraction: number;
-  /** Reconciliation's own walk (warm runs, nothing changed), dollars a day. */
-  reads: { perRun: number; total: number; share: number; withinTarget: boolean; minutesForTarget: number };
+  /** The cold runs a day at which statistics upkeep reaches the target, the rest as assumed. */
+  breakEvenColdRunsPerDay: number;
+  /** Reconciliation's own walk (warm runs, nothing changed), dollars a day: its read units alone. */
+  reads: RunCost;
+  /** The same with the function's time as measured (on DynamoDB Local, so an upper bound). */
+  readsWithLambda: RunCost;
 };
+
+export type RunCost = { perRun: number; total: number; share: number; withinTarget: boolean; minutesForTarget: number };
 
 const lambdaDollars = (seconds: number, a: UpkeepAssumptions, p: Prices) => seconds * a.lambdaMemoryGb * p.lambdaGbSecond;
 
@@ -65,10 +71,10 @@ export function changeDollars(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices
   return m.perChange.writeUnits * p.dynamoWriteUnit + m.perChange.readUnits * p.dynamoReadUnit + lambdaDollars(m.perChange.seconds, a, p);
 }
 
-/** Dollars of one warm run over the fleet with nothing to change: the walk of the state index. */
-export function warmRunDollars(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices): number {
+/** Dollars of one warm run over the fleet with nothing to change: the walk of the state index (and, if asked, the function's time). */
+export function warmRunDollars(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices, withLambda = true): number {
   const thousands = a.devices / 1000;
-  return thousands * (m.warm.readUnitsPer1000 * p.dynamoReadUnit + lambdaDollars(m.warm.secondsPer1000, a, p));
+  return thousands * (m.warm.readUnitsPer1000 * p.dynamoReadUnit + (withLambda ? lambdaDollars(m.warm.secondsPer1000, a, p) : 0));
 }
 
 /** What a cold run costs beyond a warm one: a read of every listed session to learn what its memo lacks. */
@@ -93,8 +99,11 @@ export function upkeepPerDay(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices)
   const coldReloads = a.coldRunsPerDay * coldReloadDollars(m, a, p);
   const total = writes + coldReloads;
   const breakEvenBacklogFraction = Math.max(0, (budget - coldReloads - reconnect * perChange) / (a.devices * runsPerDay * perChange));
-  const perRun = warmRunDollars(m, a, p);
-  const reads = perRun * runsPerDay;
+  const breakEvenColdRunsPerDay = Math.max(0, (budget - writes) / coldReloadDollars(m, a, p));
+  const runCost = (perRun: number): RunCost => {
+    const total = perRun * runsPerDay;
+    return { perRun, total, share: total / eventsDollars, withinTarget: total <= budget, minutesForTarget: (perRun * 24 * 60) / budget };
+  };
   return {
     eventsPerDay,
     eventsDollars,
@@ -102,7 +111,9 @@ export function upkeepPerDay(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices)
     changesPerDay: { backlog, reconnect, total: backlog + reconnect },
     statistics: { writes, coldReloads, total, share: total / eventsDollars, withinTarget: total <= budget },
     breakEvenBacklogFraction,
-    reads: { perRun, total: reads, share: reads / eventsDollars, withinTarget: reads <= budget, minutesForTarget: (perRun * 24 * 60) / budget },
+    breakEvenColdRunsPerDay,
+    reads: runCost(warmRunDollars(m, a, p, false)),
+    readsWithLambda: runCost(warmRunDollars(m, a, p)),
   };
 }
 
