@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseClientId } from '../clients/client-id.js';
 import { findSession, findSessionsOfUsername, findSubscriptions, type Scope } from '../clients/get-client.js';
-import { withLiveStatistics } from '../clients/live-statistics.js';
+import { LIVE_STATISTICS_FALLBACK_METRIC, withLiveStatistics } from '../clients/live-statistics.js';
 import type { GetConfig } from '../config.js';
 import { liveStatisticsSourceOf, type LiveStatisticsSource } from '../control/live-statistics-source.js';
 import { dialectHandler } from './dialect-handler.js';
@@ -17,9 +17,6 @@ export type GetDeps = Observability & {
   /** Where a shown client's live counters are read (EMQX); without it, the stored ones are shown. */
   liveStatistics?: LiveStatisticsSource | undefined;
 };
-
-/** Counted each time one client is shown with its stored counters although the broker was asked for live ones. */
-export const LIVE_STATISTICS_FALLBACK_METRIC = 'LiveStatisticsFallback';
 
 export function getHandler(deps: GetDeps) {
   const { store, logger, metrics } = deps;

@@ -12,6 +12,9 @@ import type { LiveStatisticsSource } from '../control/live-statistics-source.js'
 import type { LiveSession } from '../sessions/model.js';
 import { namesConnection, type BrokerSession } from '../sources/broker-view.js';
 
+/** Counted each time one client is shown with its stored counters although the broker was asked for live ones. */
+export const LIVE_STATISTICS_FALLBACK_METRIC = 'LiveStatisticsFallback';
+
 /** Why the stored values were shown: the broker holds no such client, holds another connection of it, or could not be asked in time. */
 export type StoredReason = 'not-held' | 'other-connection' | 'unavailable';
 

@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { getDepsOf, getHandler, LIVE_STATISTICS_FALLBACK_METRIC } from '../../functions/api/get-handler.js';
+import { getDepsOf, getHandler } from '../../functions/api/get-handler.js';
+import { LIVE_STATISTICS_FALLBACK_METRIC } from '../../functions/clients/live-statistics.js';
 import { loadGetConfig } from '../../functions/config.js';
 import type { ConnectionInfo } from '../../functions/sessions/model.js';
 import { startEmqxRestApi, type EmqxClient } from '../../infra/local/emqx/rest-api.js';
