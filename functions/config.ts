@@ -10,6 +10,15 @@ export { SETTING_RANGES, type IntRange, type RangedSetting } from './config/rang
 export type { Environment } from './config/schema.js';
 export { loadTableConfig, tableEnvironment, type TableConfig, type TableSettings } from './config/table.js';
 export { listEnvironment, loadListConfig, type ListConfig, type ListSettings } from './config/list.js';
+export {
+  getEnvironment,
+  liveStatisticsAlong,
+  loadGetConfig,
+  type GetConfig,
+  type GetSettings,
+  type LiveStatisticsConfig,
+  type LiveStatisticsSettings,
+} from './config/get.js';
 export { emqxApiEnvironment, type EmqxApiConfig, type EmqxApiSettings } from './config/emqx-api.js';
 export {
   KICK_VIAS,

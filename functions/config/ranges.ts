@@ -14,6 +14,7 @@ export const SETTING_RANGES = {
   SESSION_SHARDS: { min: 1, max: 256 },
   LIST_BUDGET_MS: { min: 100, max: 25_000 },
   BROKER_TIMEOUT_MS: { min: 100, max: 10_000 },
+  LIVE_STATISTICS_TIMEOUT_MS: { min: 50, max: 5_000 },
   CONTROL_PUBACK_TIMEOUT_MS: { min: 100, max: 30_000 },
   KICK_CONFIRM_TIMEOUT_MS: { min: 0, max: 25_000 },
   AWS_IOT_SESSION_EXPIRY_SECONDS: { min: 0, max: 7 * 24 * 3600 },

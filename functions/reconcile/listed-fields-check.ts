@@ -8,10 +8,10 @@
 import { fromItem } from '../sessions/item.js';
 import { isLive, type LiveSession } from '../sessions/model.js';
 import type { SessionStore } from '../sessions/store.js';
-import type { BrokerSession } from '../sources/broker-view.js';
+import { namesConnection, type BrokerSession } from '../sources/broker-view.js';
 import { Batches, pool } from './batches.js';
 import { listedPrint, TRACKED_STATISTICS } from './fingerprint.js';
-import { namesConnection, type SessionChanges } from './session-changes.js';
+import type { SessionChanges } from './session-changes.js';
 import type { StatisticsMemo } from './statistics-memo.js';
 
 /** Sessions whose fields are read at once (BatchGetItem requests of 100 in parallel). */

@@ -7,12 +7,7 @@ import { isLive, type LiveSession, type SessionRecord } from '../sessions/model.
 import { applyEvent, ended } from '../sessions/reducer.js';
 import type { LiveEntry } from '../sessions/store.js';
 import type { SessionWriter } from '../sessions/writer.js';
-import type { BrokerSession } from '../sources/broker-view.js';
-
-/** Whether a connection on `node` at `connectedAt` is the broker's, to the precision its list gives connect times. */
-export function namesConnection(node: string, connectedAt: number, broker: BrokerSession, precisionMs: number): boolean {
-  return node === broker.conn.node && Math.floor(connectedAt / precisionMs) === Math.floor(broker.conn.connected_at / precisionMs);
-}
+import { namesConnection, type BrokerSession } from '../sources/broker-view.js';
 
 /** The connect time and node a conn_key names (`<13 digits>#<node>#<conn_id>`). */
 function keyParts(key: string, node: string): { connectedAt: number; node: string } | undefined {

@@ -43,3 +43,8 @@ export interface BrokerView {
    */
   lookup?(clientid: string, signal: AbortSignal): Promise<BrokerSession | undefined>;
 }
+
+/** Whether a connection on `node` at `connectedAt` is the broker's, to the precision its list gives connect times. */
+export function namesConnection(node: string, connectedAt: number, broker: BrokerSession, precisionMs: number): boolean {
+  return node === broker.conn.node && Math.floor(connectedAt / precisionMs) === Math.floor(broker.conn.connected_at / precisionMs);
+}

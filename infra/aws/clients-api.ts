@@ -30,7 +30,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { kickEnvironment, listEnvironment, tableEnvironment } from '../../functions/config.js';
+import { getEnvironment, kickEnvironment, listEnvironment, liveStatisticsAlong } from '../../functions/config.js';
 import { AppCredentials } from './app-credentials.js';
 import { bindBroker } from './brokers/index.js';
 import { DeadLetters } from './dead-letters.js';
@@ -40,7 +40,7 @@ import { buildWebConsole } from './console.js';
 import { buildClientsHttpApi, throttleRoutes } from './http-api.js';
 import { buildMonitoring } from './monitoring/index.js';
 import { checkClientsApiProps } from './props-check.js';
-import { generatedSecret } from './secrets.js';
+import { generatedSecret, grantSecretRead } from './secrets.js';
 import { SessionsTable } from './sessions-table.js';
 import { buildSweeper } from './sweeper.js';
 import { buildCounterAggregator } from './counters.js';
@@ -184,14 +184,18 @@ export class ClientsApi extends Construct {
     });
     this.sessions.bind(this.listClientsFunction, 'read');
 
+    // Where kicks go through EMQX's REST API, a shown client's live counters are read from it too.
+    const liveStatistics = liveStatisticsAlong(broker.kickPath);
     this.getClientFunction = new TeamFunction(this, 'GetClient', {
       ...functionDefaults,
       entry: 'functions/get-client.ts',
       description: 'GET /clients/{clientid}',
       timeout: Duration.seconds(10),
-      environment: tableEnvironment(this.sessions.settings),
+      environment: getEnvironment({ ...this.sessions.settings, liveStatistics }),
+      ...(liveStatistics ? broker.kickNetwork : {}),
     });
     this.sessions.bind(this.getClientFunction, 'read');
+    if (liveStatistics && broker.brokerApiCredentialsSecret) grantSecretRead(this.getClientFunction, 'ReadBrokerApiCredentials', broker.brokerApiCredentialsSecret);
 
     this.kickClientFunction = new TeamFunction(this, 'KickClient', {
       ...functionDefaults,

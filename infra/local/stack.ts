@@ -12,9 +12,10 @@ import {
   appsEnvironment,
   awsIotIngestEnvironment,
   emqxIngestEnvironment,
+  getEnvironment,
   kickEnvironment,
   listEnvironment,
-  tableEnvironment,
+  liveStatisticsAlong,
 } from '../../functions/config.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import type { AppCredentials } from '../../functions/apps/basic-auth.js';
@@ -214,7 +215,8 @@ async function startStack(options: LocalStackOptions, remote?: RemoteBroker): Pr
     const functions = buildHandlers(
       {
         list: listEnvironment({ ...table, cursorSecret: options.cursorSecret ?? randomSecret() }),
-        get: tableEnvironment(table),
+        // An EMQX cluster (or its stand-in) is asked for a shown client's live counters through the kicks' API.
+        get: getEnvironment({ ...table, liveStatistics: liveStatisticsAlong(builtIn?.kick ?? remote!.kick) }),
         kick: {
           ...kickEnvironment({
             ...table,

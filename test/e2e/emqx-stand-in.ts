@@ -88,6 +88,20 @@ export function standInSuite(mode: 'emqx5' | 'emqx4'): void {
       db.destroy();
     });
 
+    it("shows one client's live counters from the broker's API, with no reconciliation in between", async () => {
+      const clientid = `${mode}-live`;
+      const client = await clients.connect({ clientId: clientid, clean: true });
+      await shown(clientid).toMatchObject({ connected: true });
+      const before = (await api.client(clientid))!;
+      await client.publishAsync('counted', 'x'.repeat(500), { qos: 1 });
+      const after = (await api.client(clientid))!;
+      expect(after.recv_oct).toBeGreaterThanOrEqual(before.recv_oct + 500);
+      expect(after.recv_msg).toBeGreaterThan(before.recv_msg);
+      // The table still holds what the connect wrote: the live figures came from the broker.
+      const stored = await stack.store.get(clientid, { consistent: true });
+      expect(stored).toMatchObject({ conn_state: 'connected', recv_oct: 0 });
+    });
+
     it('keeps a persistent session offline, and resumes it with its creation time', async () => {
       const first = await clients.connect({ clientId: `${mode}-persistent`, clean: false });
       await shown(`${mode}-persistent`).toMatchObject({ connected: true });

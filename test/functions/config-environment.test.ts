@@ -8,11 +8,13 @@ import {
   appsEnvironment,
   awsIotIngestEnvironment,
   emqxIngestEnvironment,
+  getEnvironment,
   kickEnvironment,
   listEnvironment,
   loadAppsConfig,
   loadAwsIotIngestConfig,
   loadEmqxIngestConfig,
+  loadGetConfig,
   loadKickConfig,
   loadListConfig,
   loadReconcileConfig,
@@ -36,6 +38,37 @@ describe('environment builders round-trip through the loaders', () => {
   it('list', () => {
     const config = loadListConfig({ ...REGION, ...listEnvironment({ ...TABLE, cursorSecret: 'c'.repeat(16), listBudgetMs: 500 }) });
     expect(config).toMatchObject({ tableName: 'sessions', shards: 16, cursorSecret: 'c'.repeat(16), listBudgetMs: 500 });
+  });
+
+  it('get, without live statistics', () => {
+    const env = getEnvironment(TABLE);
+    expect(Object.keys(env).sort()).toEqual(['SESSION_SHARDS', 'TABLE_NAME']);
+    expect(loadGetConfig({ ...REGION, ...env }).liveStatistics).toBeUndefined();
+  });
+
+  it('get, with live statistics from EMQX: its own time bound, not the broker timeout of kicks', () => {
+    const env = getEnvironment({
+      ...TABLE,
+      liveStatistics: { from: 'emqx5', emqx: { baseUrl: 'https://emqx:18083/', credentialsSecretArn: SECRET_ARN, timeoutMs: 3000 }, timeoutMs: 800 },
+    });
+    expect(env.BROKER_TIMEOUT_MS).toBeUndefined();
+    expect(loadGetConfig({ ...REGION, ...env }).liveStatistics).toEqual({
+      dialect: 'v5',
+      baseUrl: 'https://emqx:18083',
+      key: undefined,
+      secret: undefined,
+      credentialsSecretArn: SECRET_ARN,
+      timeoutMs: 800,
+      region: 'eu-west-1',
+    });
+    const byDefault = getEnvironment({ ...TABLE, liveStatistics: { from: 'emqx4', emqx: { baseUrl: 'https://e', key: 'k', secret: 's' } } });
+    expect(loadGetConfig({ ...REGION, ...byDefault }).liveStatistics).toMatchObject({ dialect: 'v4', timeoutMs: 1000 });
+  });
+
+  it('get refuses live statistics without the EMQX API to read them from, or from an unknown source', () => {
+    expect(() => loadGetConfig({ TABLE_NAME: 'sessions', LIVE_STATISTICS_FROM: 'emqx5' })).toThrow(/EMQX_API_URL: required when LIVE_STATISTICS_FROM is emqx5/);
+    expect(() => loadGetConfig({ TABLE_NAME: 'sessions', LIVE_STATISTICS_FROM: 'aws-iot' })).toThrow(/LIVE_STATISTICS_FROM/);
+    expect(() => loadGetConfig({ TABLE_NAME: 'sessions', LIVE_STATISTICS_TIMEOUT_MS: 'soon' })).toThrow(/LIVE_STATISTICS_TIMEOUT_MS/);
   });
 
   it('kick over MQTT', () => {
@@ -97,6 +130,8 @@ describe('environment builders round-trip through the loaders', () => {
 const LOADER_OF: Record<RangedSetting, (value: number) => unknown> = {
   SESSION_SHARDS: (v) => loadTableConfig({ TABLE_NAME: 'sessions', SESSION_SHARDS: String(v) }),
   LIST_BUDGET_MS: (v) => loadListConfig({ TABLE_NAME: 'sessions', CURSOR_SECRET: 'c'.repeat(16), LIST_BUDGET_MS: String(v) }),
+  LIVE_STATISTICS_TIMEOUT_MS: (v) =>
+    loadGetConfig({ TABLE_NAME: 'sessions', LIVE_STATISTICS_FROM: 'emqx4', EMQX_API_URL: 'https://e', EMQX_API_KEY: 'k', EMQX_API_SECRET: 's', LIVE_STATISTICS_TIMEOUT_MS: String(v) }),
   BROKER_TIMEOUT_MS: (v) => loadKickConfig({ TABLE_NAME: 'sessions', KICK_VIA: 'aws-iot', BROKER_TIMEOUT_MS: String(v) }),
   CONTROL_PUBACK_TIMEOUT_MS: (v) => loadKickConfig({ TABLE_NAME: 'sessions', CONTROL_BROKER_URL: 'mqtt://b', CONTROL_PUBACK_TIMEOUT_MS: String(v) }),
   KICK_CONFIRM_TIMEOUT_MS: (v) => loadKickConfig({ TABLE_NAME: 'sessions', CONTROL_BROKER_URL: 'mqtt://b', KICK_CONFIRM_TIMEOUT_MS: String(v) }),

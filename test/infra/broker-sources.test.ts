@@ -146,6 +146,28 @@ describe('EMQX 5 source', () => {
     ]);
   });
 
+  it("reads a shown client's live counters through the same API and secret, and writes nothing", () => {
+    const get = s.api.getClientFunction;
+    expect(envOf(s, get)).toMatchObject({
+      LIVE_STATISTICS_FROM: 'emqx5',
+      EMQX_API_URL: 'https://emqx.internal:18083',
+      EMQX_API_CREDENTIALS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:emqx-api-AbCdEf',
+    });
+    // Its own bound (LIVE_STATISTICS_TIMEOUT_MS, default 1 s), not the kicks' broker timeout.
+    expect(envOf(s, get)).not.toHaveProperty('BROKER_TIMEOUT_MS');
+    const statements = statementsOf(s, get);
+    expect(actionsOf(statements)).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+    ]);
+    const secret = statements.find((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'))!;
+    expect(JSON.stringify(secret.Resource)).toContain('emqx-api-AbCdEf');
+  });
+
   it('creates no control secret, no IoT rule', () => {
     expect(s.api.controlCredentialsSecret).toBeUndefined();
     expect(count(s, 'AWS::IoT::TopicRule')).toBe(0);
@@ -194,6 +216,11 @@ describe('AWS IoT Core source', () => {
     expect(s.api.brokerApiCredentialsSecret).toBeUndefined();
     expect(count(s, 'AWS::Events::Rule')).toBe(1);
   });
+
+  it('shows clients from the table alone: AWS IoT has no per-client counters to read', () => {
+    expect(envOf(s, s.api.getClientFunction)).not.toHaveProperty('LIVE_STATISTICS_FROM');
+    expect(actionsOf(statementsOf(s, s.api.getClientFunction))).not.toContain('secretsmanager:GetSecretValue');
+  });
 });
 
 describe('MQTT control channel (the default)', () => {
@@ -206,5 +233,6 @@ describe('MQTT control channel (the default)', () => {
     // list, get, kick, the sweeper, the app-credentials authorizer, the console and the counter aggregator.
     expect(count(s, 'AWS::Lambda::Function')).toBe(7);
     expect(envOf(s, s.api.kickClientFunction)).toMatchObject({ KICK_VIA: 'mqtt', CONTROL_BROKER_URL: 'mqtts://broker.internal:8883' });
+    expect(envOf(s, s.api.getClientFunction)).not.toHaveProperty('LIVE_STATISTICS_FROM');
   }, 120_000);
 });

@@ -14,14 +14,14 @@ import { API_HANDLERS, buildBundle, FLOOR, fullZodInputs, type BuiltBundle } fro
 const KB = 1024;
 /**
  * Bytes a handler may carry over the floor. The goal is 100 KB each; these
- * ceilings are today's sizes (list 108, get 101, kick 125 KB: the kick function also answers EMQX 4.4's ACL cache and subscribe calls through the broker's API) with a little
+ * ceilings are today's sizes (list 108, get 112, kick 125 KB: the get function also reads a shown client's live counters through EMQX's API, the kick function answers EMQX 4.4's ACL cache and subscribe calls through it) with a little
  * room, so that growth fails here and every cut can lower them. The channels the kick function loads only
  * at its first kick (mqtt.js, Secrets Manager, IoT data) are chunks beside
  * the bundle (functions/chunks.ts), not counted here.
  */
 const CEILING_OVER_FLOOR: Record<(typeof API_HANDLERS)[number], number> = {
   'list-clients': 115 * KB,
-  'get-client': 104 * KB,
+  'get-client': 116 * KB,
   'kick-client': 128 * KB,
 };
 

@@ -220,6 +220,7 @@ describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) 
       expect(body).toContain(text);
     }
     expect(body.includes('Reconciliation: per run')).toBe(broker.startsWith('emqx'));
+    expect(body.includes('LiveStatisticsFallback')).toBe(broker.startsWith('emqx'));
     expect(body.includes('Ingest: events per second')).toBe(broker !== 'mqtt');
     expect(body.includes('TopicMatch')).toBe(broker === 'aws-iot');
     expect(body.includes('API ingest: requests')).toBe(broker.startsWith('emqx'));

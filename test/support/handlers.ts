@@ -8,7 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getDepsOf, getHandler } from '../../functions/api/get-handler.js';
 import { kickDepsOf, kickHandler } from '../../functions/api/kick-handler.js';
 import { listDepsOf, listHandler } from '../../functions/api/list-handler.js';
-import { loadKickConfig, loadListConfig, loadTableConfig, type TableConfig } from '../../functions/config.js';
+import { loadGetConfig, loadKickConfig, loadListConfig, type TableConfig } from '../../functions/config.js';
 import type { ControlChannel } from '../../functions/control/channel.js';
 import type { InvocationContext } from '../../functions/http/handler.js';
 import { observability, type Observability } from '../../functions/http/observability.js';
@@ -82,8 +82,9 @@ export function listFunction(env: Record<string, string>, db?: DynamoDBDocumentC
   return listHandler(listDepsOf(config, observability(env), db ?? functionClient(config)));
 }
 
+/** LIVE_STATISTICS_FROM and the EMQX API it reads come from `env`. */
 export function getFunction(env: Record<string, string>, db?: DynamoDBDocumentClient): Handler {
-  const config = loadTableConfig(env);
+  const config = loadGetConfig(env);
   return getHandler(getDepsOf(config, observability(env), db ?? functionClient(config)));
 }
 

@@ -10,6 +10,7 @@ import type * as iot from 'aws-cdk-lib/aws-iot';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { LIVE_STATISTICS_FALLBACK_METRIC } from '../../../functions/clients/live-statistics.js';
 import { UNSTORABLE_METRIC } from '../../../functions/ingest/apply-batch.js';
 import type { PowertoolsSettings } from '../team-function.js';
 import { MONITORING_PERIOD, oldestMessageAge, powertoolsMetric, queueDepth, RECONCILE_METRICS, routeMetric, type WatchedRoute } from './metrics.js';
@@ -91,6 +92,8 @@ export function buildDashboard(scope: Construct, props: DashboardProps): cloudwa
   dashboard.addWidgets(...apiWidgets(props));
   if (props.reconciles) {
     dashboard.addWidgets(graph('Reconciliation: per run', RECONCILE_METRICS.map((name) => powertoolsMetric(props.powertools, name)), WIDE));
+    // EMQX's API is also read for a shown client's live counters: how often the stored ones were shown instead.
+    dashboard.addWidgets(graph('GET of one client: stored counters shown, broker not read in time or not holding it', [powertoolsMetric(props.powertools, LIVE_STATISTICS_FALLBACK_METRIC)], WIDE));
   }
   const capacity = Object.entries(props.tables).flatMap(([name, table]) => [
     table.metricConsumedReadCapacityUnits({ statistic: cloudwatch.Stats.SUM, period: MONITORING_PERIOD, label: `${name} read units` }),

@@ -13,6 +13,7 @@ import {
   loadAppsConfig,
   loadAwsIotIngestConfig,
   loadEmqxIngestConfig,
+  loadGetConfig,
   loadKickConfig,
   loadListConfig,
   loadTableConfig,
@@ -45,7 +46,7 @@ export function buildHandlers(environments: FunctionEnvironments, runtime: Envir
   const observed = () => observability(runtime);
   const handlers: ApiHandlers = {
     list: listHandler(listDepsOf(loadListConfig(env('list')), observed(), db)),
-    get: getHandler(getDepsOf(loadTableConfig(env('get')), observed(), db)),
+    get: getHandler(getDepsOf(loadGetConfig(env('get')), observed(), db)),
     kick: kickHandler(kickDepsOf(loadKickConfig(env('kick')), observed(), db)),
     ingestEmqx: ingestRoute(emqxIngestDepsOf(loadEmqxIngestConfig(env('ingestEmqx')), observed(), db)),
     ingestAwsIot: awsIotIngestHandler(awsIotIngestDepsOf(loadAwsIotIngestConfig(env('ingestAwsIot')), observed(), db)) as LambdaHttpHandler,
