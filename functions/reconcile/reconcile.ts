@@ -31,6 +31,7 @@ import { clientPrefix, heldKey } from './fingerprint.js';
 import { KeySet } from './key-set.js';
 import { SessionChanges } from './session-changes.js';
 import { ListedFieldsCheck } from './listed-fields-check.js';
+import { seedMemoFromTable } from './memo-scan.js';
 import { StatisticsMemo } from './statistics-memo.js';
 
 export type ReconcileOptions = {
@@ -179,7 +180,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   if (checked.size < table.shards) report.truncated = true;
   if (checked.size === 0) return finish();
 
-  // 3. The list again, for the shards checked.
+  // 3. The list again, for the shards checked: first, what the table holds of
+  // the fields kept current, where no earlier run of this function left a memo.
+  const unknown = new Set([...checked].filter((shard) => !memo.has(shard)));
+  if (unknown.size > 0) {
+    try {
+      await seedMemoFromTable({ db, table, memo, shards: unknown, precision, correctsPersistence, signal });
+    } catch {
+      // Without the prints, each listed session's fields are read instead.
+      if (signal.aborted) return finish();
+    }
+  }
   const writes = new Batches<() => Promise<void>>(BATCH, (batch) => pool(batch, concurrency, signal, (write) => write()));
   const listedFields = new ListedFieldsCheck({ store, memo, changes, precision, correctsPersistence, concurrency, signal, count });
   const onListed = async (broker: BrokerSession) => {

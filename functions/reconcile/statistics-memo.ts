@@ -14,6 +14,17 @@ export class StatisticsMemo {
   private readonly shards = new Map<number, ShardMemo>();
   private readonly added = new Map<number, { keys: BigUint64Array; size: number }>();
 
+  /** Whether a run has given the shard a memo (a fresh function's memo knows no shard). */
+  has(shard: number): boolean {
+    return this.shards.has(shard);
+  }
+
+  /** Takes `prints` as what the table holds of the shard (memo-scan.ts), in place of what it knew. */
+  seed(shard: number, prints: BigUint64Array): void {
+    const keys = prints.sort();
+    this.shards.set(shard, { keys, seen: new Uint8Array(Math.ceil(keys.length / 8)) });
+  }
+
   knows(shard: number, print: bigint): boolean {
     return this.positionOf(shard, print) !== undefined;
   }

@@ -1,7 +1,7 @@
 /**
  * Runs reconciliations over a loaded fleet in a process of its own, so that a
  * test can bound its heap (`node --max-old-space-size=256`): a cold run, then
- * a warm one measured with the capacity meter. Prints one JSON line.
+ * a warm one, each measured with the capacity meter. Prints one JSON line.
  * Env: DYNAMODB_ENDPOINT, TABLE_NAME, SESSION_SHARDS, FLEET_SIZE.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,10 +25,23 @@ const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryU
 let tick = 0;
 const view = fleetView(n, () => ++tick);
 const statisticsMemo = new StatisticsMemo();
-const cold = await reconcile({ db, table, view, statisticsMemo, concurrency: 16 });
 const meter = new CapacityMeter(db);
+meter.keepCommands = false;
+const { result: cold, measurement: coldRun } = await meter.measure(() => reconcile({ db, table, view, statisticsMemo, concurrency: 16 }));
 const { result: warm, measurement } = await meter.measure(() => reconcile({ db, table, view, statisticsMemo, concurrency: 16 }));
 clearInterval(sampler);
 const units = totalUnits(measurement);
 const memory = process.memoryUsage();
-console.log(JSON.stringify({ cold, warm, units, byCommand: measurement.byCommand, peakHeap, rss: memory.rss, arrayBuffers: memory.arrayBuffers }));
+console.log(
+  JSON.stringify({
+    cold,
+    coldUnits: totalUnits(coldRun),
+    coldByCommand: coldRun.byCommand,
+    warm,
+    units,
+    byCommand: measurement.byCommand,
+    peakHeap,
+    rss: memory.rss,
+    arrayBuffers: memory.arrayBuffers,
+  }),
+);
