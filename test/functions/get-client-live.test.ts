@@ -3,8 +3,7 @@
  * against DynamoDB Local and the EMQX stand-in's REST API (real HTTP on
  * loopback), in both EMQX dialects, on the three surfaces.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getDepsOf, getHandler } from '../../functions/api/get-handler.js';
 import { LIVE_STATISTICS_FALLBACK_METRIC } from '../../functions/clients/live-statistics.js';
@@ -16,6 +15,7 @@ import { createTestTable, type TestTable } from '../support/dynamodb.js';
 import { quietObservability } from '../support/handlers.js';
 import { httpEvent } from '../support/http.js';
 import { connected, connection, statistics, subscriptions } from '../support/sessions.js';
+import { loopbackServer } from '../support/loopback-server.js';
 
 const CREDENTIALS = { key: 'live-key', secret: 'live-secret' };
 const NODE = 'emqx@10.0.0.1';
@@ -104,16 +104,9 @@ async function standIn(clients: EmqxClient[]): Promise<{ url: string; lookups: (
 
 /** A server answering every request with `answer`: failures the stand-in does not make. */
 async function rawServer(answer: (request: IncomingMessage, response: ServerResponse) => void): Promise<string> {
-  const server = createServer(answer);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await loopbackServer(answer);
+  cleanups.push(server.stop);
+  return server.url;
 }
 
 function getFunction(from: 'emqx5' | 'emqx4', url: string, timeoutMs = 1000) {

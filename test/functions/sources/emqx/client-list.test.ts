@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BrokerSession } from '../../../../functions/sources/broker-view.js';
 import { STATISTICS_FIELDS } from '../../../../functions/sessions/model.js';
@@ -8,6 +6,7 @@ import { EmqxClientList } from '../../../../functions/sources/emqx/client-list.j
 import { freePort } from '../../../../infra/local/dynamodb-local.js';
 import { startEmqxRestApi, type EmqxClient } from '../../../../infra/local/emqx/rest-api.js';
 import { AWKWARD_IDS, DOT_SEGMENT_IDS } from '../../../support/awkward-ids.js';
+import { loopbackServer } from '../../../support/loopback-server.js';
 
 const CREDENTIALS = { key: 'api-key-1', secret: 'api-secret-1' };
 const TIMEOUT_MS = 1500;
@@ -328,14 +327,7 @@ describe.each(['v5', 'v4'] as const)('EmqxClientList (%s) failures', (dialect) =
 
 /** Accepts connections and never answers. */
 async function silentServer(): Promise<string> {
-  const server = createServer(() => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await loopbackServer(() => {});
+  cleanups.push(server.stop);
+  return server.url;
 }
