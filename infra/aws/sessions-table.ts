@@ -119,14 +119,14 @@ export class SessionsTable {
 
   /**
    * A managed policy for broker nodes that run the reference writer (`npm run
-   * broker`): the writer's grants, and BatchGetItem for its reconciliation.
+   * broker`): the writer's grants, and BatchGetItem and Scan for its reconciliation.
    */
   writerPolicy(scope: Construct, id: string): iam.ManagedPolicy {
     const { byConnState, byExpiry } = SESSIONS_TABLE.indexes;
     return new iam.ManagedPolicy(scope, id, {
       description: 'What a broker node running the session writer (npm run broker) needs on the sessions table',
       statements: [
-        new iam.PolicyStatement({ sid: 'WriteSessions', actions: [...ITEM_WRITE_ACTIONS, 'dynamodb:BatchGetItem'], resources: [this.table.tableArn] }),
+        new iam.PolicyStatement({ sid: 'WriteSessions', actions: [...ITEM_WRITE_ACTIONS, 'dynamodb:BatchGetItem', 'dynamodb:Scan'], resources: [this.table.tableArn] }),
         new iam.PolicyStatement({ sid: 'QuerySessionIndexes', actions: ['dynamodb:Query'], resources: [byConnState, byExpiry].map((index) => this.indexArn(index.indexName)) }),
       ],
     });
@@ -144,7 +144,8 @@ export class SessionsTable {
       case 'write':
         return [writes()];
       case 'reconcile':
-        return [writes(['dynamodb:BatchGetItem']), query('ListLiveSessions', SESSIONS_TABLE.indexes.byConnState.indexName)];
+        // Scan: a run with no memo learns what the table holds in one paged pass (functions/reconcile/memo-scan.ts).
+        return [writes(['dynamodb:BatchGetItem', 'dynamodb:Scan']), query('ListLiveSessions', SESSIONS_TABLE.indexes.byConnState.indexName)];
       case 'sweep':
         return [query('FindExpiredSessions', SESSIONS_TABLE.indexes.byExpiry.indexName), { sid: 'EndSessions', actions: ITEM_WRITE_ACTIONS, resources: [tableArn] }];
     }

@@ -103,7 +103,7 @@ describe('EMQX 5 source', () => {
     expect(secretStatement.Resource).toEqual({ Ref: logicalIdOf(s, s.api.ingestTokenSecret!) });
   });
 
-  it('reconciles every five minutes, querying only the state index', () => {
+  it('reconciles every five minutes, querying only the state index and scanning only the table', () => {
     const reconcile = s.api.reconcileFunction!;
     expect(envOf(s, reconcile)).toMatchObject({ RECONCILE_SOURCE: 'emqx5', EMQX_API_URL: 'https://emqx.internal:18083' });
     const statements = statementsOf(s, reconcile);
@@ -112,6 +112,7 @@ describe('EMQX 5 source', () => {
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:Scan',
       'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
@@ -122,6 +123,9 @@ describe('EMQX 5 source', () => {
     const query = statements.find((st) => asArray(st.Action).includes('dynamodb:Query'))!;
     expect(JSON.stringify(query.Resource)).toContain(`/index/${SESSIONS_TABLE.indexes.byConnState.indexName}`);
     expect(JSON.stringify(query.Resource)).not.toContain(SESSIONS_TABLE.indexes.byUsername.indexName);
+    // A run with no memo scans the table itself (memo-scan.ts), never an index.
+    const scan = statements.find((st) => asArray(st.Action).includes('dynamodb:Scan'))!;
+    expect(JSON.stringify(scan.Resource)).not.toContain('/index/');
     const rules = Object.values(s.template.findResources('AWS::Events::Rule') as Record<string, Json>).map(props);
     expect(rules.map((r) => r.ScheduleExpression).sort()).toEqual(['rate(1 minute)', 'rate(5 minutes)']);
   });

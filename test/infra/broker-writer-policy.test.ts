@@ -29,7 +29,7 @@ describe('the broker writer policy', () => {
     expect(policy.Type).toBe('AWS::IAM::ManagedPolicy');
     const statements = (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
     const actions = statements.flatMap((s) => [s.Action].flat()).sort();
-    expect(actions).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(actions).toEqual(['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
     expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
     const resources = JSON.stringify(statements.map((s) => s.Resource));
     expect(resources).toContain('ClientsApiSessionsTable916A234C');
