@@ -63,8 +63,12 @@ function failedCondition(error: unknown): FastWrite {
   return { done: false, current: old ? unmarshall(old) : undefined };
 }
 
-/** The clean start of `conn`'s session, unless the table holds this connection or a newer one. */
-export async function putCleanStart(db: DynamoDBDocumentClient, table: TableRef, conn: ConnectionInfo): Promise<FastWrite> {
+/**
+ * A fresh session for `conn` (a clean start, or a connect whose source
+ * names the session's creation itself), unless the table holds this
+ * connection or a newer one.
+ */
+export async function putFreshSession(db: DynamoDBDocumentClient, table: TableRef, conn: ConnectionInfo): Promise<FastWrite> {
   try {
     await db.send(
       new PutCommand({

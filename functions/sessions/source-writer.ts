@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { putCleanStart, updateResume } from './connect-writes.js';
+import { putFreshSession, updateResume } from './connect-writes.js';
 import { fromItem } from './item.js';
 import { compareBytes, connKey } from './keys.js';
 import { isLive, isPersistent, type ConnectionInfo, type LiveSession, type SessionEvent, type SessionRecord } from './model.js';
@@ -99,7 +99,7 @@ export class SourceWriter {
   private async connect(event: Extract<SourceEvent, { type: 'connected' }>): Promise<WriteOutcome> {
     const mutation = (current: SessionRecord | undefined) => applyConnect(current, event);
     if ('persistence' in event) return this.writer.mutate(event.conn.clientid, mutation, { staleReadSafe: true });
-    const fast = await (event.conn.clean_start ? putCleanStart : updateResume)(this.db, this.table, event.conn);
+    const fast = await (event.conn.clean_start ? putFreshSession : updateResume)(this.db, this.table, event.conn);
     if (fast.done) return 'applied';
     return this.writer.mutate(event.conn.clientid, mutation, { known: fast.current });
   }

@@ -24,6 +24,7 @@ import {
   type Item,
 } from './item.js';
 import { inClientOrder } from './client-order.js';
+import { putFreshSession } from './connect-writes.js';
 import { connKey } from './keys.js';
 import { applyEvent, ended } from './reducer.js';
 import {
@@ -63,6 +64,12 @@ export class SessionWriter {
     if (event.type === 'statistics' || event.type === 'subscriptions') {
       const fast = await this.updateSnapshot(event);
       if (fast.done) return fast.outcome;
+      return this.mutate(event.conn.clientid, (current) => applyEvent(current, event), { known: fast.current });
+    }
+    if (event.type === 'connected') {
+      // The reducer makes a newer connection a fresh session whatever was stored: no read needed.
+      const fast = await putFreshSession(this.db, this.table, event.conn);
+      if (fast.done) return 'applied';
       return this.mutate(event.conn.clientid, (current) => applyEvent(current, event), { known: fast.current });
     }
     // The reducer only moves a session forward, so what an older version of the item makes a no-op stays one.
