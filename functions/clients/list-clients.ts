@@ -92,11 +92,7 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
         : states.flatMap((state) => shardList.map((shard) => statePartition(state, shard))),
       low,
       high: range.high,
-      filter: entriesShowExpiry
-        ? toFilterExpression(onEntries, now)
-        : onEntries.length > 0
-          ? toFilterExpression(onEntries, undefined)
-          : undefined,
+      filter: entriesShowExpiry || onEntries.length > 0 ? toFilterExpression(onEntries, entriesShowExpiry ? now : undefined) : undefined,
     },
   };
 }

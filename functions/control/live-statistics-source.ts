@@ -27,7 +27,7 @@ export function liveStatisticsSourceOf(config: LiveStatisticsConfig | undefined)
   const list = new EmqxClientList({
     dialect: config.dialect,
     baseUrl: config.baseUrl,
-    credentials: emqxApiCredentials({ key: config.key, secret: config.secret, secretArn: config.credentialsSecretArn, region: config.region }),
+    credentials: emqxApiCredentials(config),
     timeoutMs: config.timeoutMs,
     pageSize: LOOKUP_PAGE_SIZE,
   });

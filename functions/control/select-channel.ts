@@ -45,7 +45,7 @@ export function controlChannelFor(config: KickConfig): ControlChannel {
         return new EmqxControlChannel({
           dialect: emqx.dialect,
           baseUrl: emqx.baseUrl,
-          credentials: emqxApiCredentials({ key: emqx.key, secret: emqx.secret, secretArn: emqx.credentialsSecretArn, region: emqx.region }),
+          credentials: emqxApiCredentials(emqx),
           timeoutMs: emqx.timeoutMs,
         });
       });
@@ -73,7 +73,7 @@ export function brokerApiFor(config: KickConfig): (() => Promise<BrokerApi>) | u
         new EmqxBrokerApi({
           dialect: emqx.dialect,
           baseUrl: emqx.baseUrl,
-          credentials: emqxApiCredentials({ key: emqx.key, secret: emqx.secret, secretArn: emqx.credentialsSecretArn, region: emqx.region }),
+          credentials: emqxApiCredentials(emqx),
           timeoutMs: emqx.timeoutMs,
         }),
     ));

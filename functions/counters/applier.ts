@@ -6,9 +6,9 @@
  * batch. A batch delivered again finds the checkpoint at or past its end and
  * adds nothing; one that overlaps what was applied adds only the rest.
  */
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { itemOfFailedCondition } from '../sessions/dynamodb.js';
 import { counterKey } from '../sessions/item.js';
 import { shardOf } from '../sessions/keys.js';
 import type { TableRef } from '../sessions/table.js';
@@ -60,7 +60,7 @@ export class CounterApplier {
         return { applied: pending.length, duplicates, counterKey: key };
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_ATTEMPTS) throw error;
-        const old = error.Item ? unmarshall(error.Item as Record<string, AttributeValue>) : undefined;
+        const old = itemOfFailedCondition(error);
         const seen = old?.[CHECKPOINT_PREFIX + streamShard];
         appliedThrough = typeof seen === 'string' ? seen : null;
       }

@@ -13,7 +13,7 @@ export function reconcileDepsOf(config: ReconcileConfig, observed: Observability
   const view = new EmqxClientList({
     dialect: emqx.dialect,
     baseUrl: emqx.baseUrl,
-    credentials: emqxApiCredentials({ key: emqx.key, secret: emqx.secret, secretArn: emqx.credentialsSecretArn, region: config.region }),
+    credentials: emqxApiCredentials(emqx),
     timeoutMs: emqx.timeoutMs,
     pageSize: config.pageSize,
   });

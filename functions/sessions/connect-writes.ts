@@ -15,9 +15,9 @@
  * connect, or a resume with no session to resume.
  */
 import { randomInt } from 'node:crypto';
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { itemOfFailedCondition } from './dynamodb.js';
 import { toItem, type Item } from './item.js';
 import { connKey } from './keys.js';
 import type { ConnectionInfo, LiveSession } from './model.js';
@@ -59,8 +59,7 @@ function freshSession(conn: ConnectionInfo): LiveSession {
 
 function failedCondition(error: unknown): FastWrite {
   if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  const old = error.Item as Record<string, AttributeValue> | undefined;
-  return { done: false, current: old ? unmarshall(old) : undefined };
+  return { done: false, current: itemOfFailedCondition(error) };
 }
 
 /**

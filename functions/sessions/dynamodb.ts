@@ -1,6 +1,7 @@
 /** The DynamoDB document client every part of the service uses. */
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type AttributeValue, type ConditionalCheckFailedException, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TableConfig } from '../config.js';
 
 export function createDocumentClient(
@@ -18,4 +19,14 @@ export function createDocumentClient(
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
+}
+
+/**
+ * The item a failed condition returned (`ReturnValuesOnConditionCheckFailure:
+ * ALL_OLD`), undefined when there was none. The document client leaves it
+ * marshalled.
+ */
+export function itemOfFailedCondition(error: ConditionalCheckFailedException): Record<string, unknown> | undefined {
+  const old = error.Item as Record<string, AttributeValue> | undefined;
+  return old ? unmarshall(old) : undefined;
 }

@@ -9,9 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
-  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE, type TableRef } from './table.js';
 import {
@@ -24,6 +22,7 @@ import {
   type Item,
 } from './item.js';
 import { inClientOrder } from './client-order.js';
+import { itemOfFailedCondition } from './dynamodb.js';
 import { putFreshSession } from './connect-writes.js';
 import { connKey } from './keys.js';
 import { applyEvent, ended } from './reducer.js';
@@ -121,8 +120,7 @@ export class SessionWriter {
       return { done: true, outcome: 'applied' };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const old = error.Item as Record<string, AttributeValue> | undefined;
-      return { done: false, current: old ? unmarshall(old) : undefined };
+      return { done: false, current: itemOfFailedCondition(error) };
     }
   }
 
@@ -164,8 +162,7 @@ export class SessionWriter {
       } catch (error) {
         if (!isConditionFailure(error) || attempt >= MAX_ATTEMPTS) throw error;
         if (error instanceof ConditionalCheckFailedException) {
-          const old = error.Item as Record<string, AttributeValue> | undefined;
-          item = old ? unmarshall(old) : undefined;
+          item = itemOfFailedCondition(error);
           fresh = true;
         }
         // Somebody else wrote this session: back off a little so contenders spread out.

@@ -20,8 +20,9 @@ function apiCredentialsOf(json: unknown): EmqxApiCredentials | undefined {
   return typeof key === 'string' && key !== '' && typeof secret === 'string' && secret !== '' ? { key, secret } : undefined;
 }
 
-export function emqxApiCredentials(config: { key?: string | undefined; secret?: string | undefined; secretArn?: string | undefined; region: string }): EmqxCredentialsSource {
-  const arn = config.secretArn;
+/** From an EMQX API's configuration (EmqxApiConfig) as it stands: key and secret, or the ARN of a secret holding them. */
+export function emqxApiCredentials(config: { key?: string | undefined; secret?: string | undefined; credentialsSecretArn?: string | undefined; region: string }): EmqxCredentialsSource {
+  const arn = config.credentialsSecretArn;
   if (!arn) {
     if (!config.key || !config.secret) throw new Error('the EMQX API needs a key and a secret, or a secret ARN');
     const fixed = { key: config.key, secret: config.secret };

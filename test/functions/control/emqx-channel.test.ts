@@ -272,7 +272,7 @@ describe('emqxApiCredentials', () => {
     cleanups.push(() => {
       vi.unstubAllEnvs();
     });
-    const credentials = emqxApiCredentials({ secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:emqx', region: 'eu-west-1' });
+    const credentials = emqxApiCredentials({ credentialsSecretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:emqx', region: 'eu-west-1' });
     expect(await credentials()).toEqual({ key: 'api-key-1', secret: 'stale' });
     expect(await credentials()).toEqual({ key: 'api-key-1', secret: 'stale' });
     expect(reads).toBe(1);
