@@ -3,9 +3,9 @@
  * far enough for the page and `hasnext`, and fills the page with full items.
  */
 import { heldAttributes, SESSIONS_TABLE } from '../sessions/table.js';
-import { fromItem, isIndexedUsername, statePartition, usernamePartition, type Item } from '../sessions/item.js';
+import { fromItem, isIndexedUsername, statePartitionsHolding, usernamePartition, type Item } from '../sessions/item.js';
 import { compareBytes, keyAfter, orderKey, orderKeyRange } from '../sessions/keys.js';
-import { isLive, isVisible, STORED_CONN_STATES, type LiveSession, type SessionRecord } from '../sessions/model.js';
+import { isLive, isVisible, type LiveSession, type SessionRecord } from '../sessions/model.js';
 import type { IndexEntry, IndexWalk } from '../sessions/index-walk.js';
 import type { SessionStore } from '../sessions/store.js';
 import { failure } from '../failures.js';
@@ -69,14 +69,10 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
   const shardList = Array.from({ length: shards }, (_, shard) => shard);
   const byUsername = filter.usernames !== undefined && options.usernameIndex !== false && usesUsernameIndex(filter.usernames, shards);
   const byState = !byUsername && filter.conn_state !== undefined;
-  // Without a username or state to select, the walk merges every state's partitions: all sessions, in one order.
-  const states = byState ? [filter.conn_state!] : STORED_CONN_STATES;
   const index = byUsername ? SESSIONS_TABLE.indexes.byUsername : SESSIONS_TABLE.indexes.byConnState;
   const held = heldAttributes(index);
-  // The partition already fixes conn_state, or the username.
-  const open = conditions.filter(
-    (c) => !(byState && c.attr === 'conn_state') && !(byUsername && c.op === 'in' && c.attr === 'username'),
-  );
+  // The partition already fixes the username; a session that outlives its connections keeps its partition in either state.
+  const open = conditions.filter((c) => !(byUsername && c.op === 'in' && c.attr === 'username'));
   const onEntries = open.filter((c) => held.has(c.attr));
   const residual = open.filter((c) => !held.has(c.attr));
   const entriesShowExpiry = held.has('expires_at');
@@ -89,7 +85,8 @@ export function planAccess(query: ClientQuery, shards: number, now: number, afte
       index,
       partitions: byUsername
         ? filter.usernames!.flatMap((username) => shardList.map((shard) => usernamePartition(username, shard)))
-        : states.flatMap((state) => shardList.map((shard) => statePartition(state, shard))),
+        : // Without a state to select, the walk merges every partition: all sessions, in one order.
+          statePartitionsHolding(byState ? filter.conn_state : undefined, shards),
       low,
       high: range.high,
       filter: entriesShowExpiry || onEntries.length > 0 ? toFilterExpression(onEntries, entriesShowExpiry ? now : undefined) : undefined,

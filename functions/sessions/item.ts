@@ -7,6 +7,8 @@ import {
   QOS_COUNTER_FIELDS,
   type Statistics,
   ZERO_STATISTICS,
+  isPersistent,
+  type ConnectionInfo,
   type ConnState,
   type LiveSession,
   type ProtoName,
@@ -23,7 +25,40 @@ export type Item = Record<string, unknown>;
  */
 export const PURGE_GRACE_SECONDS = 24 * 60 * 60;
 
-export const statePartition = (state: ConnState, shard: number) => `${state}#${shard}`;
+/**
+ * Partitions of the state index. A session that ends with its connection
+ * (expiry interval 0) is kept under `connected#<shard>`. A session that
+ * outlives its connections is kept under `disconnected#<shard>`, connected or
+ * offline: its disconnect and its resume rewrite its entry in place (1 write
+ * unit) instead of moving it between partitions (2). The prefixes are the
+ * state names of the layout before it, which kept each state apart, so the
+ * entries of a deployed table need no migration: an offline session is under
+ * `disconnected#` in both, and a connected one, wherever it is, is found by a
+ * walk of both partitions filtered on `conn_state`.
+ */
+export const STATE_INDEX_PREFIXES = { endsWithConnection: 'connected', outlivesConnection: 'disconnected' } as const;
+const ALL_STATE_PREFIXES = Object.values(STATE_INDEX_PREFIXES);
+
+/** Both state-index partitions of one shard: every live session of the shard is in one of them. */
+export const shardStatePartitions = (shard: number) => ALL_STATE_PREFIXES.map((prefix) => `${prefix}#${shard}`);
+
+/** The state-index partition of a live session. */
+export function statePartition(session: Pick<ConnectionInfo, 'expiry_interval'>, shard: number): string {
+  const prefix = isPersistent(session) ? STATE_INDEX_PREFIXES.outlivesConnection : STATE_INDEX_PREFIXES.endsWithConnection;
+  return `${prefix}#${shard}`;
+}
+
+/**
+ * The state-index partitions that can hold sessions in `state`, or every
+ * live session when `state` is undefined. No writer stores `idle`: no
+ * partition holds it.
+ */
+export function statePartitionsHolding(state: ConnState | undefined, shards: number): string[] {
+  const shardList = Array.from({ length: shards }, (_, shard) => shard);
+  if (state === undefined || state === 'connected') return ALL_STATE_PREFIXES.flatMap((prefix) => shardList.map((shard) => `${prefix}#${shard}`));
+  if (state === 'disconnected') return shardList.map((shard) => `${STATE_INDEX_PREFIXES.outlivesConnection}#${shard}`);
+  return [];
+}
 export const usernamePartition = (username: string, shard: number) => `${shard}#${username}`;
 /** A username whose partition key would pass DynamoDB's 2048-byte limit is left out of the username index. */
 export const MAX_INDEXED_USERNAME_BYTES = 2000;
@@ -82,7 +117,7 @@ export function toItem(record: SessionRecord, shards: number, rev: number): Item
     if (value !== null && value !== undefined && !QOS_COUNTERS.has(name)) item[name] = value;
   }
   item[QOS_COUNTERS_ATTRIBUTE] = qosCounterList(record);
-  item.state_pk = statePartition(record.conn_state, shard);
+  item.state_pk = statePartition(record, shard);
   if (record.username !== null && record.username !== '' && isIndexedUsername(record.username)) {
     item.user_pk = usernamePartition(record.username, shard);
   }

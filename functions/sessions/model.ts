@@ -5,12 +5,6 @@
 
 export const CONN_STATES = ['connected', 'idle', 'disconnected'] as const;
 export type ConnState = (typeof CONN_STATES)[number];
-/**
- * The states a session is ever stored in. `idle` is a state the API accepts
- * (as EMQX does) but no writer sets, so reads that walk every session skip
- * its partitions.
- */
-export const STORED_CONN_STATES = ['connected', 'disconnected'] as const satisfies readonly ConnState[];
 
 /** As the CONNECT names its protocol: MQTT 3.1 calls itself `MQIsdp`, as EMQX shows it. */
 export const PROTO_NAMES = ['MQTT', 'MQIsdp', 'CoAP', 'LwM2M', 'MQTT-SN'] as const;

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SESSIONS_TABLE, type TableRef } from './table.js';
 import { lowestHead, ShardReader, type IndexEntry, type IndexWalk, type QueryInput } from './index-walk.js';
-import { counterKey, expiredSessionsQuery, fromItem, NODE_COUNTER_PREFIX, statePartition, type Item } from './item.js';
-import { CONN_STATES, STORED_CONN_STATES, type ConnState, type SessionRecord } from './model.js';
+import { counterKey, expiredSessionsQuery, fromItem, NODE_COUNTER_PREFIX, shardStatePartitions, statePartitionsHolding, type Item } from './item.js';
+import { CONN_STATES, type ConnState, type SessionRecord } from './model.js';
 import { compareBytes } from './keys.js';
 import type { TopicSubscription } from './source-events.js';
 import { readSessionTopics } from './topics.js';
@@ -86,7 +86,7 @@ export class SessionStore {
 
   /** The live sessions on the nodes `covers` accepts, from the narrow state index (all states, all shards). */
   async liveEntries(covers: (node: string) => boolean, signal?: AbortSignal): Promise<LiveEntry[]> {
-    const partitions = STORED_CONN_STATES.flatMap((state) => Array.from({ length: this.table.shards }, (_, shard) => statePartition(state, shard)));
+    const partitions = statePartitionsHolding(undefined, this.table.shards);
     const found: LiveEntry[] = [];
     const keep = (page: { Items?: Record<string, unknown>[] }) => found.push(...liveEntriesOf(page.Items, covers));
     await Promise.all(partitions.map((partition) => this.queryPages(liveEntriesQuery(partition), keep, signal)));
@@ -99,7 +99,7 @@ export class SessionStore {
    * state, whatever the table's size. No page is asked for once `signal` aborts.
    */
   async *liveEntryPages(shard: number, covers: (node: string) => boolean, signal?: AbortSignal): AsyncGenerator<LiveEntry[]> {
-    const cursors = STORED_CONN_STATES.map((state) => ({ partition: statePartition(state, shard), startKey: undefined as Record<string, unknown> | undefined, done: false }));
+    const cursors = shardStatePartitions(shard).map((partition) => ({ partition, startKey: undefined as Record<string, unknown> | undefined, done: false }));
     while (!signal?.aborted && cursors.some((c) => !c.done)) {
       const open = cursors.filter((c) => !c.done);
       const pages = await Promise.all(open.map((c) => this.query({ ...liveEntriesQuery(c.partition), ExclusiveStartKey: c.startKey })));

@@ -17,7 +17,7 @@ import {
   fromItem,
   QOS_COUNTERS_ATTRIBUTE,
   qosCounterList,
-  statePartition,
+  statePartitionsHolding,
   toItem,
   type Item,
 } from './item.js';
@@ -29,8 +29,6 @@ import { applyEvent, ended } from './reducer.js';
 import {
   BASE_STATISTICS_FIELDS,
   isLive,
-  STORED_CONN_STATES,
-  type ConnState,
   type SessionEvent,
   type SessionRecord,
 } from './model.js';
@@ -218,24 +216,28 @@ export class SessionWriter {
    */
   async endNodeSessions(node: string, bootAt: number, options: { keepPersistent: boolean }): Promise<number> {
     const index = SESSIONS_TABLE.indexes.byConnState;
-    const states: ConnState[] = options.keepPersistent ? ['connected'] : [...STORED_CONN_STATES];
     let count = 0;
-    const partitions = states.flatMap((state) =>
-      Array.from({ length: this.table.shards }, (_, shard) => statePartition(state, shard)),
-    );
+    // Kept sessions already offline stay as they are: only the connected ones are read.
+    const keepsOffline = options.keepPersistent ? ' AND conn_state <> :offline' : '';
+    const partitions = statePartitionsHolding(options.keepPersistent ? 'connected' : undefined, this.table.shards);
     await Promise.all(
       partitions.map(async (partition) => {
         for await (const clientid of this.queryKeys({
           IndexName: index.indexName,
           KeyConditionExpression: '#pk = :pk',
-          FilterExpression: '#node = :node AND connected_at < :boot',
+          FilterExpression: `#node = :node AND connected_at < :boot${keepsOffline}`,
           ExpressionAttributeNames: { '#pk': index.partitionKey.name, '#node': 'node' },
-          ExpressionAttributeValues: { ':pk': partition, ':node': node, ':boot': bootAt },
+          ExpressionAttributeValues: {
+            ':pk': partition,
+            ':node': node,
+            ':boot': bootAt,
+            ...(options.keepPersistent ? { ':offline': 'disconnected' } : {}),
+          },
         })) {
           const outcome = await this.mutate(clientid, (current) => {
             if (!isLive(current) || current.node !== node || current.connected_at >= bootAt) return undefined;
-            if (options.keepPersistent && current.conn_state !== 'disconnected') {
-              return applyEvent(current, { type: 'disconnected', conn: current, at: bootAt });
+            if (options.keepPersistent) {
+              return current.conn_state === 'disconnected' ? undefined : applyEvent(current, { type: 'disconnected', conn: current, at: bootAt });
             }
             return ended(current, bootAt, 'discarded');
           });

@@ -65,7 +65,7 @@ export function tableProblems(snapshot: TableSnapshot, table: TableRef): string[
       }
       continue;
     }
-    if (item.state_pk !== statePartition(state, shard)) problems.push(`${JSON.stringify(clientid)}: state_pk ${String(item.state_pk)} for ${state}`);
+    if (item.state_pk !== statePartition({ expiry_interval: Number(item.expiry_interval ?? 0) }, shard)) problems.push(`${JSON.stringify(clientid)}: state_pk ${String(item.state_pk)} for ${state}`);
     if ('created_pk' in item) problems.push(`${JSON.stringify(clientid)}: created_pk, the key of an index the table no longer has`);
     if (item.order_key !== orderKey(item.created_at as number, clientid)) problems.push(`${JSON.stringify(clientid)}: order_key`);
     if ((item.expires_at !== undefined) !== (item.expiry_pk !== undefined)) problems.push(`${JSON.stringify(clientid)}: expiry_pk without expires_at or the reverse`);

@@ -19,6 +19,9 @@ const attrs = (conditions: { attr: string }[]) => conditions.map((c) => c.attr).
 const expressionAttrs = (path: Extract<AccessPath, { kind: 'index' }>) => Object.values(path.walk.filter?.names ?? {}).sort();
 
 describe('planAccess', () => {
+  /** Both partitions of every shard: all live sessions, each in one. */
+  const ALL_SESSIONS = ['connected', 'disconnected'].flatMap((prefix) => [0, 1, 2, 3].map((shard) => `${prefix}#${shard}`));
+
   it('reads named clientids by key, checking every other condition on the item', () => {
     const path = plan('clientid=a&clientid=b&zone=z&_gte_created_at=1&_gte_mqueue_len=3');
     expect(path.kind).toBe('keys');
@@ -27,11 +30,12 @@ describe('planAccess', () => {
     expect(attrs(path.conditions)).toEqual(['clientid', 'created_at', 'mqueue_len', 'zone']);
   });
 
-  it('walks the by-conn-state partitions of the state, without a conn_state filter', () => {
+  it('walks only the partitions of sessions that outlive their connection for offline sessions, filtering on conn_state', () => {
     const path = indexPath(plan('conn_state=disconnected&zone=z'));
     expect(path.walk.index.indexName).toBe('by-conn-state');
     expect(path.walk.partitions).toEqual(['disconnected#0', 'disconnected#1', 'disconnected#2', 'disconnected#3']);
-    expect(expressionAttrs(path)).toEqual(['expires_at', 'zone']);
+    // Those partitions hold such sessions while connected too.
+    expect(expressionAttrs(path)).toEqual(['conn_state', 'expires_at', 'zone']);
     expect(path.residual).toEqual([]);
   });
 
@@ -55,13 +59,11 @@ describe('planAccess', () => {
   it('walks the state partitions with a username filter while the username index cannot be read', () => {
     const path = indexPath(planAccess(parseClientQuery('username=u&conn_state=connected'), SHARDS, NOW, undefined, { usernameIndex: false }));
     expect(path.walk.index.indexName).toBe('by-conn-state');
-    expect(path.walk.partitions).toEqual(['connected#0', 'connected#1', 'connected#2', 'connected#3']);
-    expect(expressionAttrs(path)).toEqual(['expires_at', 'username']);
+    // A connected session is in either partition of its shard.
+    expect(path.walk.partitions).toEqual(ALL_SESSIONS);
+    expect(expressionAttrs(path)).toEqual(['conn_state', 'expires_at', 'username']);
     expect(path.checksItems).toBe(false);
   });
-
-  /** Every stored state's partitions: all live sessions, each in one (no session is ever stored idle). */
-  const ALL_SESSIONS = ['connected', 'disconnected'].flatMap((state) => [0, 1, 2, 3].map((shard) => `${state}#${shard}`));
 
   it('walks all sessions for more usernames than the username index takes at once', () => {
     const many = Array.from({ length: MAX_USERNAME_PARTITIONS / SHARDS + 1 }, (_, i) => `username=u${i}`).join('&');

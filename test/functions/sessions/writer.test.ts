@@ -163,6 +163,44 @@ describe('SessionWriter snapshot cost (ReturnConsumedCapacity: INDEXES)', () => 
   });
 });
 
+describe('SessionWriter state index layout', () => {
+  it('keeps a session that outlives its connection in one state-index partition, so its disconnect and resume write 3 units', async () => {
+    const db = localDocumentClient(t.endpoint);
+    const meter = new CapacityMeter(db);
+    const writer = new SessionWriter(db, t.table);
+    try {
+      const conn = persistent(fresh('in-place'), { username: 'tenant-c', expiry_interval: 600 });
+      await writer.apply(connected(conn));
+      const online = await rawItem(conn.clientid);
+      expect(online?.state_pk).toMatch(/^disconnected#\d+$/);
+      const resumed = { ...conn, conn_id: `${conn.conn_id}-2`, connected_at: conn.connected_at + 5000 };
+      const steps: Array<[string, SessionEvent, ConnState]> = [
+        ['disconnect', disconnected(conn, conn.connected_at + 1000), 'disconnected'],
+        ['resume', connected(resumed), 'connected'],
+      ];
+      for (const [label, event, state] of steps) {
+        const { result, measurement } = await meter.measure(() => writer.apply(event));
+        expect(result, label).toBe('applied');
+        const item = await rawItem(conn.clientid);
+        expect(item, label).toMatchObject({ conn_state: state, state_pk: online?.state_pk, order_key: online?.order_key, user_pk: online?.user_pk });
+        // The item (1) and two index entries: by-conn-state in place, by-expiry added or removed; the username entry untouched.
+        const indexWrites = Object.values(measurement.indexes).reduce((n, units) => n + units.write, 0);
+        expect(measurement.table.write + indexWrites, label).toBe(3);
+        expect(measurement.indexes['by-conn-state']?.write, label).toBe(1);
+        expect(measurement.indexes['by-username-key']?.write ?? 0, label).toBe(0);
+      }
+    } finally {
+      db.destroy();
+    }
+  });
+
+  it('keeps a session that ends with its connection apart from those that outlive theirs', async () => {
+    const conn = connection({ clientid: fresh('ends-with-connection') });
+    await t.writer.apply(connected(conn));
+    expect((await rawItem(conn.clientid))?.state_pk).toMatch(/^connected#\d+$/);
+  });
+});
+
 describe('SessionWriter under concurrency', () => {
   it('keeps the newest of concurrent statistics snapshots', async () => {
     const conn = connection({ clientid: fresh('concurrent-stats') });
