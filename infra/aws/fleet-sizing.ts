@@ -48,10 +48,14 @@ const STATE_CHANGES_PER_RECONNECT = 2;
 /**
  * Write units an event puts on each place, the most of any event (measured
  * by `npm run bench:cost`, bench-results/cost.md): the session item 1; a
- * persistent session's disconnect or resume moves its state entry between
- * partitions (2) and adds or removes its expiry entry (1); a session's start
- * and end add and remove its username entry (1). Every index has partitions
- * and throughput of its own, so each is warmed for its share.
+ * session's start and end add and remove its state entry (1) and its
+ * username entry (1); a persistent session's disconnect or resume rewrites
+ * its state entry in place (1) and adds or removes its expiry entry (1).
+ * `by-conn-state` keeps 2, what a resume that changes the session's kind
+ * (its expiry interval to or from 0) takes, moving the entry between
+ * partitions: rare, but warm throughput can never be lowered, and stacks
+ * deployed before were warmed for 2. Every index has partitions and
+ * throughput of its own, so each is warmed for its share.
  */
 export const EVENT_WRITE_UNITS: { readonly table: number; readonly indexes: Readonly<Record<string, number>> } = {
   table: 1,
@@ -63,9 +67,9 @@ export const EVENT_WRITE_UNITS: { readonly table: number; readonly indexes: Read
 };
 /**
  * What the table is warmed for, per event: every place's most, added up.
- * No one event writes all of it (a persistent session's disconnect or resume
- * writes 4, a clean start or end 3), but warm throughput can never be
- * lowered, and stacks deployed before were warmed at this figure.
+ * No one event writes all of it (a connection event writes 3), but warm
+ * throughput can never be lowered, and stacks deployed before were warmed at
+ * this figure.
  */
 export const WRITE_UNITS_PER_EVENT = EVENT_WRITE_UNITS.table + Object.values(EVENT_WRITE_UNITS.indexes).reduce((a, b) => a + b, 0);
 /**

@@ -25,8 +25,9 @@ export type EventWrites = {
   /**
    * Per index: units on partitions of the event's shard. An index entry is
    * under 1 KB, so more than 1 unit is an entry moving between partitions
-   * (deleted from `connected#<shard>`, put in `disconnected#<shard>`): each
-   * partition takes at most 1 unit of an event.
+   * (a session whose expiry interval changes on resume moves between
+   * `connected#<shard>` and `disconnected#<shard>`): each partition takes
+   * at most 1 unit of an event.
    */
   indexUnits: Record<string, number>;
   /** Read units, all of the session's own item (spread like the table). */
