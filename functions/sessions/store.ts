@@ -95,8 +95,8 @@ export class SessionStore {
 
   /**
    * The live sessions of one shard on the nodes `covers` accepts, page by
-   * page (every state of the shard at once): a reader holds one page per
-   * state, whatever the table's size. No page is asked for once `signal` aborts.
+   * page (both state-index partitions of the shard at once): a reader holds
+   * one page per partition, whatever the table's size. No page is asked for once `signal` aborts.
    */
   async *liveEntryPages(shard: number, covers: (node: string) => boolean, signal?: AbortSignal): AsyncGenerator<LiveEntry[]> {
     const cursors = shardStatePartitions(shard).map((partition) => ({ partition, startKey: undefined as Record<string, unknown> | undefined, done: false }));
