@@ -20,6 +20,7 @@ import { publishAddedMetrics } from '../http/observability.js';
 import { ingestRoute, type IngestDeps } from './handlers.js';
 import { isQueueEvent, queueIngestHandler } from './queue.js';
 import { awsIotBatchRoute, type AwsIotBatchDeps } from './aws-iot-batch.js';
+import { eventsOfErrorAction, isErrorActionDocument } from './error-action-replay.js';
 
 /** The deps of the handler: with `delivery: 'http'`, HTTP requests are the topic rules' batches. */
 export type AwsIotIngestDeps = AwsIotBatchDeps & { delivery: AwsIotDelivery };
@@ -29,7 +30,8 @@ const isHttpEvent = (event: unknown): boolean =>
 
 /**
  * HTTP requests (the rules' batches at the function URL, or `POST /ingest/aws-iot`),
- * the queue's batches; anything else is an event an IoT rule sent.
+ * the queue's batches; anything else is an event an IoT rule sent, or an
+ * error action's document replayed from the dead-letter queue.
  */
 export function awsIotIngestHandler(deps: AwsIotIngestDeps): (event: unknown) => Promise<HttpResponse | SQSBatchResponse | undefined> {
   const httpIngest = deps.delivery === 'http' ? awsIotBatchRoute(deps) : ingestRoute(deps);
@@ -37,13 +39,17 @@ export function awsIotIngestHandler(deps: AwsIotIngestDeps): (event: unknown) =>
   return async (event) => {
     if (isHttpEvent(event)) return httpIngest(event);
     if (isQueueEvent(event)) return queueIngest(event);
-    let events: SourceEvent[];
-    try {
-      events = deps.parse(event, Date.now());
-    } catch (error) {
-      // Sending it again would not make it readable: log it and let it go.
-      deps.logger.error('unreadable AWS IoT event dropped', { error: error as Error, event: JSON.stringify(event).slice(0, 2000) });
-      return undefined;
+    // A replay of the dead-letter queue hands over the error action's document as it is.
+    const bodies = isErrorActionDocument(event) ? eventsOfErrorAction(event) : [event];
+    const receivedAt = Date.now();
+    const events: SourceEvent[] = [];
+    for (const body of bodies) {
+      try {
+        events.push(...deps.parse(body, receivedAt));
+      } catch (error) {
+        // Sending it again would not make it readable: log it and let it go.
+        deps.logger.error('unreadable AWS IoT event dropped', { error: error as Error, event: JSON.stringify(body).slice(0, 2000) });
+      }
     }
     // A failure is thrown: Lambda retries an asynchronous invocation, and every event is safe to apply twice.
     // An event that can never be stored is not: it is logged and counted, not thrown.
