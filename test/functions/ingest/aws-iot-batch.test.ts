@@ -104,6 +104,13 @@ describe('AWS IoT batches at the function URL', () => {
     expect(await t.store.get('b-2', { consistent: true })).toMatchObject({ conn_state: 'connected', subscriptions_cnt: 2 });
   });
 
+  it('stores a batch of one sent as the event itself, not an array', async () => {
+    const { handler } = ingestFunction();
+    const answer = await handler(urlRequest(JSON.stringify(connected('b-alone')), { authorization: BEARER }));
+    expect(answer.statusCode).toBe(204);
+    expect(await t.store.get('b-alone', { consistent: true })).toMatchObject({ conn_state: 'connected' });
+  });
+
   it('drops an unreadable event and one that can never be stored, stores the rest, and answers 2xx so the rule sends neither again', async () => {
     const { handler, metrics } = ingestFunction();
     const tooMany = Array.from({ length: TOPIC_SET_MAX_TOPICS + 1 }, (_, i) => `dev/${i}`);
