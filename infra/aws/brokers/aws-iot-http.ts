@@ -19,6 +19,8 @@
  *   `enableUrl` confirms it. A function URL with AWS_IAM auth would refuse
  *   that request: the URL takes no IAM, and the function checks the bearer
  *   token of every other request, as the EMQX ingest does (emqx.ts).
+ *   An unconfirmed destination is `IN_PROGRESS`; setting that status again
+ *   sends a new request (https://docs.aws.amazon.com/iot/latest/apireference/API_UpdateTopicRuleDestination.html).
  * - Headers (https://docs.aws.amazon.com/iot/latest/apireference/API_HttpActionHeader.html)
  *   take substitution templates. No AWS page found documents `get_secret` in
  *   an HTTP action's header, so the token goes in by CloudFormation's dynamic
