@@ -115,3 +115,17 @@ describe('AWS IoT events through the batched HTTP action', () => {
     expect(() => new ClientsApiStack(app, 'IotBadDelivery')).toThrow(/iotDelivery must be queue or http/);
   });
 });
+
+describe('AWS IoT events by default', () => {
+  it('go through the queue: no function URL, no destination, no token secret', () => {
+    const app = new App({ context: { broker: 'aws-iot' } });
+    const queued = new ClientsApiStack(app, 'IotQueueDelivery');
+    const t = Template.fromJSON(app.synth().getStackArtifact(queued.artifactId).template as Json);
+    expect(queued.clientsApi.iotEventsQueue).toBeDefined();
+    expect(Object.keys(t.findResources('AWS::Lambda::Url'))).toEqual([]);
+    expect(Object.keys(t.findResources('AWS::IoT::TopicRuleDestination'))).toEqual([]);
+    expect(Object.keys(t.findResources('AWS::SecretsManager::Secret')).filter((id) => id.includes('IotEventsToken'))).toEqual([]);
+    const rules = Object.values(t.findResources('AWS::IoT::TopicRule') as Record<string, Json>);
+    expect(rules.flatMap((r) => Object.keys(((props(r).TopicRulePayload as Json).Actions as Json[])[0]!))).toEqual(['Sqs', 'Sqs']);
+  }, 120_000);
+});
