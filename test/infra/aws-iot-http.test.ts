@@ -10,7 +10,6 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { AWS_IOT_RULE_SQL } from '../../infra/aws/clients-api.js';
-import { CLIENTS_API_DEFAULTS } from '../../infra/aws/defaults.js';
 import { IOT_HTTP_BATCH } from '../../infra/aws/brokers/aws-iot-http.js';
 import { ClientsApiStack } from '../../infra/aws/stack.js';
 
@@ -36,10 +35,6 @@ beforeAll(() => {
 }, 120_000);
 
 describe('AWS IoT events through the batched HTTP action', () => {
-  it('keeps the queue delivery as the default', () => {
-    expect(CLIENTS_API_DEFAULTS.awsIotDelivery).toBe('queue');
-  });
-
   it('posts both rules\' events in batches of ten, across topics, with the bearer token from its secret, to the function URL', () => {
     const ingestId = idOf(stack.clientsApi.ingestFunction!);
     const [[urlId, url]] = resources('AWS::Lambda::Url') as [[string, Json]];
@@ -116,9 +111,9 @@ describe('AWS IoT events through the batched HTTP action', () => {
   });
 });
 
-describe('AWS IoT events by default', () => {
-  it('go through the queue: no function URL, no destination, no token secret', () => {
-    const app = new App({ context: { broker: 'aws-iot' } });
+describe('AWS IoT events through the queue', () => {
+  it('take no function URL, no destination, no token secret', () => {
+    const app = new App({ context: { broker: 'aws-iot', iotDelivery: 'queue' } });
     const queued = new ClientsApiStack(app, 'IotQueueDelivery');
     const t = Template.fromJSON(app.synth().getStackArtifact(queued.artifactId).template as Json);
     expect(queued.clientsApi.iotEventsQueue).toBeDefined();
