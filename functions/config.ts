@@ -37,6 +37,8 @@ export { emqxIngestEnvironment, loadEmqxIngestConfig, type EmqxIngestConfig, typ
 export {
   awsIotIngestEnvironment,
   loadAwsIotIngestConfig,
+  AWS_IOT_DELIVERIES,
+  type AwsIotDelivery,
   type AwsIotIngestConfig,
   type AwsIotIngestSettings,
 } from './config/aws-iot-ingest.js';

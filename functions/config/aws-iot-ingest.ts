@@ -8,6 +8,10 @@ import { ingestTokenConfig, ingestTokenEnvironment, ingestTokenFields, type Inge
 import { intSetting, optionalVariable, parse, type Environment } from './schema.js';
 import { tableConfigOf, tableEnvironment, tableSchema, type TableConfig, type TableSettings } from './table.js';
 
+/** How the topic rules hand events over: an SQS queue, or batches posted to the function's URL. */
+export const AWS_IOT_DELIVERIES = ['queue', 'http'] as const;
+export type AwsIotDelivery = (typeof AWS_IOT_DELIVERIES)[number];
+
 const awsIotIngestSchema = () =>
   z.extend(tableSchema(), {
     ...ingestTokenFields(),
@@ -15,6 +19,7 @@ const awsIotIngestSchema = () =>
     AWS_IOT_NODE: z.optional(z.string().check(z.minLength(1), z.refine((v) => !v.includes('#'), 'AWS_IOT_NODE must not contain #'))),
     AWS_IOT_SESSION_EXPIRY_SECONDS: intSetting('AWS_IOT_SESSION_EXPIRY_SECONDS', 3600),
     AWS_IOT_PERSISTENT_SESSIONS: z._default(z.enum(['true', 'false']), 'false'),
+    AWS_IOT_DELIVERY: z._default(z.enum(AWS_IOT_DELIVERIES), 'queue'),
   });
 
 export type AwsIotIngestConfig = TableConfig & {
@@ -23,6 +28,8 @@ export type AwsIotIngestConfig = TableConfig & {
   node: string;
   sessionExpirySeconds: number;
   persistentSessions: boolean;
+  /** `http`: HTTP requests are the rules' batches (aws-iot-batch.ts), not `POST /ingest/aws-iot`. */
+  delivery: AwsIotDelivery;
 };
 
 export function loadAwsIotIngestConfig(env: NodeJS.ProcessEnv = process.env): AwsIotIngestConfig {
@@ -33,6 +40,7 @@ export function loadAwsIotIngestConfig(env: NodeJS.ProcessEnv = process.env): Aw
     node: c.AWS_IOT_NODE ?? `aws-iot@${c.AWS_REGION}`,
     sessionExpirySeconds: c.AWS_IOT_SESSION_EXPIRY_SECONDS,
     persistentSessions: c.AWS_IOT_PERSISTENT_SESSIONS === 'true',
+    delivery: c.AWS_IOT_DELIVERY,
   };
 }
 
@@ -45,6 +53,8 @@ export type AwsIotIngestSettings = TableSettings & {
   readonly persistentSessions?: boolean;
   /** @default - none: direct invocations only */
   readonly ingestToken?: IngestTokenSettings;
+  /** @default 'queue' (the function's) */
+  readonly delivery?: AwsIotDelivery;
 };
 
 export function awsIotIngestEnvironment(s: AwsIotIngestSettings): Environment {
@@ -54,5 +64,6 @@ export function awsIotIngestEnvironment(s: AwsIotIngestSettings): Environment {
     ...optionalVariable('AWS_IOT_NODE', s.node),
     ...optionalVariable('AWS_IOT_SESSION_EXPIRY_SECONDS', s.sessionExpirySeconds),
     ...optionalVariable('AWS_IOT_PERSISTENT_SESSIONS', s.persistentSessions),
+    ...optionalVariable('AWS_IOT_DELIVERY', s.delivery),
   };
 }

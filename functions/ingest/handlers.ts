@@ -32,7 +32,7 @@ export type IngestDeps = {
  * one per event; API Gateway's access log and its 4xx/5xx metrics already
  * tell every request's outcome.
  */
-function frameLogger(logger: Logger): Logger {
+export function frameLogger(logger: Logger): Logger {
   return ['DEBUG', 'INFO'].includes(logger.getLevelName()) ? logger.createChild({ logLevel: 'WARN' }) : logger;
 }
 

@@ -4,6 +4,7 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type { AwsIotDelivery } from '../../functions/config.js';
 import type { PowertoolsLogLevel } from './team-function.js';
 
 /** API Gateway throttling of a group of routes (a token bucket: `burstLimit` tokens, refilled at `rateLimit` a second). */
@@ -53,6 +54,13 @@ export interface AwsIotBrokerSource {
   readonly createTopicRules?: boolean;
   /** IOT_DATA_ENDPOINT: the host `aws iot describe-endpoint --endpoint-type iot:Data-ATS` prints, or `https://` and that host. @default - the SDK's endpoint for the region */
   readonly iotDataEndpoint?: string;
+  /**
+   * How the rules hand events to the ingest function: `queue` (the `sqs`
+   * action and an SQS queue, aws-iot-queue.ts) or `http` (the batched HTTP
+   * action to the function's URL, aws-iot-http.ts).
+   * @default CLIENTS_API_DEFAULTS.awsIotDelivery
+   */
+  readonly delivery?: AwsIotDelivery;
 }
 
 export type BrokerSource = MqttBrokerSource | EmqxBrokerSource | AwsIotBrokerSource;

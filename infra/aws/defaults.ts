@@ -5,6 +5,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { AwsIotDelivery } from '../../functions/config.js';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME } from '../../functions/http/observability.js';
 import { ADMIN_REQUESTS_PER_SECOND, DEFAULT_FLEET_SIZE, fleetSizing } from './fleet-sizing.js';
 
@@ -27,6 +28,7 @@ export const CLIENTS_API_DEFAULTS = {
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   brokerTimeoutMs: 3000,
   awsIotSessionExpirySeconds: 3600,
+  awsIotDelivery: 'queue' as AwsIotDelivery,
   appCredentialsCacheSeconds: 60,
 } as const;
 

@@ -9,11 +9,13 @@
  *     -c emqxApiSecretArn=arn:aws:secretsmanager:...:secret:emqx-api-AbCdEf
  *   npx cdk deploy -c broker=aws-iot -c iotPersistentSessions=true -c alarmEmail=oncall@example.com \
  *     -c iotDataEndpoint=abc123-ats.iot.eu-west-1.amazonaws.com
+ *   npx cdk deploy -c broker=aws-iot -c iotDelivery=http    # the rules' batched HTTP action instead of the queue
  */
 import { Annotations, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AWS_IOT_DELIVERIES, type AwsIotDelivery } from '../../functions/config.js';
 import { ClientsApi, type BrokerSource, type ClientsApiProps } from './clients-api.js';
 import { CLIENTS_API_DEFAULTS } from './defaults.js';
 import { fleetSizing } from './fleet-sizing.js';
@@ -39,6 +41,8 @@ export const CONTEXT_KEYS = {
   iotSessionExpirySeconds: 'iotSessionExpirySeconds',
   iotPersistentSessions: 'iotPersistentSessions',
   iotDataEndpoint: 'iotDataEndpoint',
+  /** `queue` or `http`: how the AWS IoT rules hand events over (default CLIENTS_API_DEFAULTS.awsIotDelivery). */
+  iotDelivery: 'iotDelivery',
   /** E-mail address subscribed to the alarm topic. */
   alarmEmail: 'alarmEmail',
   /** `true` for the first deploy of the username index upgrade (DEPLOY.md, "Upgrading"). */
@@ -76,8 +80,13 @@ export class ClientsApiStack extends Stack {
     } else if (kind === 'aws-iot') {
       const expiry = this.contextNumber(CONTEXT_KEYS.iotSessionExpirySeconds);
       const endpoint = this.contextString(CONTEXT_KEYS.iotDataEndpoint);
+      const delivery = this.contextString(CONTEXT_KEYS.iotDelivery);
+      if (delivery !== undefined && !(AWS_IOT_DELIVERIES as readonly string[]).includes(delivery)) {
+        throw new Error(`context ${CONTEXT_KEYS.iotDelivery} must be ${AWS_IOT_DELIVERIES.join(' or ')}, got "${delivery}"`);
+      }
       broker = {
         kind,
+        ...(delivery ? { delivery: delivery as AwsIotDelivery } : {}),
         persistentSessions: this.contextString(CONTEXT_KEYS.iotPersistentSessions) === 'true',
         ...(expiry !== undefined ? { sessionExpirySeconds: expiry } : {}),
         ...(endpoint ? { iotDataEndpoint: endpoint } : {}),

@@ -4,6 +4,7 @@
  * delivery paths they price. The reports print every assumption.
  */
 import { BATCH_CONCURRENCY } from '../../functions/ingest/apply-batch.js';
+import { IOT_HTTP_BATCH } from '../../infra/aws/brokers/aws-iot-http.js';
 import { CLIENTS_API_DEFAULTS } from '../../infra/aws/defaults.js';
 import type { Assumptions, DeliveryPath } from './cost-model.js';
 import { fleetParameters } from './fleet-parameters.js';
@@ -28,5 +29,12 @@ export const PATHS: DeliveryPath[] = [
   { name: 'AWS IoT → rule → Lambda (async)', source: 'aws', front: 'iot-rule-lambda', batchSize: 1 },
   { name: 'AWS IoT → rule → SQS → Lambda', source: 'aws', front: 'iot-rule-sqs', batchSize: 10 },
   { name: 'AWS IoT → rule → SQS → Lambda', source: 'aws', front: 'iot-rule-sqs', batchSize: fleetParameters().sqsBatchSize },
+  {
+    name: 'AWS IoT → rule → HTTP batch of 10 → function URL',
+    source: 'aws',
+    front: 'iot-rule-http-batch',
+    batchSize: IOT_HTTP_BATCH.maxBatchSize,
+    maxBatchBytes: IOT_HTTP_BATCH.maxBatchSizeBytes,
+  },
 ];
 

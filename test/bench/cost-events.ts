@@ -143,6 +143,8 @@ export async function measureKinds(db: DynamoDBDocumentClient, sideDb: DynamoDBD
     const { result, output } = await captureOutput(() => meter.measure(() => s.via(s.measured)));
     const after = await snapshot(s.clientid);
     const { measurement } = result;
+    // What the source sends: AWS IoT's rules add the event's topic (`SELECT *, topic() AS topic`).
+    const sent = source === 'aws' ? { ...s.measured, topic: `$aws/events/presence/${String(s.measured.eventType)}/${s.clientid}` } : s.measured;
     const transactional = (measurement.byCommand.TransactWriteItemsCommand ?? 0) > 0;
     const changes: ItemChange[] = [];
     for (const key of ['session', 'topics', 'counter'] as const) {
@@ -161,6 +163,7 @@ export async function measureKinds(db: DynamoDBDocumentClient, sideDb: DynamoDBD
       logLines: output.lines.length,
       streamRecords: changes.length - (counterChanged ? 1 : 0),
       writesCounters: counterChanged,
+      bodyBytes: Buffer.byteLength(JSON.stringify(sent)),
       sessionUnits: modeled.table - counterUnits,
       counterUnits,
       indexUnits: modeled.indexes,

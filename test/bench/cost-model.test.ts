@@ -1,6 +1,6 @@
 /** The cost arithmetic: prices times what one event consumed, per delivery path. */
 import { describe, expect, it } from 'vitest';
-import { aggregatorShare, costPerMillion, invocationMs, monthlyCost, type Assumptions, type DeliveryPath, type MeasuredEvent } from './cost-model.js';
+import { aggregatorShare, costPerMillion, eventsPerInvocation, httpBatchActions, invocationMs, monthlyCost, type Assumptions, type DeliveryPath, type MeasuredEvent } from './cost-model.js';
 import { PRICES } from './prices.js';
 
 const A: Assumptions = {
@@ -24,6 +24,7 @@ const event = (over: Partial<MeasuredEvent> = {}): MeasuredEvent => ({
   logBytes: 0,
   streamRecords: 1,
   writesCounters: false,
+  bodyBytes: 400,
   ...over,
 });
 
@@ -53,6 +54,24 @@ describe('cost per million events', () => {
   it('charges IoT rules per event and SQS per message with its polling, whatever the batch', () => {
     expect(costPerMillion(event(), path('iot-rule-lambda'), PRICES, A).front).toBeCloseTo(0.3, 10);
     expect(costPerMillion(event(), path('iot-rule-sqs', 1000), PRICES, A).front).toBeCloseTo(0.3 + 0.4 * 1.2, 10);
+  });
+
+  it('charges a batched HTTP action once per started 5 KiB of the batch, the rule per event, and Lambda per batch', () => {
+    const batched: DeliveryPath = { name: 'http batch', source: 'aws', front: 'iot-rule-http-batch', batchSize: 10, maxBatchBytes: 5120 };
+    // Ten events of 400 bytes: 4,011 bytes, one metered action for ten events.
+    expect(httpBatchActions(10, 400)).toBe(1);
+    const small = costPerMillion(event({ bodyBytes: 400 }), batched, PRICES, A);
+    expect(small.front).toBeCloseTo(0.15 + 0.15 / 10, 10);
+    expect(small.lambdaRequests).toBeCloseTo(0.2 / 10, 10);
+    // Events of 600 bytes: eight fit in 5,120 bytes, so a batch holds eight, still one action.
+    expect(eventsPerInvocation(batched, 600)).toBe(8);
+    const large = costPerMillion(event({ bodyBytes: 600 }), batched, PRICES, A);
+    expect(large.front).toBeCloseTo(0.15 + 0.15 / 8, 10);
+    expect(large.lambdaRequests).toBeCloseTo(0.2 / 8, 10);
+    // Without the byte limit ten such events take two increments.
+    expect(httpBatchActions(10, 600)).toBe(2);
+    const unbounded = costPerMillion(event({ bodyBytes: 600 }), { ...batched, maxBatchBytes: undefined }, PRICES, A);
+    expect(unbounded.front).toBeCloseTo(0.15 + (0.15 * 2) / 10, 10);
   });
 
   it('adds the aggregator share only for events that no longer write their counters', () => {

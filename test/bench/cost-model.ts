@@ -24,11 +24,37 @@ export type MeasuredEvent = {
   streamRecords: number;
   /** Whether the event itself wrote a counter item (no aggregator yet). */
   writesCounters: boolean;
+  /** Bytes of the event as its source sends it (for AWS IoT, the rule's output with its `topic`). */
+  bodyBytes: number;
 };
 
-export type Front = 'http-api' | 'function-url' | 'iot-rule-lambda' | 'iot-rule-sqs';
+export type Front = 'http-api' | 'function-url' | 'iot-rule-lambda' | 'iot-rule-sqs' | 'iot-rule-http-batch';
 
-export type DeliveryPath = { name: string; source: 'emqx' | 'aws'; front: Front; /** Events per Lambda invocation. */ batchSize: number };
+export type DeliveryPath = {
+  name: string;
+  source: 'emqx' | 'aws';
+  front: Front;
+  /** Events per Lambda invocation (at most, when `maxBatchBytes` closes a batch first). */
+  batchSize: number;
+  /** A batch closes before the event that would take it past this many bytes (AWS IoT's `maxBatchSizeBytes`). */
+  maxBatchBytes?: number;
+};
+
+/** AWS IoT meters a batched HTTP action per started 5 KiB of the payload it sends. */
+export const IOT_HTTP_METERED_BYTES = 5 * 1024;
+
+/** Bytes of a JSON array of `n` events of `bodyBytes` each: the brackets and the commas. */
+const arrayBytes = (n: number, bodyBytes: number) => n * bodyBytes + n + 1;
+
+/** Events of `bodyBytes` each that one invocation takes on `path`. */
+export function eventsPerInvocation(path: DeliveryPath, bodyBytes: number): number {
+  if (path.maxBatchBytes === undefined) return path.batchSize;
+  const fit = Math.floor((path.maxBatchBytes - 1) / (bodyBytes + 1));
+  return Math.max(1, Math.min(path.batchSize, fit));
+}
+
+/** Metered actions of one batched HTTP request of `n` events of `bodyBytes` each. */
+export const httpBatchActions = (n: number, bodyBytes: number) => Math.ceil(arrayBytes(n, bodyBytes) / IOT_HTTP_METERED_BYTES);
 
 export type Assumptions = {
   lambdaMemoryGb: number;
@@ -75,7 +101,7 @@ export function aggregatorShare(streamRecords: number, prices: Prices, a: Assump
 }
 
 /** The front door's charge per event: API Gateway, IoT rules, SQS. */
-export function frontShare(path: DeliveryPath, prices: Prices, a: Assumptions): number {
+export function frontShare(path: DeliveryPath, prices: Prices, a: Assumptions, bodyBytes: number): number {
   switch (path.front) {
     case 'http-api':
       return prices.httpApiRequest / path.batchSize;
@@ -85,19 +111,25 @@ export function frontShare(path: DeliveryPath, prices: Prices, a: Assumptions): 
       return prices.iotRuleTriggered + prices.iotRuleAction;
     case 'iot-rule-sqs':
       return prices.iotRuleTriggered + prices.iotRuleAction + prices.sqsRequest * (1 + a.sqsPollRequestsPerMessage);
+    case 'iot-rule-http-batch': {
+      // Every event triggers its rule; the batch is one action per started 5 KiB.
+      const n = eventsPerInvocation(path, bodyBytes);
+      return prices.iotRuleTriggered + (prices.iotRuleAction * httpBatchActions(n, bodyBytes)) / n;
+    }
   }
 }
 
 /** Dollars per million events of this kind on this path, item by item. */
 export function costPerMillion(event: MeasuredEvent, path: DeliveryPath, prices: Prices, a: Assumptions): CostBreakdown {
-  const seconds = invocationMs(path.batchSize, event.waves, a) / 1000;
-  const accessLog = path.front === 'http-api' ? (a.accessLogLineBytes + a.logEventOverheadBytes) / path.batchSize : 0;
+  const batch = eventsPerInvocation(path, event.bodyBytes);
+  const seconds = invocationMs(batch, event.waves, a) / 1000;
+  const accessLog = path.front === 'http-api' ? (a.accessLogLineBytes + a.logEventOverheadBytes) / batch : 0;
   const perEvent = {
     dynamoWrites: event.writeUnits * prices.dynamoWriteUnit,
     dynamoReads: event.readUnits * prices.dynamoReadUnit,
-    lambdaRequests: prices.lambdaRequest / path.batchSize,
-    lambdaDuration: (seconds * a.lambdaMemoryGb * prices.lambdaGbSecond) / path.batchSize,
-    front: frontShare(path, prices, a),
+    lambdaRequests: prices.lambdaRequest / batch,
+    lambdaDuration: (seconds * a.lambdaMemoryGb * prices.lambdaGbSecond) / batch,
+    front: frontShare(path, prices, a, event.bodyBytes),
     logs: ((event.logBytes + accessLog) / 1024 ** 3) * prices.logsIngestedGb,
     // An event that still writes its counters pays them in dynamoWrites.
     aggregator: event.writesCounters ? 0 : aggregatorShare(event.streamRecords, prices, a),

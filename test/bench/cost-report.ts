@@ -115,6 +115,10 @@ function assumptionLines(inputs: CostInputs, aggregatorInCode: boolean): string[
     `- Lambda: ${a.lambdaMemoryGb * 1024} MB arm64; billed duration modeled as ${a.invocationOverheadMs} ms + ${a.roundTripMs} ms per DynamoDB round trip (measured round trips; DynamoDB Local's latency is not AWS's), a batch storing ${a.batchConcurrency} clients at once.`,
     `- API Gateway: one access-log line of ~${a.accessLogLineBytes} bytes per request (the stage's JSON format); CloudWatch Logs counts ${a.logEventOverheadBytes} bytes more per log event.`,
     `- SQS: one SendMessage per event (the rule's action) and ${a.sqsPollRequestsPerMessage} poll requests per message (receive and delete, 10 messages each).`,
+    `- AWS IoT HTTP batch: the rule triggered once per event, the batched action metered once per started 5 KiB of the JSON array it posts (AWS IoT event bodies with their topic, as measured: ${inputs.events
+      .filter((e) => e.source === 'aws')
+      .map((e) => `${e.kind} ${e.bodyBytes} bytes`)
+      .join(', ')}); no charge for the function URL; one Lambda request per batch.`,
     aggregatorInCode
       ? `- Counter aggregator (in the code: events write no counter): per ${a.aggregatorRecordsPerBatch} stream records one UpdateItem (1 write unit) and one invocation of ${a.aggregatorInvocationMs} ms; stream reads are free for Lambda.`
       : `- Counter aggregator: **not in this code yet** — events still write their shard counter in their transaction (priced above in DynamoDB writes). Once it lands it is priced per ${a.aggregatorRecordsPerBatch} stream records as one UpdateItem (1 write unit) and one invocation of ${a.aggregatorInvocationMs} ms.`,

@@ -1,6 +1,7 @@
 /**
  * AWS IoT Core: lifecycle events reach the ingest function through IoT topic
- * rules and an SQS queue (aws-iot-queue.ts), kicks go through
+ * rules and an SQS queue (aws-iot-queue.ts) or the rules' batched HTTP action
+ * (aws-iot-http.ts), kicks go through
  * DeleteConnection on AWS IoT's data plane (a public AWS endpoint: the kick
  * needs no VPC).
  */
@@ -13,7 +14,8 @@ import type { AwsIotBrokerSource } from '../clients-api-props.js';
 import type { DeadLetters } from '../dead-letters.js';
 import { CLIENTS_API_DEFAULTS } from '../defaults.js';
 import { TeamFunction } from '../team-function.js';
-import { buildIotEventsQueue } from './aws-iot-queue.js';
+import { buildIotEventsHttp, iotEventsToken, type IotEventsHttp } from './aws-iot-http.js';
+import { buildIotEventsQueue, type IotEventsQueue } from './aws-iot-queue.js';
 import type { BrokerBinding, BrokerContext } from './binding.js';
 
 /** IoT topic rules that feed the AWS IoT ingest function: connects/disconnects and subscription changes. */
@@ -32,7 +34,7 @@ function topicRules(scope: Construct, action: iot.CfnTopicRule.ActionProperty, d
         awsIotSqlVersion: '2016-03-23',
         ruleDisabled: false,
         actions: [action],
-        // What the rule could not send to the events queue leaves a trace in the stack's dead-letter queue.
+        // What the rule could not hand over leaves a trace in the stack's dead-letter queue.
         errorAction: deadLetters.iotErrorAction(),
       },
     });
@@ -42,21 +44,29 @@ function topicRules(scope: Construct, action: iot.CfnTopicRule.ActionProperty, d
 export function bindAwsIotBroker(context: BrokerContext, broker: AwsIotBrokerSource): BrokerBinding {
   const { scope, sessions } = context;
   const stack = Stack.of(scope);
+  const delivery = broker.delivery ?? CLIENTS_API_DEFAULTS.awsIotDelivery;
+  const token = delivery === 'http' ? iotEventsToken(scope) : undefined;
   const ingestFunction = new TeamFunction(scope, 'IngestAwsIot', {
     ...context.functionDefaults,
     entry: 'functions/ingest-aws-iot.ts',
-    description: 'AWS IoT Core lifecycle events (topic rules, through an SQS queue)',
-    // A batch of 1,000 events takes about a second; the limit bounds a stuck invocation, and the queue's visibility follows it.
+    description: `AWS IoT Core lifecycle events (topic rules, ${delivery === 'http' ? 'batched HTTP action to the function URL' : 'through an SQS queue'})`,
+    // A queued batch of 1,000 events takes about a second; the limit bounds a stuck invocation, and the queue's visibility follows it.
     timeout: Duration.seconds(30),
     environment: awsIotIngestEnvironment({
       ...sessions.settings,
       node: `aws-iot@${stack.region}`,
       sessionExpirySeconds: broker.sessionExpirySeconds ?? CLIENTS_API_DEFAULTS.awsIotSessionExpirySeconds,
       persistentSessions: broker.persistentSessions ?? false,
+      ...(token ? { delivery, ingestToken: { tokenSecretArn: token.secretArn } } : {}),
     }),
   });
   sessions.bind(ingestFunction, 'write');
-  const events = buildIotEventsQueue(scope, ingestFunction, { consumers: context.queueConsumers });
+  const events: IotEventsQueue | IotEventsHttp = token
+    ? buildIotEventsHttp(scope, ingestFunction, token)
+    : buildIotEventsQueue(scope, ingestFunction, { consumers: context.queueConsumers });
+  const rules = (broker.createTopicRules ?? true) ? topicRules(scope, events.ruleAction, context.deadLetters) : [];
+  // The rules use the stack's destination instead of creating one of their own.
+  if ('destination' in events) for (const rule of rules) rule.addResourceDependency(events.destination);
 
   return {
     kickPath: {
@@ -82,8 +92,9 @@ export function bindAwsIotBroker(context: BrokerContext, broker: AwsIotBrokerSou
       });
     },
     ingestFunction,
-    iotEventsQueue: events.queue,
-    iotEventsDeadLetterQueue: events.deadLetterQueue,
-    iotTopicRules: (broker.createTopicRules ?? true) ? topicRules(scope, events.ruleAction, context.deadLetters) : [],
+    ...('queue' in events
+      ? { iotEventsQueue: events.queue, iotEventsDeadLetterQueue: events.deadLetterQueue }
+      : { iotEventsUrl: events.url, iotEventsDestination: events.destination }),
+    iotTopicRules: rules,
   };
 }

@@ -58,6 +58,9 @@ export interface BrokerBinding {
   /** The queue the IoT topic rules send to, and its dead-letter queue (AWS IoT only). */
   readonly iotEventsQueue?: sqs.Queue;
   readonly iotEventsDeadLetterQueue?: sqs.Queue;
+  /** The URL the IoT topic rules post their batches to, and its rule destination (AWS IoT, `http` delivery). */
+  readonly iotEventsUrl?: lambda.FunctionUrl;
+  readonly iotEventsDestination?: iot.CfnTopicRuleDestination;
   /** Adds the routes the broker posts to, once the API exists; returns them (they are throttled apart). */
   addRoutes?(httpApi: apigwv2.HttpApi): apigwv2.HttpRoute[];
   /** The route `addRoutes` adds, for its alarms and graphs. */
