@@ -28,7 +28,8 @@ export const CLIENTS_API_DEFAULTS = {
   metricsNamespace: DEFAULT_METRICS_NAMESPACE,
   brokerTimeoutMs: 3000,
   awsIotSessionExpirySeconds: 3600,
-  awsIotDelivery: 'queue' as AwsIotDelivery,
+  // The rules' batched HTTP action: $1.90 per million events against $2.48 through SQS (bench-results/cost.md).
+  awsIotDelivery: 'http' as AwsIotDelivery,
   appCredentialsCacheSeconds: 60,
 } as const;
 

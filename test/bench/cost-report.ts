@@ -80,7 +80,9 @@ export const RECONNECT_RATES: Array<{ label: string; perDay: number }> = [
 
 /** Monthly cost per fleet size on the cheapest EMQX path and the cheapest AWS IoT path, beside fleet indexing. */
 export function monthlyTable(inputs: CostInputs, costs: PathCost[], prices: Prices = PRICES): string[] {
-  const cheapest = (source: 'emqx' | 'aws') => costs.filter((c) => c.path.source === source && c.path.batchSize === 1).sort((a, b) => a.mean.total - b.mean.total)[0]!;
+  // EMQX sends one event a request (its HTTP action does not batch); AWS IoT's batches are the stack's own choice.
+  const cheapest = (source: 'emqx' | 'aws') =>
+    costs.filter((c) => c.path.source === source && (source === 'aws' || c.path.batchSize === 1)).sort((a, b) => a.mean.total - b.mean.total)[0]!;
   const chosen = [cheapest('emqx'), costs.find((c) => c.path.source === 'emqx' && c.path.front === 'http-api' && c.path.batchSize === 1)!, cheapest('aws')];
   const unique = chosen.filter((c, i) => chosen.indexOf(c) === i);
   const rows: string[] = [

@@ -9,6 +9,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SESSIONS_TABLE } from '../../functions/sessions/table.js';
+import { IOT_HTTP_BATCH } from '../../infra/aws/brokers/aws-iot-http.js';
 import { API_GATEWAY_ACCOUNT_REQUESTS_PER_SECOND, ON_DEMAND_INITIAL_THROUGHPUT, TABLE_THROUGHPUT_QUOTA } from '../../infra/aws/fleet-sizing.js';
 import { ASSUMPTIONS } from './cost-assumptions.js';
 import type { WritePlaces } from './cost-events.js';
@@ -53,6 +54,12 @@ const PATHS: Path[] = [
     source: 'aws',
     frontEventsPerSecond: (p, waves) => lambdaEventsPerSecond(p, ASYNC_EVENTS_PER_INVOCATION, waves),
     lost: 'none within 6 h: Lambda retries throttled asynchronous invocations that long, then the dead-letter queue',
+  },
+  {
+    name: 'AWS IoT → rule → HTTP batch → function URL (Lambda concurrency)',
+    source: 'aws',
+    frontEventsPerSecond: (p, waves) => lambdaEventsPerSecond(p, IOT_HTTP_BATCH.maxBatchSize, waves),
+    lost: 'none once replayed: a batch the function cannot store is answered 503, retried by the rule, then put in the dead-letter queue by its error action',
   },
   {
     name: 'AWS IoT → rule → SQS → Lambda',

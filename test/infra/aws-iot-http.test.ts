@@ -111,6 +111,18 @@ describe('AWS IoT events through the batched HTTP action', () => {
   });
 });
 
+describe('AWS IoT events by default', () => {
+  it('go through the batched HTTP action to the function URL, with no queue', () => {
+    const app = new App({ context: { broker: 'aws-iot' } });
+    const stack = new ClientsApiStack(app, 'IotDefaultDelivery');
+    const t = Template.fromJSON(app.synth().getStackArtifact(stack.artifactId).template as Json);
+    expect(stack.clientsApi.iotEventsQueue).toBeUndefined();
+    expect(Object.keys(t.findResources('AWS::IoT::TopicRuleDestination'))).toHaveLength(1);
+    const rules = Object.values(t.findResources('AWS::IoT::TopicRule') as Record<string, Json>);
+    expect(rules.flatMap((r) => Object.keys(((props(r).TopicRulePayload as Json).Actions as Json[])[0]!))).toEqual(['Http', 'Http']);
+  }, 120_000);
+});
+
 describe('AWS IoT events through the queue', () => {
   it('take no function URL, no destination, no token secret', () => {
     const app = new App({ context: { broker: 'aws-iot', iotDelivery: 'queue' } });

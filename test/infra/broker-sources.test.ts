@@ -183,10 +183,10 @@ describe('EMQX 5 source', () => {
 describe('AWS IoT Core source', () => {
   let s: Synth;
   beforeAll(() => {
-    s = synth({ broker: 'aws-iot', iotPersistentSessions: 'true', iotSessionExpirySeconds: '7200' });
+    s = synth({ broker: 'aws-iot', iotDelivery: 'queue', iotPersistentSessions: 'true', iotSessionExpirySeconds: '7200' });
   }, 120_000);
 
-  it('feeds the ingest function from two topic rules through its events queue, with no invoke permission for IoT', () => {
+  it('feeds the ingest function from two topic rules through its events queue (iotDelivery=queue), with no invoke permission for IoT', () => {
     const rules = Object.entries(s.template.findResources('AWS::IoT::TopicRule') as Record<string, Json>);
     expect(rules.map(([, r]) => (props(r).TopicRulePayload as Json).Sql).sort()).toEqual(
       [AWS_IOT_RULE_SQL.presence, AWS_IOT_RULE_SQL.subscriptions].sort(),

@@ -51,7 +51,7 @@ const statementsOfRole = (template: Template, roleId: string) =>
 describe('AWS IoT events through a queue', () => {
   let s: Synth;
   beforeAll(() => {
-    s = synth('IngestPathsIot', { broker: 'aws-iot' });
+    s = synth('IngestPathsIot', { broker: 'aws-iot', iotDelivery: 'queue' });
   }, 600_000);
 
   it('has each lifecycle rule send to the events queue, and its failures to the dead-letter queue', () => {
@@ -134,7 +134,7 @@ describe('EMQX ingest through the function URL', () => {
 
 describe('fleetSize', () => {
   it('changes the shards, the ingest throttle, the queue consumers and the table warm throughput', () => {
-    const big = synth('IngestPathsBigFleet', { broker: 'aws-iot', fleetSize: '10000000' });
+    const big = synth('IngestPathsBigFleet', { broker: 'aws-iot', iotDelivery: 'queue', fleetSize: '10000000' });
     const sizing = fleetSizing(10_000_000);
     const table = props(big.template.toJSON().Resources[idOf(big, big.stack.clientsApi.table)]);
     expect(table.WarmThroughput).toEqual({ ReadUnitsPerSecond: sizing.warmThroughput!.readUnitsPerSecond, WriteUnitsPerSecond: sizing.warmThroughput!.writeUnitsPerSecond });

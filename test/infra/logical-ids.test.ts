@@ -41,7 +41,8 @@ const EXPECTED: Record<string, Record<string, string>> = {
   mqtt: { ...COMMON, ControlCredentials55C737C7: 'AWS::SecretsManager::Secret' },
   emqx5: EMQX,
   emqx4: EMQX,
-  'aws-iot': COMMON,
+  // The default delivery, the rules' batched HTTP action, authenticates with a token of its own.
+  'aws-iot': { ...COMMON, ClientsApiIotEventsTokenAD7BD974: 'AWS::SecretsManager::Secret' },
 };
 
 function statefulResources(broker: string): Resources {

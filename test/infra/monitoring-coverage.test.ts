@@ -15,7 +15,8 @@ import { ClientsApiStack } from '../../infra/aws/stack.js';
 type Json = Record<string, unknown>;
 
 const DEPLOY = readFileSync(new URL('../../infra/aws/DEPLOY.md', import.meta.url), 'utf8');
-const BROKERS = ['mqtt', 'emqx5', 'emqx4', 'aws-iot'];
+/** Broker kinds, and AWS IoT's queue delivery beside its default (`<broker>/<iotDelivery>`). */
+const BROKERS = ['mqtt', 'emqx5', 'emqx4', 'aws-iot', 'aws-iot/queue'];
 const SYNTH_TIMEOUT = 240_000;
 
 /** The text of DEPLOY.md from a heading to the next heading of the same or a higher level. */
@@ -61,7 +62,8 @@ describe('DEPLOY.md and the monitoring of every broker kind', () => {
   const metrics: Record<string, [string, string][]> = {};
   beforeAll(() => {
     for (const broker of BROKERS) {
-      const app = new App({ context: { broker, 'aws:cdk:bundling-stacks': [] } });
+      const [kind, iotDelivery] = broker.split('/');
+      const app = new App({ context: { broker: kind, ...(iotDelivery ? { iotDelivery } : {}), 'aws:cdk:bundling-stacks': [] } });
       const stack = new ClientsApiStack(app, 'Documented');
       alarmIds[broker] = stack.clientsApi.alarms.map((a) => a.node.id);
       const template = app.synth().getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Type: string; Properties: Json }> };

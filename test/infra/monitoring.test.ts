@@ -31,17 +31,20 @@ const resourcesOf = (s: Synth, type: string) => s.template.findResources(type) a
 const idOf = (s: Synth, construct: IConstruct) => s.stack.getLogicalId(construct.node.defaultChild as CfnElement);
 const alarmNamed = (s: Synth, part: string) => Object.entries(resourcesOf(s, 'AWS::CloudWatch::Alarm')).filter(([id]) => id.includes(part));
 
-/** The functions Lambda invokes asynchronously, per broker kind. */
+/** The functions Lambda invokes asynchronously, per broker kind (and AWS IoT delivery). */
 const ASYNC_FUNCTIONS: Record<string, (api: ClientsApi) => IConstruct[]> = {
   mqtt: (api) => [api.expireSessionsFunction],
   emqx5: (api) => [api.expireSessionsFunction, api.reconcileFunction!],
   emqx4: (api) => [api.expireSessionsFunction, api.reconcileFunction!],
-  // The AWS IoT ingest function consumes its own queue: no asynchronous invocation.
+  // The AWS IoT ingest function takes its events from the rules' HTTP action, or from its own queue: no asynchronous invocation.
   'aws-iot': (api) => [api.expireSessionsFunction],
+  'aws-iot/queue': (api) => [api.expireSessionsFunction],
 };
 
-describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) => {
-  const s = synth({ broker });
+describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (kind) => {
+  const [broker, iotDelivery] = kind.split('/') as [string, string | undefined];
+  const s = synth({ broker, ...(iotDelivery ? { iotDelivery } : {}) });
+  const queued = iotDelivery === 'queue';
   const api = s.stack.clientsApi;
   const queueId = idOf(s, api.deadLetterQueue);
   const topicRef = { Ref: idOf(s, api.alarmTopic as sns.Topic) };
@@ -49,7 +52,7 @@ describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) 
   it('has one encrypted dead-letter queue that only accepts TLS, kept 14 days (and AWS IoT its events queues)', () => {
     const queues = resourcesOf(s, 'AWS::SQS::Queue');
     const events = api.iotEventsQueue ? [idOf(s, api.iotEventsQueue), idOf(s, api.iotEventsDeadLetterQueue!)] : [];
-    expect(events.length).toBe(broker === 'aws-iot' ? 2 : 0);
+    expect(events.length).toBe(queued ? 2 : 0);
     expect(Object.keys(queues).sort()).toEqual([queueId, ...events].sort());
     expect(props(queues[queueId]!)).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     for (const id of events) expect(props(queues[id]!)).toMatchObject({ SqsManagedSseEnabled: true });
@@ -60,15 +63,15 @@ describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (broker) 
 
   it('sends every asynchronous invocation that fails to the queue, and lets each function send there', () => {
     const functions = resourcesOf(s, 'AWS::Lambda::Function');
-    const asyncIds = ASYNC_FUNCTIONS[broker]!(api).map((fn) => idOf(s, fn));
+    const asyncIds = ASYNC_FUNCTIONS[kind]!(api).map((fn) => idOf(s, fn));
     for (const [id, fn] of Object.entries(functions)) {
       const target = (props(fn).DeadLetterConfig as Json | undefined)?.TargetArn;
       if (asyncIds.includes(id)) expect(target, id).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
       else expect(target, id).toBeUndefined();
     }
     const senders = Object.values(resourcesOf(s, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(props(p).PolicyDocument).includes('sqs:SendMessage'));
-    // AWS IoT: the rules' error-action role, and their role that sends to the events queue.
-    expect(senders.length).toBe(asyncIds.length + (broker === 'aws-iot' ? 2 : 0));
+    // AWS IoT: the rules' error-action role, and with the queue their role that sends to it.
+    expect(senders.length).toBe(asyncIds.length + (broker === 'aws-iot' ? 1 : 0) + (queued ? 1 : 0));
     const targets = [queueId, ...(api.iotEventsQueue ? [idOf(s, api.iotEventsQueue)] : [])];
     for (const policy of senders) {
       const document = JSON.stringify(props(policy).PolicyDocument);
