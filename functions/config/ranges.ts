@@ -20,6 +20,7 @@ export const SETTING_RANGES = {
   AWS_IOT_SESSION_EXPIRY_SECONDS: { min: 0, max: 7 * 24 * 3600 },
   RECONCILE_PAGE_SIZE: { min: 1, max: 10_000 },
   RECONCILE_MAX_SESSIONS: { min: 1 },
+  RECONCILE_DRIFT_MINUTES: { min: 0, max: 24 * 60 },
   APP_CACHE_TTL_MS: { min: 0, max: 3_600_000 },
 } as const satisfies Record<string, IntRange>;
 

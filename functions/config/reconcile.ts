@@ -11,10 +11,17 @@ const reconcileSchema = () =>
       ...emqxApiFields(),
       RECONCILE_PAGE_SIZE: intSetting('RECONCILE_PAGE_SIZE', 1_000),
       RECONCILE_MAX_SESSIONS: intSetting('RECONCILE_MAX_SESSIONS', 1_000_000),
+      RECONCILE_DRIFT_MINUTES: intSetting('RECONCILE_DRIFT_MINUTES', DEFAULT_DRIFT_MINUTES),
     })
     .check(z.superRefine((c, ctx) => requireEmqxApi(c, ctx, 'for reconciliation')));
 
-export type ReconcileConfig = TableConfig & { emqx: EmqxApiConfig; pageSize: number; maxSessions: number };
+/**
+ * Minutes between the full runs that look for lost events; the runs between
+ * keep the listed fields current only (functions/reconcile/handler.ts).
+ */
+export const DEFAULT_DRIFT_MINUTES = 30;
+
+export type ReconcileConfig = TableConfig & { emqx: EmqxApiConfig; pageSize: number; maxSessions: number; driftMinutes: number };
 
 export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileConfig {
   const c = parse(reconcileSchema(), env);
@@ -23,6 +30,7 @@ export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): Recon
     emqx: emqxApiConfig(c.RECONCILE_SOURCE === 'emqx5' ? 'v5' : 'v4', c),
     pageSize: c.RECONCILE_PAGE_SIZE,
     maxSessions: c.RECONCILE_MAX_SESSIONS,
+    driftMinutes: c.RECONCILE_DRIFT_MINUTES,
   };
 }
 
@@ -33,6 +41,8 @@ export type ReconcileSettings = TableSettings & {
   readonly pageSize?: number;
   /** @default 1000000 (the function's) */
   readonly maxSessions?: number;
+  /** @default DEFAULT_DRIFT_MINUTES (the function's); 0 makes every run full */
+  readonly driftMinutes?: number;
 };
 
 export function reconcileEnvironment(s: ReconcileSettings): Environment {
@@ -42,5 +52,6 @@ export function reconcileEnvironment(s: ReconcileSettings): Environment {
     ...emqxApiEnvironment(s.emqx),
     ...optionalVariable('RECONCILE_PAGE_SIZE', s.pageSize),
     ...optionalVariable('RECONCILE_MAX_SESSIONS', s.maxSessions),
+    ...optionalVariable('RECONCILE_DRIFT_MINUTES', s.driftMinutes),
   };
 }

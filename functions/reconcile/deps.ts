@@ -17,5 +17,5 @@ export function reconcileDepsOf(config: ReconcileConfig, observed: Observability
     timeoutMs: emqx.timeoutMs,
     pageSize: config.pageSize,
   });
-  return { ...observed, db, table: config, view, maxSessions: config.maxSessions };
+  return { ...observed, db, table: config, view, maxSessions: config.maxSessions, driftEveryMs: config.driftMinutes * 60_000 };
 }

@@ -80,6 +80,9 @@ function checkBrokerUrls(broker: BrokerSource): void {
   if ((broker.kind === 'emqx5' || broker.kind === 'emqx4') && !Token.isUnresolved(broker.apiUrl) && !/^https?:\/\/[^/\s]+/.test(broker.apiUrl)) {
     throw new Error(`apiUrl must be an http:// or https:// URL, got "${broker.apiUrl}"`);
   }
+  if ((broker.kind === 'emqx5' || broker.kind === 'emqx4') && broker.reconcileDriftInterval !== undefined) {
+    integerIn(broker.reconcileDriftInterval.toMinutes({ integral: false }), 'reconcileDriftInterval (minutes)', SETTING_RANGES.RECONCILE_DRIFT_MINUTES);
+  }
   if (broker.kind === 'aws-iot' && broker.sessionExpirySeconds !== undefined) {
     integerIn(broker.sessionExpirySeconds, 'sessionExpirySeconds', SETTING_RANGES.AWS_IOT_SESSION_EXPIRY_SECONDS);
   }

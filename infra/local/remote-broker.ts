@@ -88,7 +88,8 @@ export type RemoteReconciliation = { stop(): Promise<void> };
 
 /**
  * With an EMQX cluster, makes the table agree with the cluster's client list
- * every `intervalMs`, through the reconcile function's own handler; AWS IoT
+ * every `intervalMs`, through the reconcile function's own handler, every run
+ * a full one (reads cost nothing here, and lost events are repaired at once); AWS IoT
  * has no such list and a broker with our control channel reconciles itself.
  */
 export function startRemoteReconciliation(options: {
@@ -101,7 +102,7 @@ export function startRemoteReconciliation(options: {
 }): RemoteReconciliation {
   const { kick } = options.broker;
   if (kick.via !== 'emqx5' && kick.via !== 'emqx4') return { stop: async () => undefined };
-  const env = { ...options.runtime, AWS_REGION: options.broker.region, ...reconcileEnvironment({ ...options.table, source: kick.via, emqx: kick.emqx }) };
+  const env = { ...options.runtime, AWS_REGION: options.broker.region, ...reconcileEnvironment({ ...options.table, source: kick.via, emqx: kick.emqx, driftMinutes: 0 }) };
   const handler = reconcileHandler(reconcileDepsOf(loadReconcileConfig(env), observability(options.runtime), options.db));
   let running: Promise<void> | undefined;
   const run = () => {

@@ -140,6 +140,8 @@ const LOADER_OF: Record<RangedSetting, (value: number) => unknown> = {
     loadReconcileConfig({ TABLE_NAME: 'sessions', RECONCILE_SOURCE: 'emqx5', EMQX_API_URL: 'https://e', EMQX_API_KEY: 'k', EMQX_API_SECRET: 's', RECONCILE_PAGE_SIZE: String(v) }),
   RECONCILE_MAX_SESSIONS: (v) =>
     loadReconcileConfig({ TABLE_NAME: 'sessions', RECONCILE_SOURCE: 'emqx5', EMQX_API_URL: 'https://e', EMQX_API_KEY: 'k', EMQX_API_SECRET: 's', RECONCILE_MAX_SESSIONS: String(v) }),
+  RECONCILE_DRIFT_MINUTES: (v) =>
+    loadReconcileConfig({ TABLE_NAME: 'sessions', RECONCILE_SOURCE: 'emqx5', EMQX_API_URL: 'https://e', EMQX_API_KEY: 'k', EMQX_API_SECRET: 's', RECONCILE_DRIFT_MINUTES: String(v) }),
   APP_CACHE_TTL_MS: (v) => loadAppsConfig({ APPS_TABLE_NAME: 'apps', APP_CACHE_TTL_MS: String(v) }),
 };
 

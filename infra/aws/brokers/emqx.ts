@@ -53,7 +53,12 @@ export function bindEmqxBroker(context: BrokerContext, broker: EmqxBrokerSource)
     entry: 'functions/reconcile-sessions.ts',
     description: `Reconciles the sessions table with the ${broker.kind} client list (scheduled)`,
     timeout: Duration.seconds(RECONCILE_TIMEOUT_SECONDS),
-    environment: reconcileEnvironment({ ...sessions.settings, source: broker.kind, emqx: emqxApi }),
+    environment: reconcileEnvironment({
+      ...sessions.settings,
+      source: broker.kind,
+      emqx: emqxApi,
+      ...(broker.reconcileDriftInterval ? { driftMinutes: broker.reconcileDriftInterval.toMinutes() } : {}),
+    }),
     // The next scheduled run repairs what a failed one left; retries would overlap it.
     retryAttempts: 0,
     deadLetterQueue: context.deadLetters.queue,
