@@ -9,12 +9,15 @@ const MEASURED: UpkeepMeasured = {
   cold: { readUnitsPer1000: 500, secondsPer1000: 0 },
   untrackedOnlyWriteUnits: 0,
   perChange: { writeUnits: 1, readUnits: 0.5, seconds: 0 },
+  statisticsRun: { readUnitsPer1000: 0, secondsPer1000: 0 },
+  perNewConnection: { readUnits: 0.5 },
 };
 
 const ASSUMED: UpkeepAssumptions = {
   devices: 1_000_000,
   reconnectsPerDay: 1,
   intervalMinutes: 5,
+  driftMinutes: 5,
   backlogFraction: 0.001,
   offlineSecondsPerReconnect: 10,
   coldRunsPerDay: 0,
@@ -47,17 +50,29 @@ describe('statistics upkeep per day', () => {
     expect(day.breakEvenColdRunsPerDay).toBeCloseTo((0.6 - day.statistics.writes) / (1000 * 465 * 0.125e-6), 9);
   });
 
-  it("prices reconciliation's own reads and the interval that brings them under the target", () => {
+  it("prices reconciliation's own reads, full runs every run, and the drift interval that brings them under the target", () => {
     const day = upkeepPerDay(MEASURED, ASSUMED, PRICES);
-    expect(day.reads.perRun).toBeCloseTo(1000 * 35 * 0.125e-6, 12);
-    expect(day.reads.total).toBeCloseTo(288 * 1000 * 35 * 0.125e-6, 9);
+    const newConnections = 1_000_000 * 0.5 * 0.125e-6;
+    expect(day.fullRunsPerDay).toBe(288);
+    expect(day.reads.perRun.full).toBeCloseTo(1000 * 35 * 0.125e-6, 12);
+    expect(day.reads.newConnections).toBeCloseTo(newConnections, 12);
+    expect(day.reads.total).toBeCloseTo(288 * 1000 * 35 * 0.125e-6 + newConnections, 9);
     expect(day.reads.withinTarget).toBe(false);
-    expect(day.reads.minutesForTarget).toBeCloseTo((0.004375 * 1440) / 0.6, 9);
-    const slower = upkeepPerDay(MEASURED, { ...ASSUMED, intervalMinutes: Math.ceil(day.reads.minutesForTarget) }, PRICES);
+    // Statistics runs read nothing here: the budget left after the new connections pays for the full runs.
+    expect(day.reads.driftMinutesForTarget).toBeCloseTo((0.004375 * 1440) / (0.6 - newConnections), 9);
+    const slower = upkeepPerDay(MEASURED, { ...ASSUMED, driftMinutes: Math.ceil(day.reads.driftMinutesForTarget) }, PRICES);
+    expect(slower.fullRunsPerDay).toBeCloseTo(1440 / Math.ceil(day.reads.driftMinutesForTarget), 9);
     expect(slower.reads.withinTarget).toBe(true);
     const timed = upkeepPerDay({ ...MEASURED, warm: { readUnitsPer1000: 35, secondsPer1000: 0.1 } }, ASSUMED, PRICES);
     expect(timed.reads.total).toBeCloseTo(day.reads.total, 12);
-    expect(timed.readsWithLambda.perRun).toBeCloseTo(day.reads.perRun + 1000 * 0.1 * 0.5 * 0.0000133334, 12);
+    expect(timed.readsWithLambda.perRun.full).toBeCloseTo(day.reads.perRun.full + 1000 * 0.1 * 0.5 * 0.0000133334, 12);
+  });
+
+  it('runs full every drift interval and statistics runs between', () => {
+    const measured = { ...MEASURED, statisticsRun: { readUnitsPer1000: 2, secondsPer1000: 0 } };
+    const day = upkeepPerDay(measured, { ...ASSUMED, driftMinutes: 30 }, PRICES);
+    expect(day.fullRunsPerDay).toBe(48);
+    expect(day.reads.total).toBeCloseTo(48 * 1000 * 35 * 0.125e-6 + 240 * 1000 * 2 * 0.125e-6 + 1_000_000 * 0.5 * 0.125e-6, 9);
   });
 
   it('prices the Lambda time a live read adds to a GET', () => {

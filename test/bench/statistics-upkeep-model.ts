@@ -19,6 +19,10 @@ export type UpkeepMeasured = {
   untrackedOnlyWriteUnits: number;
   /** What one session whose tracked field changed adds to a warm run. */
   perChange: { writeUnits: number; readUnits: number; seconds: number };
+  /** A warm statistics run (statistics-run.ts: no walk of the table) in which nothing changed, per 1,000 sessions. */
+  statisticsRun: { readUnitsPer1000: number; secondsPer1000: number };
+  /** What a session connected since the last run adds to the next run, which reads it once to learn its fields. */
+  perNewConnection: { readUnits: number };
 };
 
 export type UpkeepAssumptions = {
@@ -26,6 +30,8 @@ export type UpkeepAssumptions = {
   reconnectsPerDay: number;
   /** The reconcile schedule (infra/aws/defaults.ts). */
   intervalMinutes: number;
+  /** Minutes between full runs (RECONCILE_DRIFT_MINUTES); the runs between are statistics runs. */
+  driftMinutes: number;
   /**
    * Share of sessions whose `mqueue_len` or `mqueue_dropped` differs between
    * two consecutive runs without a reconnect: clients with a moving backlog
@@ -56,13 +62,24 @@ export type UpkeepDay = {
   breakEvenBacklogFraction: number;
   /** The cold runs a day at which statistics upkeep reaches the target, the rest as assumed. */
   breakEvenColdRunsPerDay: number;
-  /** Reconciliation's own walk (warm runs, nothing changed), dollars a day: its read units alone. */
+  fullRunsPerDay: number;
+  /** Reconciliation's own reads, dollars a day: the full runs' walks, the statistics runs, and a read of each new connection. */
   reads: RunCost;
   /** The same with the function's time as measured (on DynamoDB Local, so an upper bound). */
   readsWithLambda: RunCost;
 };
 
-export type RunCost = { perRun: number; total: number; share: number; withinTarget: boolean; minutesForTarget: number };
+export type RunCost = {
+  /** A full run and a statistics run over the fleet, nothing changed. */
+  perRun: { full: number; statistics: number };
+  /** Each session connected since the last run, read once. */
+  newConnections: number;
+  total: number;
+  share: number;
+  withinTarget: boolean;
+  /** The drift interval at which the reads come to the target (Infinity: not even with no full run). */
+  driftMinutesForTarget: number;
+};
 
 const lambdaDollars = (seconds: number, a: UpkeepAssumptions, p: Prices) => seconds * a.lambdaMemoryGb * p.lambdaGbSecond;
 
@@ -85,6 +102,12 @@ export function coldReloadDollars(m: UpkeepMeasured, a: UpkeepAssumptions, p: Pr
   return thousands * (reads * p.dynamoReadUnit + lambdaDollars(seconds, a, p));
 }
 
+/** Dollars of one warm statistics run over the fleet with nothing to change. */
+export function statisticsRunDollars(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices, withLambda = true): number {
+  const thousands = a.devices / 1000;
+  return thousands * (m.statisticsRun.readUnitsPer1000 * p.dynamoReadUnit + (withLambda ? lambdaDollars(m.statisticsRun.secondsPer1000, a, p) : 0));
+}
+
 export function upkeepPerDay(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices): UpkeepDay {
   const eventsPerDay = a.devices * a.reconnectsPerDay * 2;
   const eventsDollars = (eventsPerDay / 1e6) * a.eventsDollarsPerMillion;
@@ -100,9 +123,15 @@ export function upkeepPerDay(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices)
   const total = writes + coldReloads;
   const breakEvenBacklogFraction = Math.max(0, (budget - coldReloads - reconnect * perChange) / (a.devices * runsPerDay * perChange));
   const breakEvenColdRunsPerDay = Math.max(0, (budget - writes) / coldReloadDollars(m, a, p));
-  const runCost = (perRun: number): RunCost => {
-    const total = perRun * runsPerDay;
-    return { perRun, total, share: total / eventsDollars, withinTarget: total <= budget, minutesForTarget: (perRun * 24 * 60) / budget };
+  // A full run every drift interval (every run when it is no longer than the schedule's); statistics runs between.
+  const fullRunsPerDay = a.driftMinutes <= a.intervalMinutes ? runsPerDay : (24 * 60) / a.driftMinutes;
+  const newConnections = a.devices * a.reconnectsPerDay * m.perNewConnection.readUnits * p.dynamoReadUnit;
+  const runCost = (full: number, statistics: number): RunCost => {
+    const total = full * fullRunsPerDay + statistics * (runsPerDay - fullRunsPerDay) + newConnections;
+    // Full runs replace statistics runs: each costs (full - statistics) more; the rest is paid whatever the drift interval.
+    const floor = statistics * runsPerDay + newConnections;
+    const driftMinutesForTarget = budget > floor ? ((full - statistics) * 24 * 60) / (budget - floor) : Infinity;
+    return { perRun: { full, statistics }, newConnections, total, share: total / eventsDollars, withinTarget: total <= budget, driftMinutesForTarget };
   };
   return {
     eventsPerDay,
@@ -112,8 +141,9 @@ export function upkeepPerDay(m: UpkeepMeasured, a: UpkeepAssumptions, p: Prices)
     statistics: { writes, coldReloads, total, share: total / eventsDollars, withinTarget: total <= budget },
     breakEvenBacklogFraction,
     breakEvenColdRunsPerDay,
-    reads: runCost(warmRunDollars(m, a, p, false)),
-    readsWithLambda: runCost(warmRunDollars(m, a, p)),
+    fullRunsPerDay,
+    reads: runCost(warmRunDollars(m, a, p, false), statisticsRunDollars(m, a, p, false)),
+    readsWithLambda: runCost(warmRunDollars(m, a, p), statisticsRunDollars(m, a, p)),
   };
 }
 

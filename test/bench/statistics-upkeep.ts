@@ -20,6 +20,9 @@ import { getDepsOf, getHandler } from '../../functions/api/get-handler.js';
 import { loadGetConfig } from '../../functions/config.js';
 import { reconcile } from '../../functions/reconcile/reconcile.js';
 import { StatisticsMemo } from '../../functions/reconcile/statistics-memo.js';
+import { refreshStatistics } from '../../functions/reconcile/statistics-run.js';
+import { SessionWriter } from '../../functions/sessions/writer.js';
+import { DEFAULT_DRIFT_MINUTES } from '../../functions/config/reconcile.js';
 import { STATISTICS_FIELDS, type LiveSession, type Statistics } from '../../functions/sessions/model.js';
 import { applyEvent } from '../../functions/sessions/reducer.js';
 import { createTableInput, type TableRef } from '../../functions/sessions/table.js';
@@ -79,10 +82,10 @@ async function measureReconcile(db: DynamoDBDocumentClient, sideDb: DynamoDBDocu
   await bulkLoad(sideDb, table, records);
   const meter = new CapacityMeter(db);
   const memo = new StatisticsMemo();
-  const run = async (label: string, list: BrokerSession[], statisticsMemo: StatisticsMemo): Promise<RunFigures> => {
+  const run = async (label: string, list: BrokerSession[], statisticsMemo: StatisticsMemo, kind = reconcile): Promise<RunFigures> => {
     log(`reconcile: ${label}`);
     const started = performance.now();
-    const { result, measurement } = await meter.measure(() => reconcile({ db, table, view: memoryView(list), concurrency: 16, statisticsMemo }));
+    const { result, measurement } = await meter.measure(() => kind({ db, table, view: memoryView(list), concurrency: 16, statisticsMemo }));
     const seconds = (performance.now() - started) / 1000;
     if (result.failed > 0 || result.truncated) throw new Error(`reconcile ${label}: ${JSON.stringify(result)}`);
     const units = totalUnits(measurement);
@@ -97,6 +100,18 @@ async function measureReconcile(db: DynamoDBDocumentClient, sideDb: DynamoDBDocu
   const changedCount = changedList.filter((_, i) => i % every === 0).length;
   const changed = await run(`warm, ${changedCount} tracked fields changed`, changedList, memo);
   if (untracked.statistics !== 0 || changed.statistics !== changedCount) throw new Error(`unexpected writes: ${untracked.statistics}, ${changed.statistics} of ${changedCount}`);
+  const statisticsOnly = await run('statistics run, warm, nothing changed', changedList, memo, refreshStatistics);
+  // Sessions that connected again since the last run: the next run reads each once.
+  const writer = new SessionWriter(db, table);
+  const reconnected = new Map<number, LiveSession>();
+  for (let i = 0; i < records.length; i += every) {
+    const conn = { ...records[i]!, connected_at: records[i]!.connected_at + 60_000, created_at: records[i]!.connected_at + 60_000 };
+    await writer.apply({ type: 'connected', conn });
+    reconnected.set(i, applyEvent(undefined, { type: 'connected', conn }) as LiveSession);
+  }
+  const afterReconnects = changedList.map((listed, i) => (reconnected.has(i) ? held(reconnected.get(i)!) : listed));
+  const newConnections = await run(`statistics run, ${reconnected.size} sessions connected again`, afterReconnects, memo, refreshStatistics);
+  if (statisticsOnly.statistics !== 0 || newConnections.statistics !== 0) throw new Error(`unexpected writes: ${statisticsOnly.statistics}, ${newConnections.statistics}`);
   const per1000 = (x: number) => (x * 1000) / SESSIONS;
   const measured: UpkeepMeasured = {
     sessions: SESSIONS,
@@ -108,8 +123,10 @@ async function measureReconcile(db: DynamoDBDocumentClient, sideDb: DynamoDBDocu
       readUnits: Math.max(0, changed.readUnits - warm.readUnits) / changedCount,
       seconds: Math.max(0, changed.seconds - warm.seconds) / changedCount,
     },
+    statisticsRun: { readUnitsPer1000: per1000(statisticsOnly.readUnits), secondsPer1000: per1000(statisticsOnly.seconds) },
+    perNewConnection: { readUnits: Math.max(0, newConnections.readUnits - statisticsOnly.readUnits) / reconnected.size },
   };
-  return { measured, runs: { cold, warm, untracked, changed, changedCount }, records };
+  return { measured, runs: { cold, warm, untracked, changed, changedCount, statisticsOnly, newConnections, reconnected: reconnected.size }, records };
 }
 
 /** The EMQX 5 client object the stand-in shows for a stored session. */
@@ -177,6 +194,7 @@ await runStandaloneBench('statistics-upkeep', async (db, log, endpoint) => {
       devices: 1_000_000,
       reconnectsPerDay: 1,
       intervalMinutes: 5,
+      driftMinutes: DEFAULT_DRIFT_MINUTES,
       backlogFraction: 0.001,
       offlineSecondsPerReconnect: 10,
       coldRunsPerDay: 8,

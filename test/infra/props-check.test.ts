@@ -4,6 +4,7 @@
  * value the synth accepts is one the function starts with.
  */
 import { describe, expect, it } from 'vitest';
+import { Duration } from 'aws-cdk-lib';
 import { SETTING_RANGES } from '../../functions/config.js';
 import { CLIENTS_API_DEFAULTS } from '../../infra/aws/defaults.js';
 import { checkClientsApiProps } from '../../infra/aws/props-check.js';
@@ -51,6 +52,14 @@ describe('checkClientsApiProps', () => {
     const { max } = SETTING_RANGES.AWS_IOT_SESSION_EXPIRY_SECONDS;
     expect(() => checkClientsApiProps({ broker: { kind: 'aws-iot', sessionExpirySeconds: max } })).not.toThrow();
     expect(() => checkClientsApiProps({ broker: { kind: 'aws-iot', sessionExpirySeconds: max + 1 } })).toThrow(/sessionExpirySeconds must be an integer from 0/);
+  });
+
+  it('takes a reconciliation drift interval in whole minutes within the reconcile function\'s range', () => {
+    const emqx = (reconcileDriftInterval: Duration) => ({ broker: { kind: 'emqx5' as const, apiUrl: 'https://emqx.internal:18084', reconcileDriftInterval } });
+    expect(() => checkClientsApiProps(emqx(Duration.minutes(0)))).not.toThrow();
+    expect(() => checkClientsApiProps(emqx(Duration.days(1)))).not.toThrow();
+    expect(() => checkClientsApiProps(emqx(Duration.minutes(24 * 60 + 1)))).toThrow(/reconcileDriftInterval \(minutes\) must be an integer from 0 to 1440/);
+    expect(() => checkClientsApiProps(emqx(Duration.seconds(90)))).toThrow(/got 1.5/);
   });
 
   it('bounds the confirm wait by what API Gateway leaves the kick function', () => {
