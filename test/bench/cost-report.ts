@@ -151,7 +151,7 @@ export function renderCostMarkdown(inputs: CostInputs, costs: PathCost[]): strin
     '## Reconciliation (EMQX), nothing changed',
     '',
     r
-      ? `${r.readUnitsPer1000.toFixed(1)} read units and ${r.secondsPer1000.toFixed(2)} s per 1,000 sessions per run (${r.source}): ${money(r.dollarsPer1000 * 1e6)} per million session-runs; every ${inputs.reconcileEveryMinutes} min that is ${money(r.dollarsPer1000 * (30 * 24 * 60) / inputs.reconcileEveryMinutes)} per 1,000 sessions a month.`
+      ? `${r.readUnitsPer1000.toFixed(1)} read units and ${r.secondsPer1000.toFixed(2)} s per 1,000 sessions per run (${r.source}): ${money(r.dollarsPer1000 * 1e6)} per million session-runs; a full run every ${inputs.reconcileEveryMinutes} min (the statistics runs between walk nothing: bench-results/statistics-upkeep.md) is ${money(r.dollarsPer1000 * (30 * 24 * 60) / inputs.reconcileEveryMinutes)} per 1,000 sessions a month.`
       : 'Not measured: run `npm run bench:ingest` first (bench-results/ingest.json).',
     '',
     '## A month, all in (ingest, storage, reconciliation)',
@@ -178,7 +178,7 @@ export function renderReadmeTables(inputs: CostInputs, costs: PathCost[]): strin
     '',
     ...pathTable(costs),
     '',
-    'A month, all in (ingest, storage, reconciliation every ' + inputs.reconcileEveryMinutes + ' min for EMQX), beside AWS IoT fleet indexing\'s index updates:',
+    'A month, all in (ingest, storage, a full reconciliation run every ' + inputs.reconcileEveryMinutes + ' min for EMQX), beside AWS IoT fleet indexing\'s index updates:',
     '',
     ...monthlyTable(inputs, costs),
     '',

@@ -18,6 +18,7 @@ import { pathCosts, renderCostMarkdown, renderReadmeTables, type CostInputs } fr
 import { PRICES, PRICES_DATE, PRICES_REGION, TARGETS } from './prices.js';
 import { benchDocumentClient, RESULTS_DIR, runStandaloneBench } from './standalone.js';
 import { fleetParameters } from './fleet-parameters.js';
+import { DEFAULT_DRIFT_MINUTES } from '../../functions/config/reconcile.js';
 
 type IngestBenchReconcile = { n: number; scenario: string; per1000: { read: number; seconds: number } };
 
@@ -50,7 +51,8 @@ await runStandaloneBench('cost', async (db, log, endpoint) => {
     const inputs: CostInputs = {
       ...measured,
       reconcile: await reconcileCost(),
-      reconcileEveryMinutes: 5,
+      // The walk is a full run's, every RECONCILE_DRIFT_MINUTES; the statistics runs between read what is new (statistics-upkeep.md).
+      reconcileEveryMinutes: DEFAULT_DRIFT_MINUTES,
       assumptions: ASSUMPTIONS,
       paths: PATHS,
     };
