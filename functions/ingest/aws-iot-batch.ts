@@ -14,14 +14,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ApiError } from '../http/errors.js';
 import { httpHandler, type InvocationContext } from '../http/handler.js';
-import { publishAddedMetrics } from '../http/observability.js';
 import type { HttpResponse } from '../http/response.js';
 import type { SourceEvent } from '../sessions/source-events.js';
 import { InvalidEventError } from '../sources/invalid-event.js';
 import { applyBatch } from './apply-batch.js';
 import { authorizeIngest } from './bearer-token.js';
 import { confirmDestination, isDestinationConfirmation, readConfirmation, type UrlFetcher } from './destination-confirmation.js';
-import { frameLogger, type IngestDeps } from './handlers.js';
+import { frameLogger, publishingAddedMetrics, type IngestDeps } from './handlers.js';
 import { UNREADABLE_METRIC } from './queue.js';
 import { ingestWithin, jsonBodies, noContent } from './request.js';
 
@@ -74,11 +73,5 @@ export function awsIotBatchRoute(deps: AwsIotBatchDeps): (event: unknown, contex
     await ingestWithin((signal) => applyBatch(deps, events, signal), deps.deadlineMs ?? AWS_IOT_BATCH_DEADLINE_MS);
     return noContent();
   });
-  return async (event, context) => {
-    try {
-      return await handle(event, context);
-    } finally {
-      publishAddedMetrics(deps.metrics);
-    }
-  };
+  return publishingAddedMetrics(handle, deps.metrics);
 }

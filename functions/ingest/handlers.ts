@@ -57,11 +57,16 @@ export function ingestRoute(deps: IngestDeps): (event: unknown, context?: Invoca
       return noContent();
     },
   );
+  return publishingAddedMetrics(handle, deps.metrics);
+}
+
+/** The handler, writing after each request the metrics it added, and nothing when it added none. */
+export function publishingAddedMetrics<E, C, R>(handle: (event: E, context?: C) => Promise<R>, metrics: IngestDeps['metrics']): (event: E, context?: C) => Promise<R> {
   return async (event, context) => {
     try {
       return await handle(event, context);
     } finally {
-      publishAddedMetrics(deps.metrics);
+      publishAddedMetrics(metrics);
     }
   };
 }

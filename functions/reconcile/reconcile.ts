@@ -80,6 +80,34 @@ export type ReconcileReport = {
 
 export const DEFAULT_MAX_SESSIONS = 20_000_000;
 
+type CountedChange = 'ended' | 'added' | 'disconnected' | 'statistics' | 'corrected';
+
+/**
+ * The report of a run that has changed nothing yet; `count` adds a write's
+ * outcome to it (a failed write is counted, not thrown: the next run repairs
+ * it), `finish` closes it.
+ */
+export function startReport(source: string, now: () => number, signal: AbortSignal) {
+  const startedAt = now();
+  const report: ReconcileReport = {
+    source,
+    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, corrected: 0, truncated: false, nextShard: 0, failed: 0, ms: 0 },
+  };
+  const finish = () => {
+    if (signal.aborted) report.truncated = true;
+    report.ms = now() - startedAt;
+    return report;
+  };
+  const count = async (key: CountedChange, write: () => Promise<'applied' | 'ignored'>) => {
+    try {
+      if ((await write()) === 'applied') report[key]++;
+    } catch {
+      report.failed++;
+    }
+  };
+  return { report, finish, count, startedAt };
+}
+
 /** Pieces of work gathered before they run. */
 const BATCH = 1_000;
 /** Table sessions one run notes for its second read of the list, at most; beyond them, the next run. */
@@ -93,26 +121,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const checkpoints = new CheckpointStore(db, table, view.name);
   const memo = options.statisticsMemo ?? new StatisticsMemo();
   const store = new SessionStore(db, table);
-  const startedAt = now();
+  const { report, finish, count, startedAt } = startReport(view.name, now, signal);
   const precision = view.connectedAtPrecisionMs;
   const correctsPersistence = view.correctsPersistence === true;
   const changes = new SessionChanges(new SessionWriter(db, table), precision, startedAt, correctsPersistence);
-  const report: ReconcileReport = {
-    source: view.name,
-    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, corrected: 0, truncated: false, nextShard: 0, failed: 0, ms: 0 },
-  };
-  const finish = () => {
-    if (signal.aborted) report.truncated = true;
-    report.ms = now() - startedAt;
-    return report;
-  };
-  const count = async (key: 'ended' | 'added' | 'disconnected' | 'statistics' | 'corrected', write: () => Promise<'applied' | 'ignored'>) => {
-    try {
-      if ((await write()) === 'applied') report[key]++;
-    } catch {
-      report.failed++;
-    }
-  };
   const endGhost = async (entry: LiveEntry) => {
     if (view.lookup) {
       try {

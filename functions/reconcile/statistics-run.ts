@@ -14,7 +14,7 @@ import { SessionStore } from '../sessions/store.js';
 import { SessionWriter } from '../sessions/writer.js';
 import { ListedFieldsCheck } from './listed-fields-check.js';
 import { seedMemoFromTable } from './memo-scan.js';
-import { DEFAULT_MAX_SESSIONS, type ReconcileOptions, type ReconcileReport } from './reconcile.js';
+import { DEFAULT_MAX_SESSIONS, startReport, type ReconcileOptions, type ReconcileReport } from './reconcile.js';
 import { SessionChanges } from './session-changes.js';
 import { StatisticsMemo } from './statistics-memo.js';
 
@@ -23,18 +23,9 @@ export async function refreshStatistics(options: ReconcileOptions): Promise<Reco
   const now = options.now ?? Date.now;
   const signal = options.signal ?? new AbortController().signal;
   const memo = options.statisticsMemo ?? new StatisticsMemo();
-  const startedAt = now();
+  const { report, finish, count, startedAt } = startReport(view.name, now, signal);
   const precision = view.connectedAtPrecisionMs;
   const correctsPersistence = view.correctsPersistence === true;
-  const report: ReconcileReport = {
-    source: view.name,
-    ...{ listed: 0, inTable: 0, shards: 0, ended: 0, added: 0, disconnected: 0, statistics: 0, corrected: 0, truncated: false, nextShard: 0, failed: 0, ms: 0 },
-  };
-  const finish = () => {
-    if (signal.aborted) report.truncated = true;
-    report.ms = now() - startedAt;
-    return report;
-  };
   const allShards = Array.from({ length: table.shards }, (_, shard) => shard);
   const unknown = new Set(allShards.filter((shard) => !memo.has(shard)));
   if (unknown.size > 0) {
@@ -45,13 +36,6 @@ export async function refreshStatistics(options: ReconcileOptions): Promise<Reco
       if (signal.aborted) return finish();
     }
   }
-  const count = async (key: 'statistics' | 'corrected', write: () => Promise<'applied' | 'ignored'>) => {
-    try {
-      if ((await write()) === 'applied') report[key]++;
-    } catch {
-      report.failed++;
-    }
-  };
   const listedFields = new ListedFieldsCheck({
     store: new SessionStore(db, table),
     memo,
