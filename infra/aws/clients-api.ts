@@ -98,6 +98,9 @@ export class ClientsApi extends Construct {
   public readonly iotEventsQueue: sqs.Queue | undefined;
   /** Where the events queue moves what the ingest function failed to store five times (AWS IoT only). */
   public readonly iotEventsDeadLetterQueue: sqs.Queue | undefined;
+  /** The ingest function's URL the IoT topic rules post their batches to, and its rule destination (AWS IoT, `http` delivery). */
+  public readonly iotEventsUrl: lambda.FunctionUrl | undefined;
+  public readonly iotEventsDestination: iot.CfnTopicRuleDestination | undefined;
   /** The schedule of the sweeper. */
   public readonly sweepRule: events.Rule;
   /** The apps of `/api/v4` and `/api/v5` (functions/apps/table.ts): ids, names, secret hashes, revocations. */
@@ -169,6 +172,8 @@ export class ClientsApi extends Construct {
     this.iotTopicRules = broker.iotTopicRules;
     this.iotEventsQueue = broker.iotEventsQueue;
     this.iotEventsDeadLetterQueue = broker.iotEventsDeadLetterQueue;
+    this.iotEventsUrl = broker.iotEventsUrl;
+    this.iotEventsDestination = broker.iotEventsDestination;
 
     this.listClientsFunction = new TeamFunction(this, 'ListClients', {
       ...functionDefaults,

@@ -165,6 +165,13 @@ export class ClientsApiStack extends Stack {
         description: 'AWS IoT events the ingest function failed to store five times (DEPLOY.md, "After deploying": inspect and replay)',
       });
     }
+    if (this.clientsApi.iotEventsUrl && this.clientsApi.iotEventsDestination) {
+      new CfnOutput(this, 'IotEventsUrl', { value: this.clientsApi.iotEventsUrl.url, description: 'Where the AWS IoT lifecycle rules post their batches (bearer token)' });
+      new CfnOutput(this, 'IotEventsDestinationArn', {
+        value: this.clientsApi.iotEventsDestination.attrArn,
+        description: 'The topic rule destination of IotEventsUrl: ENABLED once the ingest function confirmed it (DEPLOY.md, "AWS IoT: the batched HTTP delivery")',
+      });
+    }
     if (this.clientsApi.ingestTokenSecret) {
       new CfnOutput(this, 'IngestTokenSecretArn', {
         value: this.clientsApi.ingestTokenSecret.secretArn,

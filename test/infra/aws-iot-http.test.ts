@@ -120,6 +120,9 @@ describe('AWS IoT events by default', () => {
     expect(Object.keys(t.findResources('AWS::IoT::TopicRuleDestination'))).toHaveLength(1);
     const rules = Object.values(t.findResources('AWS::IoT::TopicRule') as Record<string, Json>);
     expect(rules.flatMap((r) => Object.keys(((props(r).TopicRulePayload as Json).Actions as Json[])[0]!))).toEqual(['Http', 'Http']);
+    // The URL and its destination are outputs: where to look when the destination is not confirmed.
+    expect(Object.keys(t.findOutputs('*')).sort()).toEqual(expect.arrayContaining(['IotEventsDestinationArn', 'IotEventsUrl']));
+    expect(Object.keys(t.findOutputs('*'))).not.toContain('IotEventsQueueUrl');
   }, 120_000);
 });
 
