@@ -29,6 +29,8 @@ export const PATHS: DeliveryPath[] = [
   { name: 'AWS IoT → rule → Lambda (async)', source: 'aws', front: 'iot-rule-lambda', batchSize: 1 },
   { name: 'AWS IoT → rule → SQS → Lambda', source: 'aws', front: 'iot-rule-sqs', batchSize: 10 },
   { name: 'AWS IoT → rule → SQS → Lambda', source: 'aws', front: 'iot-rule-sqs', batchSize: fleetParameters().sqsBatchSize },
+  // A fleet too quiet for a second event within the rule's batching window.
+  { name: 'AWS IoT → rule → HTTP batch of 1 → function URL', source: 'aws', front: 'iot-rule-http-batch', batchSize: 1 },
   {
     name: 'AWS IoT → rule → HTTP batch of 10 → function URL',
     source: 'aws',

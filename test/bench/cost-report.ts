@@ -5,6 +5,7 @@
  */
 import { costPerMillion, monthlyCost, type Assumptions, type CostBreakdown, type DeliveryPath, type MeasuredEvent } from './cost-model.js';
 import { PRICES, PRICES_DATE, PRICES_REGION, TARGETS, type Prices } from './prices.js';
+import { expectedBatchFill } from '../../infra/aws/brokers/aws-iot-http.js';
 
 export type CostInputs = {
   events: Array<MeasuredEvent & { meteredUnits: { read: number; write: number }; requests: number; logLines: number }>;
@@ -80,18 +81,21 @@ export const RECONNECT_RATES: Array<{ label: string; perDay: number }> = [
 
 /** Monthly cost per fleet size on the cheapest EMQX path and the cheapest AWS IoT path, beside fleet indexing. */
 export function monthlyTable(inputs: CostInputs, costs: PathCost[], prices: Prices = PRICES): string[] {
-  // EMQX sends one event a request (its HTTP action does not batch); AWS IoT's batches are the stack's own choice.
-  const cheapest = (source: 'emqx' | 'aws') =>
-    costs.filter((c) => c.path.source === source && (source === 'aws' || c.path.batchSize === 1)).sort((a, b) => a.mean.total - b.mean.total)[0]!;
-  const chosen = [cheapest('emqx'), costs.find((c) => c.path.source === 'emqx' && c.path.front === 'http-api' && c.path.batchSize === 1)!, cheapest('aws')];
-  const unique = chosen.filter((c, i) => chosen.indexOf(c) === i);
+  // EMQX sends one event a request (its HTTP action does not batch); AWS IoT's default delivery batches as many as its window gathers.
+  const emqx = costs.filter((c) => c.path.source === 'emqx' && c.path.batchSize === 1).sort((a, b) => a.mean.total - b.mean.total)[0]!;
+  const unique = [emqx, costs.find((c) => c.path.source === 'emqx' && c.path.front === 'http-api' && c.path.batchSize === 1)!].filter((c, i, all) => all.indexOf(c) === i);
+  const awsHttp = costs.filter((c) => c.path.front === 'iot-rule-http-batch').sort((a, b) => b.path.batchSize - a.path.batchSize)[0]!.path;
+  /** The AWS IoT default at the batch its fleet's event rate fills (expectedBatchFill). */
+  const awsAt = (devices: number, perDay: number) =>
+    pathCosts({ ...inputs, paths: [{ ...awsHttp, batchSize: expectedBatchFill((devices * perDay * 2) / 86_400) }] }, prices)[0]!;
   const rows: string[] = [
-    `| devices | reconnects | events a month | ${unique.map((c) => c.path.name).join(' | ')} | AWS IoT fleet indexing (updates only) |`,
-    `| --- | --- | --- | ${unique.map(() => '---').join(' | ')} | --- |`,
+    `| devices | reconnects | events a month | ${unique.map((c) => c.path.name).join(' | ')} | AWS IoT → rule → HTTP batch → function URL (events a batch) | AWS IoT fleet indexing (updates only) |`,
+    `| --- | --- | --- | ${unique.map(() => '---').join(' | ')} | --- | --- |`,
   ];
   for (const rate of RECONNECT_RATES) {
     for (const devices of FLEETS) {
-      const cells = unique.map((c) => {
+      const aws = awsAt(devices, rate.perDay);
+      const cells = [...unique, aws].map((c) => {
         const m = monthlyCost(
           {
             devices,
@@ -103,7 +107,7 @@ export function monthlyTable(inputs: CostInputs, costs: PathCost[], prices: Pric
           },
           prices,
         );
-        return { m, text: money(m.total) };
+        return { m, text: c === aws ? `${money(m.total)} (${aws.path.batchSize.toFixed(1)})` : money(m.total) };
       });
       rows.push(`| ${devices.toLocaleString('en-US')} | ${rate.label} | ${(cells[0]!.m.events / 1e6).toLocaleString('en-US')}M | ${cells.map((c) => c.text).join(' | ')} | ${money(cells[0]!.m.fleetIndexing)} |`);
     }

@@ -10,7 +10,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { AWS_IOT_RULE_SQL } from '../../infra/aws/clients-api.js';
-import { IOT_HTTP_BATCH } from '../../infra/aws/brokers/aws-iot-http.js';
+import { expectedBatchFill, IOT_HTTP_BATCH } from '../../infra/aws/brokers/aws-iot-http.js';
 import { ClientsApiStack } from '../../infra/aws/stack.js';
 
 process.env.CDK_DOCKER = '/nonexistent/docker-is-not-used';
@@ -108,6 +108,17 @@ describe('AWS IoT events through the batched HTTP action', () => {
   it('refuses an unknown delivery in the context', () => {
     const app = new App({ context: { broker: 'aws-iot', iotDelivery: 'kinesis' } });
     expect(() => new ClientsApiStack(app, 'IotBadDelivery')).toThrow(/iotDelivery must be queue or http/);
+  });
+});
+
+describe('the batch a fleet fills', () => {
+  it('holds the events of its window, one at least and ten at most', () => {
+    expect(IOT_HTTP_BATCH.maxBatchOpenMs).toBe(200);
+    expect(expectedBatchFill(0)).toBe(1);
+    // 1M devices reconnecting once a day: 23 events a second, 4.6 more in a 200 ms window.
+    expect(expectedBatchFill((1_000_000 * 2) / 86_400)).toBeCloseTo(1 + (2_000_000 / 86_400) * 0.2, 9);
+    expect(expectedBatchFill(45)).toBe(10);
+    expect(expectedBatchFill(10_000)).toBe(10);
   });
 });
 
