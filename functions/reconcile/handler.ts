@@ -28,6 +28,12 @@ export type ReconcileDeps = {
 /** Time kept back from the function's limit to finish the writes under way and report. */
 const REPORT_MARGIN_MS = 15_000;
 const DEFAULT_BUDGET_MS = 240_000;
+/**
+ * How much earlier than its period a scheduled invocation may come: a run
+ * due for a full check a few seconds early still makes it, or a schedule as
+ * long as the drift interval would check every second run only.
+ */
+const SCHEDULE_JITTER_MS = 60_000;
 const REPORTED = ['listed', 'shards', 'ended', 'added', 'disconnected', 'statistics', 'corrected', 'failed'] as const;
 
 export function reconcileHandler(deps: ReconcileDeps) {
@@ -44,7 +50,7 @@ export function reconcileHandler(deps: ReconcileDeps) {
   return async (_event: unknown, context?: { getRemainingTimeInMillis?: () => number }): Promise<ReconcileReport> => {
     const budget = (context?.getRemainingTimeInMillis?.() ?? DEFAULT_BUDGET_MS) - REPORT_MARGIN_MS;
     const startedAt = Date.now();
-    const full = lastFullAt === undefined || startedAt - lastFullAt >= deps.driftEveryMs;
+    const full = lastFullAt === undefined || startedAt - lastFullAt >= deps.driftEveryMs - SCHEDULE_JITTER_MS;
     const run = full ? reconcile : refreshStatistics;
     const report = await run({
       db: deps.db,
