@@ -250,6 +250,7 @@ export class ClientsApi extends Construct {
       stage: this.stage,
       ingestRoute: broker.ingestRoute,
       ingestFunction: this.ingestFunction,
+      ingestByUrl: this.ingestUrl !== undefined || this.iotEventsUrl !== undefined,
       counterAggregator: this.aggregateCountersFunction,
       iotTopicRules: this.iotTopicRules,
       reconciles: this.reconcileFunction !== undefined,

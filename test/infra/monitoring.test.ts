@@ -226,6 +226,8 @@ describe.each(Object.keys(ASYNC_FUNCTIONS))('monitoring of broker %s', (kind) =>
     expect(body.includes('LiveStatisticsFallback')).toBe(broker.startsWith('emqx'));
     expect(body.includes('Ingest: events per second')).toBe(broker !== 'mqtt');
     expect(body.includes('TopicMatch')).toBe(broker === 'aws-iot');
+    // Where the broker posts to the ingest function's own URL: EMQX, and AWS IoT unless through the queue.
+    expect(body.includes('Url5xxCount')).toBe(broker !== 'mqtt' && !queued);
     expect(body.includes('API ingest: requests')).toBe(broker.startsWith('emqx'));
   });
 });

@@ -20,6 +20,8 @@ export interface DashboardProps {
   readonly httpApi: apigwv2.IHttpApi;
   readonly routes: readonly WatchedRoute[];
   readonly ingestFunction: lambda.IFunction | undefined;
+  /** Whether the ingest function has a URL the broker posts to (EMQX's `IngestUrl`, AWS IoT's HTTP delivery). */
+  readonly ingestByUrl: boolean;
   readonly iotTopicRules: readonly iot.CfnTopicRule[];
   readonly reconciles: boolean;
   readonly deadLetterQueue: sqs.IQueue;
@@ -54,9 +56,14 @@ function ingestWidgets(props: DashboardProps): cloudwatch.IWidget[] {
         graph('Ingest queue: oldest message (s)', [oldestMessageAge(props.iotEventsQueue)]),
       ]
     : [];
+  // The URL answers what the function answers (401 for a wrong token, 503 for a write that failed): API Gateway's graphs do not see it.
+  const byUrl = props.ingestByUrl
+    ? [graph('Ingest URL: requests, 4xx and 5xx', ['UrlRequestCount', 'Url4xxCount', 'Url5xxCount'].map((name) => fn.metric(name, sum)))]
+    : [];
   return [
     graph('Ingest: events per second', [...byKind, perSecond(fn.metricInvocations(sum), 'ingest invocations per second', 'invocations')]),
     graph('Ingest: outcomes', [fn.metricInvocations(sum), fn.metricErrors(sum), fn.metricThrottles(sum), powertoolsMetric(props.powertools, UNSTORABLE_METRIC)]),
+    ...byUrl,
     ...queued,
   ];
 }
