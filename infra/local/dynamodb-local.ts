@@ -21,6 +21,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { holdsListeningPort } from './port-owner.js';
 import { javaCommand, LocalSetupError, requireJava } from './preflight.js';
 
 const run = promisify(execFile);
@@ -167,12 +168,25 @@ export async function requireDynamoDbAt(endpoint: string, setting: string): Prom
  * when this process is killed outright (its standard input, a pipe from
  * here, then closes).
  */
+/** Attempts at a port found free before giving up: another process may take each one first. */
+const PORT_ATTEMPTS = 3;
+
 export async function startDynamoDbLocal(options: { port?: number } = {}): Promise<DynamoDbLocal> {
   const java = javaCommand();
   await requireJava(java);
   const directory = await ensureDynamoDbLocal();
   const launcher = await ensureLauncher(directory, java);
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const started = await launch(java, directory, launcher, port);
+    // A given port is the caller's to vouch for; a found one may have been taken before the engine bound it.
+    if (options.port !== undefined || started.pid === undefined || (await holdsListeningPort(started.pid, port))) return started;
+    await started.stop();
+    if (attempt >= PORT_ATTEMPTS) throw new Error(`DynamoDB Local: another process took each of ${PORT_ATTEMPTS} free ports before it could listen`);
+  }
+}
+
+async function launch(java: string, directory: string, launcher: string, port: number): Promise<DynamoDbLocal> {
   const child = spawn(
     java,
     [
