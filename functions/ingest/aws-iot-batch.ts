@@ -40,6 +40,27 @@ export type AwsIotBatchDeps = IngestDeps & {
   fetchUrl?: UrlFetcher;
 };
 
+/**
+ * The events of `bodies` that can be read; the others are logged and
+ * counted, and dropped: sending them again would not make them readable.
+ */
+export function readableEvents(deps: IngestDeps, bodies: readonly unknown[]): SourceEvent[] {
+  const receivedAt = Date.now();
+  const events: SourceEvent[] = [];
+  let unreadable = 0;
+  for (const body of bodies) {
+    try {
+      events.push(...deps.parse(body, receivedAt));
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      unreadable += 1;
+      deps.logger.error('unreadable AWS IoT event dropped', { error, event: JSON.stringify(body).slice(0, 2000) });
+    }
+  }
+  if (unreadable > 0) deps.metrics?.addMetric(UNREADABLE_METRIC, MetricUnit.Count, unreadable);
+  return events;
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function awsIotBatchRoute(deps: AwsIotBatchDeps): (event: unknown, context?: InvocationContext) => Promise<HttpResponse> {
@@ -55,20 +76,7 @@ export function awsIotBatchRoute(deps: AwsIotBatchDeps): (event: unknown, contex
     const bodies = jsonBodies(event);
     // The rule sends objects only: anything else is not a batch of its.
     if (!bodies.every(isObject)) throw new InvalidEventError('body', 'a JSON array of AWS IoT lifecycle events');
-    const receivedAt = Date.now();
-    const events: SourceEvent[] = [];
-    let unreadable = 0;
-    for (const body of bodies) {
-      try {
-        events.push(...deps.parse(body, receivedAt));
-      } catch (error) {
-        if (!(error instanceof InvalidEventError)) throw error;
-        // Sending it again would not make it readable: the rest of the batch is stored.
-        unreadable += 1;
-        deps.logger.error('unreadable AWS IoT event dropped', { error, event: JSON.stringify(body).slice(0, 2000) });
-      }
-    }
-    if (unreadable > 0) deps.metrics?.addMetric(UNREADABLE_METRIC, MetricUnit.Count, unreadable);
+    const events = readableEvents(deps, bodies);
     // Unstorable events are logged and counted by applyBatch; any other failure answers 503.
     await ingestWithin((signal) => applyBatch(deps, events, signal), deps.deadlineMs ?? AWS_IOT_BATCH_DEADLINE_MS);
     return noContent();

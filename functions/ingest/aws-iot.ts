@@ -11,15 +11,14 @@ import type { AwsIotDelivery, AwsIotIngestConfig } from '../config.js';
 import type { HttpResponse } from '../http/response.js';
 import type { Observability } from '../http/observability.js';
 import { createDocumentClient } from '../sessions/dynamodb.js';
-import type { SourceEvent } from '../sessions/source-events.js';
 import { SourceWriter } from '../sessions/source-writer.js';
 import { parseAwsIotEvent } from '../sources/aws-iot/lifecycle.js';
 import { applyBatch, stopWritesOnAbort } from './apply-batch.js';
 import { ingestTokenSource } from './bearer-token.js';
 import { publishAddedMetrics } from '../http/observability.js';
-import { ingestRoute, type IngestDeps } from './handlers.js';
+import { ingestRoute } from './handlers.js';
 import { isQueueEvent, queueIngestHandler } from './queue.js';
-import { awsIotBatchRoute, type AwsIotBatchDeps } from './aws-iot-batch.js';
+import { awsIotBatchRoute, readableEvents, type AwsIotBatchDeps } from './aws-iot-batch.js';
 import { eventsOfErrorAction, isErrorActionDocument } from './error-action-replay.js';
 
 /** The deps of the handler: with `delivery: 'http'`, HTTP requests are the topic rules' batches. */
@@ -40,17 +39,7 @@ export function awsIotIngestHandler(deps: AwsIotIngestDeps): (event: unknown) =>
     if (isHttpEvent(event)) return httpIngest(event);
     if (isQueueEvent(event)) return queueIngest(event);
     // A replay of the dead-letter queue hands over the error action's document as it is.
-    const bodies = isErrorActionDocument(event) ? eventsOfErrorAction(event) : [event];
-    const receivedAt = Date.now();
-    const events: SourceEvent[] = [];
-    for (const body of bodies) {
-      try {
-        events.push(...deps.parse(body, receivedAt));
-      } catch (error) {
-        // Sending it again would not make it readable: log it and let it go.
-        deps.logger.error('unreadable AWS IoT event dropped', { error: error as Error, event: JSON.stringify(body).slice(0, 2000) });
-      }
-    }
+    const events = readableEvents(deps, isErrorActionDocument(event) ? eventsOfErrorAction(event) : [event]);
     // A failure is thrown: Lambda retries an asynchronous invocation, and every event is safe to apply twice.
     // An event that can never be stored is not: it is logged and counted, not thrown.
     await applyBatch(deps, events);

@@ -38,14 +38,14 @@ export const PURGE_GRACE_SECONDS = 24 * 60 * 60;
  */
 export const STATE_INDEX_PREFIXES = { endsWithConnection: 'connected', outlivesConnection: 'disconnected' } as const;
 const ALL_STATE_PREFIXES = Object.values(STATE_INDEX_PREFIXES);
+const partitionOf = (prefix: string, shard: number) => `${prefix}#${shard}`;
 
 /** Both state-index partitions of one shard: every live session of the shard is in one of them. */
-export const shardStatePartitions = (shard: number) => ALL_STATE_PREFIXES.map((prefix) => `${prefix}#${shard}`);
+export const shardStatePartitions = (shard: number) => ALL_STATE_PREFIXES.map((prefix) => partitionOf(prefix, shard));
 
 /** The state-index partition of a live session. */
 export function statePartition(session: Pick<ConnectionInfo, 'expiry_interval'>, shard: number): string {
-  const prefix = isPersistent(session) ? STATE_INDEX_PREFIXES.outlivesConnection : STATE_INDEX_PREFIXES.endsWithConnection;
-  return `${prefix}#${shard}`;
+  return partitionOf(isPersistent(session) ? STATE_INDEX_PREFIXES.outlivesConnection : STATE_INDEX_PREFIXES.endsWithConnection, shard);
 }
 
 /**
@@ -54,10 +54,9 @@ export function statePartition(session: Pick<ConnectionInfo, 'expiry_interval'>,
  * partition holds it.
  */
 export function statePartitionsHolding(state: ConnState | undefined, shards: number): string[] {
-  const shardList = Array.from({ length: shards }, (_, shard) => shard);
-  if (state === undefined || state === 'connected') return ALL_STATE_PREFIXES.flatMap((prefix) => shardList.map((shard) => `${prefix}#${shard}`));
-  if (state === 'disconnected') return shardList.map((shard) => `${STATE_INDEX_PREFIXES.outlivesConnection}#${shard}`);
-  return [];
+  if (state === 'idle') return [];
+  const prefixes: readonly string[] = state === 'disconnected' ? [STATE_INDEX_PREFIXES.outlivesConnection] : ALL_STATE_PREFIXES;
+  return prefixes.flatMap((prefix) => Array.from({ length: shards }, (_, shard) => partitionOf(prefix, shard)));
 }
 export const usernamePartition = (username: string, shard: number) => `${shard}#${username}`;
 /** A username whose partition key would pass DynamoDB's 2048-byte limit is left out of the username index. */

@@ -9,7 +9,7 @@
  *     -c emqxApiSecretArn=arn:aws:secretsmanager:...:secret:emqx-api-AbCdEf
  *   npx cdk deploy -c broker=aws-iot -c iotPersistentSessions=true -c alarmEmail=oncall@example.com \
  *     -c iotDataEndpoint=abc123-ats.iot.eu-west-1.amazonaws.com
- *   npx cdk deploy -c broker=aws-iot -c iotDelivery=http    # the rules' batched HTTP action instead of the queue
+ *   npx cdk deploy -c broker=aws-iot -c iotDelivery=queue   # the rules' sqs action and a queue instead of the batched HTTP action
  */
 import { Annotations, CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
